@@ -1,0 +1,11 @@
+"""The ``ews`` command line: one typer app, one module per group of commands."""
+
+from __future__ import annotations
+
+from ews.cli import keys, service
+from ews.cli.base import app
+
+app.add_typer(keys.app, name="keys")
+service.register(app)
+
+__all__ = ["app"]

@@ -1,0 +1,78 @@
+"""``ews init`` and ``ews serve``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from ews import migrate
+from ews.api.app import BackgroundStarter, create_app
+from ews.cli.base import console, load_settings, open_session
+from ews.db import build_engine
+from ews.logs import configure_logging
+from ews.reference.loader import FixtureError, load_reference_data
+from ews.settings import Settings
+
+
+def init() -> None:
+    """Migra la base de datos y carga los datos de referencia (idempotente).
+    / Migrate the database and load the reference data (idempotent)."""
+    settings = load_settings()
+    configure_logging(settings)
+    engine = build_engine(settings)
+    migrate.upgrade(engine)
+    try:
+        with open_session(settings, engine) as session:
+            report = load_reference_data(session, settings.fixtures_dir)
+    except FixtureError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"Base de datos lista / database ready. Insertadas / inserted: "
+        f"{sum(report.inserted.values())}, actualizadas / updated: {sum(report.updated.values())}, "
+        f"retiradas / removed: {sum(report.removed.values())}, sin cambios / unchanged: "
+        f"{sum(report.unchanged.values())}."
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Dirección / address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Puerto / port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Procesos de la API (PostgreSQL) / API processes (PostgreSQL)")
+    ] = 1,
+) -> None:
+    """Sirve la API y las páginas (y, en el modo embebido, el planificador y el repartidor).
+    / Serve the API and pages (and, embedded, the scheduler and the delivery worker)."""
+    settings = load_settings()
+    configure_logging(settings)
+    if workers > 1:
+        if settings.is_sqlite:
+            console.print(
+                "[red]Varios procesos requieren PostgreSQL / several workers need PostgreSQL[/red]"
+            )
+            raise typer.Exit(2)
+        uvicorn.run(
+            "ews.api.asgi:create_app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+        )
+        return
+    app = create_app(settings, background=embedded_background(settings))
+    uvicorn.run(app, host=host, port=port, log_config=None)
+
+
+def embedded_background(settings: Settings) -> list[BackgroundStarter]:
+    """The scheduler and worker that run inside ``ews serve`` in the embedded default."""
+    starters: list[BackgroundStarter] = []
+    return starters
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("serve")(serve)

@@ -1,0 +1,49 @@
+"""Every ORM model, in one place, so nothing imports in a cycle."""
+
+from ews.models.alerts import Alert, AlertEvent, AuditLog, Silence
+from ews.models.base import Base
+from ews.models.indicators import IndicatorValue, JobRun
+from ews.models.intake import (
+    DeforestationAlert,
+    FireHotspot,
+    IngestBatch,
+    QuarantineRow,
+    Report,
+    SmsMessage,
+)
+from ews.models.keys import ApiKey
+from ews.models.outbox import OutboxMessage
+from ews.models.reference import (
+    CategoryContext,
+    Community,
+    Contact,
+    FactsheetItem,
+    IndicatorRule,
+    Institution,
+    RoutingRule,
+)
+
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "CategoryContext",
+    "Community",
+    "Contact",
+    "DeforestationAlert",
+    "FactsheetItem",
+    "FireHotspot",
+    "IndicatorRule",
+    "IndicatorValue",
+    "IngestBatch",
+    "Institution",
+    "JobRun",
+    "OutboxMessage",
+    "QuarantineRow",
+    "Report",
+    "RoutingRule",
+    "Silence",
+    "SmsMessage",
+]

@@ -1,0 +1,86 @@
+"""Alerts, their events, silences and the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ews.models.base import Base, utcnow
+
+
+class Alert(Base):
+    __tablename__ = "alert"
+    __table_args__ = (
+        # One open alert per fingerprint (community + category).
+        Index(
+            "uq_alert_open_fingerprint",
+            "fingerprint",
+            unique=True,
+            postgresql_where=text("status <> 'resolved'"),
+            sqlite_where=text("status <> 'resolved'"),
+        ),
+        Index("ix_alert_status_level", "status", "level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(140))
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"))
+    category: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))  # warning | high | critical
+    status: Mapped[str] = mapped_column(String(20))  # open | acknowledged | resolved
+    routed_to: Mapped[list[str]]
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    last_notified_at: Mapped[datetime | None]
+    national_escalated_at: Mapped[datetime | None]
+    below_warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    evidence: Mapped[dict[str, Any]]
+    context: Mapped[dict[str, Any]]
+
+
+class AlertEvent(Base):
+    __tablename__ = "alert_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))  # "system" or the key's name
+    note: Mapped[str | None] = mapped_column(Text)
+    muted_by: Mapped[str | None] = mapped_column(String(60))  # silence:<id> | inhibited
+    details: Mapped[dict[str, Any]]
+
+
+class Silence(Base):
+    __tablename__ = "silence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_code: Mapped[str | None] = mapped_column(ForeignKey("community.code"))
+    category: Mapped[str | None] = mapped_column(String(40))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    author: Mapped[str]
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expired_early_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditLog(Base):
+    """Append-only (triggers refuse UPDATE and DELETE on both engines)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]]

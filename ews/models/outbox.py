@@ -1,0 +1,38 @@
+"""The transactional outbox: one message per alert event and contact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ews.models.base import Base, new_uuid, utcnow
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id"),
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable across retries: the e-mail Message-ID and the webhook-id are derived from it.
+    message_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_event.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    institution_code: Mapped[str] = mapped_column(ForeignKey("institution.code"))
+    channel: Mapped[str] = mapped_column(String(20))
+    # pending | sending | sent | dead
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    payload: Mapped[dict[str, Any]]

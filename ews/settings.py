@@ -1,0 +1,97 @@
+"""Settings: the one place that reads the environment (``EWS_`` variables)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "dev", "development", "secret"})
+DEVELOPMENT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Build one with ``Settings()`` in the entry points, never at import."""
+
+    model_config = SettingsConfigDict(env_prefix="EWS_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = "sqlite:///./var/ews.sqlite3"
+    secret_key: str = DEVELOPMENT_SECRET
+    # Fernet key (urlsafe base64, 32 bytes) for contact details at rest; derived from secret_key if unset.
+    encryption_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    fixtures_dir: Path = Path(__file__).resolve().parent.parent / "fixtures"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "EWS Alertas Tempranas <alertas@ews.example.org>"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: float = 10.0
+
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = 10.0
+    sms_gateway_url: str | None = None
+    sms_gateway_username: str | None = None
+    sms_gateway_password: str | None = None
+    sms_gateway_body_template: str = '{"to": {{ to | tojson }}, "text": {{ text | tojson }}}'
+
+    # Scheduling (embedded in `ews serve` unless disabled; `ews scheduler` runs it alone).
+    embedded_scheduler: bool = True
+    embedded_worker: bool = True
+    compute_interval_minutes: int = 15
+    evaluate_interval_minutes: int = 15
+    deliver_interval_seconds: int = 30
+    feed_pull_interval_minutes: int = 60
+    feed_pull_sources: list[str] = Field(default_factory=list)
+
+    # Alert lifecycle intervals.
+    reminder_interval_hours: float = 24.0
+    national_escalation_after_hours: float = 12.0
+    auto_resolve_after_evaluations: int = 2
+
+    # Delivery.
+    delivery_max_attempts: int = 8
+    delivery_backoff_base_s: float = 30.0
+    delivery_backoff_max_s: float = 3600.0
+    delivery_claim_timeout_s: float = 300.0
+    delivery_batch_size: int = 50
+
+    # Limits.
+    max_body_bytes: int = 1_000_000
+    max_csv_bytes: int = 200_000_000
+    intake_rate_per_minute: int = 600
+    page_max: int = 1000
+    report_future_tolerance_minutes: int = 10
+
+    map_tile_url: str | None = None
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.env is not Environment.development and (
+            self.secret_key.lower() in PLACEHOLDER_SECRETS
+            or self.secret_key == DEVELOPMENT_SECRET
+            or len(self.secret_key) < 32
+        ):
+            msg = (
+                "EWS_SECRET_KEY es un marcador de posición o tiene menos de 32 caracteres; "
+                "defina un secreto real fuera de desarrollo. / EWS_SECRET_KEY is a placeholder or "
+                "shorter than 32 characters; set a real secret outside development."
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

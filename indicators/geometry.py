@@ -1,0 +1,57 @@
+"""Territory geometry: the buffer ring around a territory, computed in metres (UTM 18S)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import shapely
+from pyproj import Transformer
+from shapely import geometry
+
+# UTM zone 18S covers the Ucayali basin; metres are true enough there for a 5 km ring.
+METRIC_CRS = "EPSG:32718"
+GEOGRAPHIC_CRS = "EPSG:4326"
+
+
+@lru_cache(maxsize=2)
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def buffer_ring(boundary: dict[str, Any], buffer_m: float) -> dict[str, Any]:
+    """Return the ring ``buffer(boundary, buffer_m) - boundary`` as a GeoJSON geometry (WGS84).
+
+    Parameters
+    ----------
+    boundary : GeoJSON Polygon or MultiPolygon in lon/lat.
+    buffer_m : width of the approach zone in metres.
+    """
+    territory = geometry.shape(boundary)
+    metric = _reproject(territory, GEOGRAPHIC_CRS, METRIC_CRS)
+    ring_metric = metric.buffer(buffer_m, quad_segs=16).difference(metric)
+    ring = _reproject(ring_metric, METRIC_CRS, GEOGRAPHIC_CRS)
+    if ring.geom_type == "Polygon":
+        ring = geometry.polygon.orient(ring)
+    mapping: dict[str, Any] = _as_lists(geometry.mapping(ring))
+    return mapping
+
+
+def _reproject(geom: Any, source: str, target: str) -> Any:
+    transformer = _transformer(source, target)
+    return shapely.transform(geom, transformer.transform, interleaved=False)
+
+
+def area_ha(boundary: dict[str, Any]) -> float:
+    """Area of a lon/lat GeoJSON geometry in hectares."""
+    metric = _reproject(geometry.shape(boundary), GEOGRAPHIC_CRS, METRIC_CRS)
+    return float(metric.area / 10_000)
+
+
+def _as_lists(value: Any) -> Any:
+    """GeoJSON with lists, not tuples, so it round-trips through JSON columns unchanged."""
+    if isinstance(value, dict):
+        return {key: _as_lists(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_lists(item) for item in value]
+    return value

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from ews import audit, migrate
+from ews.db import build_engine
+from ews.models import AuditLog, Base, Report
+from tests.conftest import make_settings
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path) -> None:
+    engine = build_engine(make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    engine.dispose()
+
+
+def test_sqlite_transactions_are_real_and_roll_back_ddl_and_savepoints(tmp_path) -> None:
+    engine = build_engine(make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    with engine.connect() as conn:
+        trans = conn.begin()
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        nested = conn.begin_nested()
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+        nested.rollback()
+        trans.commit()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT x FROM t")).scalars().all() == [1]
+    engine.dispose()
+
+
+def test_a_sqlite_database_in_a_new_folder_is_created(tmp_path) -> None:
+    path = tmp_path / "nested" / "folder" / "ews.sqlite3"
+    engine = build_engine(make_settings(f"sqlite:///{path}"))
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert path.exists()
+    engine.dispose()
+
+
+def test_postgresql_urls_use_psycopg3() -> None:
+    engine = build_engine(make_settings("postgresql://user@127.0.0.1:5432/ews"))
+    assert engine.dialect.driver == "psycopg"
+    engine.dispose()
+
+
+def test_datetimes_come_back_aware_in_utc(db: Session) -> None:
+    lima = timezone(timedelta(hours=-5))
+    observed = datetime(2026, 3, 1, 7, 30, tzinfo=lima)
+    db.add(
+        Report(
+            id="7c3ad1d8-4f1e-4c35-9b8b-6d2f8d2a0c11",
+            community_code="flor-de-ucayali",
+            threat_type="all_quiet",
+            severity=1,
+            observed_at=observed,
+            received_at=datetime(2026, 3, 1, 13, 0, tzinfo=UTC),
+            reporter_pseudonym="x" * 64,
+            content_hash="y" * 64,
+        )
+    )
+    db.flush()
+    db.expire_all()
+    stored = db.execute(select(Report.observed_at)).scalar_one()
+    assert stored == observed
+    assert stored.utcoffset() == timedelta(0)
+
+
+def test_foreign_keys_are_enforced(db: Session) -> None:
+    db.add(
+        Report(
+            id="8c3ad1d8-4f1e-4c35-9b8b-6d2f8d2a0c11",
+            community_code="no-such-community",
+            threat_type="all_quiet",
+            severity=1,
+            observed_at=datetime(2026, 3, 1, tzinfo=UTC),
+            reporter_pseudonym="x" * 64,
+            content_hash="y" * 64,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.flush()
+
+
+def test_audit_log_refuses_update_and_delete_in_the_database(db: Session) -> None:
+    entry = audit.record(
+        db, actor="tester", action="key.created", object_type="api_key", object_id=1
+    )
+    db.flush()
+    with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
+        db.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+    with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
+        db.execute(text("DELETE FROM audit_log"))
+    assert (
+        db.execute(select(AuditLog.actor).where(AuditLog.id == entry.id)).scalar_one() == "tester"
+    )
+
+
+@pytest.fixture
+def empty_database(engine_name, postgres_databases, tmp_path):
+    from tests.conftest import _new_database_url
+
+    url = _new_database_url(engine_name, postgres_databases, tmp_path)
+    engine = build_engine(make_settings(url))
+    yield engine
+    engine.dispose()
+
+
+def test_migrations_upgrade_an_empty_database_to_head(empty_database: Engine) -> None:
+    migrate.upgrade(empty_database)
+    tables = set(inspect(empty_database).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    migrate.upgrade(empty_database)  # a second upgrade is a no-op
+
+
+def test_models_and_migrations_agree(empty_database: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    migrate.upgrade(empty_database)
+    with empty_database.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == [], f"models and migrations differ; write a migration: {diff}"
