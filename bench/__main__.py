@@ -35,7 +35,7 @@ def _postgres_url() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+    except Exception as exc:  # any failure means "no PostgreSQL here"
         print(
             f"PostgreSQL unavailable for benchmarks ({type(exc).__name__}); SQLite only",
             file=sys.stderr,
@@ -73,7 +73,7 @@ def main() -> int:
             try:
                 module = importlib.import_module(f"bench.{name}")
                 results.extend(module.run(ctx))
-            except Exception:  # noqa: BLE001 - one broken benchmark must not hide the others
+            except Exception:  # one broken benchmark must not hide the others
                 failures.append(name)
                 traceback.print_exc()
     table = Table(title="EWS benchmarks")
