@@ -74,7 +74,10 @@ class Settings(BaseSettings):
     page_max: int = 1000
     report_future_tolerance_minutes: int = 10
 
+    # Raster tiles under the dashboard map, e.g. a local tile server "http://tiles.lan/{z}/{x}/{y}.png";
+    # none by default, so the pages need no internet.
     map_tile_url: str | None = None
+    web_session_hours: float = 12.0
     log_level: str = "INFO"
 
     @model_validator(mode="after")

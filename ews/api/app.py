@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ews import web
 from ews.api.errors import install_error_handlers
 from ews.api.limits import BodySizeLimitMiddleware, RateLimiter
 from ews.api.routes import health, metrics, reference
@@ -75,4 +76,4 @@ def _body_limit(settings: Settings) -> Callable[[str], int]:
 
 
 def _routers() -> list[Any]:
-    return [health.router, metrics.router, reference.router]
+    return [health.router, metrics.router, reference.router, web.router]

@@ -1,0 +1,511 @@
+"""``/dashboard``: sign-in, the alert queue, communities, deliveries, silences, reference data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ews.api.deps import SessionDep
+from ews.auth.keys import Role, authenticate
+from ews.models import Community
+from ews.models.base import utcnow
+from ews.settings import Settings
+from ews.web import alert_queue, charts, geo, queries
+from ews.web.i18n import LABELS, Lang, label
+from ews.web.pages import (
+    DASHBOARD_ROLES,
+    MONTHS,
+    PERU,
+    AnalystPrincipal,
+    WebPrincipal,
+    WebRoute,
+    check_form,
+    render,
+    request_lang,
+)
+from ews.web.session import (
+    COOKIE_PATH,
+    LANG_COOKIE,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    csrf_token,
+    issue_session,
+    new_nonce,
+)
+
+router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=False)
+
+MAP_DEFAULT_DAYS = 90
+CHART_DAYS = 365
+THREAT_TYPES = tuple(LABELS["threat"])
+LAYERS = ("reports", "hotspots", "deforestation")
+NOTICES = {"ack", "resolved", "signed_out", "note", "forbidden", "closed"}
+
+
+def _secure(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
+    return request.url.scheme == "https" or settings.base_url.startswith("https://")
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+
+
+def _see_other(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=status.HTTP_303_SEE_OTHER)
+
+
+# --- sign-in, sign-out, language ---------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request, notice: str | None = None) -> Response:
+    settings: Settings = request.app.state.settings
+    nonce = new_nonce()
+    response = render(
+        request,
+        "login.html",
+        login_csrf=csrf_token(settings.secret_key, nonce),
+        error=None,
+        notice=notice if notice in NOTICES else None,
+    )
+    _set_cookie(response, request, LOGIN_COOKIE, nonce, max_age=3600)
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    key: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    settings: Settings = request.app.state.settings
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    error = None
+    if not check_form(request, csrf, nonce):
+        error = "El formulario venció o vino de otro sitio; inténtelo de nuevo."
+    principal = None if error else authenticate(session, key.strip())
+    if error is None and principal is None:
+        error = "Clave inválida o revocada."
+    if error is None and principal is not None and principal.role not in DASHBOARD_ROLES:
+        error = (
+            "Esta clave no da acceso al panel (solo analistas e instituciones). "
+            "Los monitores usan la página de reporte."
+        )
+    if error is not None or principal is None:
+        fresh = new_nonce()
+        response = render(
+            request,
+            "login.html",
+            status_code=status.HTTP_400_BAD_REQUEST
+            if error and error.startswith("El formulario")
+            else status.HTTP_401_UNAUTHORIZED,
+            login_csrf=csrf_token(settings.secret_key, fresh),
+            error=error,
+            notice=None,
+        )
+        _set_cookie(response, request, LOGIN_COOKIE, fresh, max_age=3600)
+        return response
+    lifetime = int(settings.web_session_hours * 3600)
+    cookie = issue_session(
+        settings.secret_key, key_id=principal.key_id, now=datetime.now(UTC), lifetime_s=lifetime
+    )
+    signed_in = _see_other("/dashboard")
+    _set_cookie(signed_in, request, SESSION_COOKIE, cookie, max_age=lifetime)
+    signed_in.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+    return signed_in
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    principal: WebPrincipal,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    if not check_form(request, csrf, request.state.web_session.nonce):
+        raise HTTPException(status.HTTP_403_FORBIDDEN)
+    response = _see_other("/dashboard/login?notice=signed_out")
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: Lang, next: str = "/dashboard") -> Response:
+    """Switch the pages' language and come back; only paths of this site are followed."""
+    target = next if next.startswith("/dashboard") and "//" not in next else "/dashboard"
+    response = _see_other(target)
+    _set_cookie(response, request, LANG_COOKIE, code.value, max_age=365 * 86400)
+    return response
+
+
+# --- the alert queue ---------------------------------------------------------------------------
+
+
+@router.get("")
+def alert_queue_page(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    status_filter: Annotated[str, Query(alias="status")] = "active",
+    community: str = "",
+    category: str = "",
+    level: str = "",
+    institution: str = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    if status_filter not in alert_queue.QUEUE_STATUSES:
+        status_filter = "active"
+    institution = institution if principal.role is not Role.institution else ""
+    alerts, more = alert_queue.queue(
+        session,
+        principal=principal,
+        status=status_filter,
+        community=community or None,
+        category=category or None,
+        level=level or None,
+        institution=institution or None,
+        limit=100,
+        offset=offset,
+    )
+    filters = {
+        "status": status_filter,
+        "community": community,
+        "category": category,
+        "level": level,
+        "institution": institution,
+    }
+    next_url = f"/dashboard?{urlencode({**filters, 'offset': offset + 100})}" if more else None
+    return render(
+        request,
+        "queue.html",
+        alerts=alerts,
+        filters=filters,
+        next_url=next_url,
+        communities=queries.communities(session),
+        categories=queries.categories(session),
+        institutions=queries.institutions(session),
+        statuses=alert_queue.QUEUE_STATUSES,
+        notice=None,
+    )
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    alert_id: int,
+    notice: str | None = None,
+) -> Response:
+    try:
+        alert = alert_queue.visible_alert(session, principal=principal, alert_id=alert_id)
+    except alert_queue.AlertNotVisible as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
+    community = session.get(Community, alert.community_code)
+    return render(
+        request,
+        "alert.html",
+        alert=alert,
+        community=community,
+        events=queries.alert_events(session, alert_id=alert.id),
+        context=queries.categories(session).get(alert.category),
+        evidence=evidence_sections(alert.evidence),
+        notice=notice if notice in NOTICES else None,
+        actions_available=actions_available(),
+    )
+
+
+def actions_available() -> bool:
+    """Whether acknowledge/resolve can be offered (they come from the alerts service)."""
+    return any(route.path.endswith("/acknowledge") for route in router.routes)  # type: ignore[attr-defined]
+
+
+HIDDEN_EVIDENCE_KEYS = frozenset({"reporter_pseudonym", "reporter", "key_id", "phone", "sender"})
+
+
+def evidence_sections(evidence: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The evidence as titled tables: lists of records become rows, scalars become one line each.
+
+    Identity fields are left out even if a producer stored one by mistake.
+    """
+    sections: list[dict[str, Any]] = []
+    scalars: list[tuple[str, Any]] = []
+    for key, value in (evidence or {}).items():
+        if key in HIDDEN_EVIDENCE_KEYS:
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns: list[str] = []
+            for row in value:
+                for column in row:
+                    if column not in columns and column not in HIDDEN_EVIDENCE_KEYS:
+                        columns.append(column)
+            rows = [[_plain(row.get(column)) for column in columns] for row in value]
+            sections.append({"title": key, "columns": columns, "rows": rows})
+        elif isinstance(value, dict):
+            rows = [[k, _plain(v)] for k, v in value.items() if k not in HIDDEN_EVIDENCE_KEYS]
+            sections.append({"title": key, "columns": ["", ""], "rows": rows})
+        else:
+            scalars.append((key, _plain(value)))
+    if scalars:
+        sections.insert(0, {"title": "", "columns": ["", ""], "rows": [list(s) for s in scalars]})
+    return sections
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{k}: {_plain(v)}" for k, v in value.items() if k not in HIDDEN_EVIDENCE_KEYS
+        )
+    return str(value)
+
+
+# --- communities -------------------------------------------------------------------------------
+
+
+@router.get("/communities")
+def communities_page(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
+    rows = queries.communities(session)
+    if len(rows) == 1:
+        return _see_other(f"/dashboard/communities/{rows[0].code}")
+    return render(request, "communities.html", communities=rows)
+
+
+def _parse_day(text: str, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+@router.get("/communities/{code}")
+def community_page(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    code: str,
+    since: str = "",
+    until: str = "",
+    layer: Annotated[list[str] | None, Query()] = None,
+    threat: Annotated[list[str] | None, Query()] = None,
+) -> Response:
+    community = session.get(Community, code)
+    if community is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    settings: Settings = request.app.state.settings
+    lang = request_lang(request)
+    now = utcnow()
+    today = now.astimezone(PERU).date()
+    day_until = _parse_day(until, today)
+    day_since = min(_parse_day(since, day_until - timedelta(days=MAP_DEFAULT_DAYS)), day_until)
+    layers = [name for name in (layer or LAYERS) if name in LAYERS]
+    threats = [name for name in (threat or ()) if name in THREAT_TYPES]
+    start = datetime.combine(day_since, datetime.min.time(), PERU).astimezone(UTC)
+    end = datetime.combine(day_until + timedelta(days=1), datetime.min.time(), PERU).astimezone(UTC)
+    bounds = geo.geometry_bounds(community.boundary, community.buffer)
+    point_layers = map_layers(
+        session,
+        lang,
+        community=community,
+        bounds=bounds,
+        start=start,
+        end=end,
+        layers=layers,
+        threats=threats,
+        day_since=day_since,
+        day_until=day_until,
+    )
+    view = geo.build_map(
+        boundary=community.boundary,
+        buffer=community.buffer,
+        bounds=bounds,
+        layers=point_layers,
+        tile_template=settings.map_tile_url,
+    )
+    chart_start = today - timedelta(days=CHART_DAYS)
+    series = queries.daily_series(
+        session,
+        community_code=code,
+        since=datetime.combine(chart_start, datetime.min.time(), UTC),
+    )
+    rules = queries.rules(session)
+    latest = queries.latest_values(session, community_code=code)
+    indicator_charts = []
+    for rule in rules.values():
+        indicator_charts.append(
+            {
+                "rule": rule,
+                "latest": latest.get(rule.code),
+                "chart": charts.build_chart(
+                    series.get(rule.code, []),
+                    thresholds={
+                        "warning": rule.warning,
+                        "high": rule.high,
+                        "critical": rule.critical,
+                    },
+                    start=chart_start,
+                    end=today,
+                    month_names=MONTHS[lang],
+                ),
+                "points": len(series.get(rule.code, [])),
+            }
+        )
+    index = latest.get("threat_index")
+    open_alerts = [
+        alert
+        for alert in queries.community_alerts(session, community_code=code)
+        if principal.role is not Role.institution
+        or principal.institution_code in (alert.routed_to or [])
+    ]
+    return render(
+        request,
+        "community.html",
+        community=community,
+        view=view,
+        since=day_since.isoformat(),
+        until=day_until.isoformat(),
+        layers=layers,
+        all_layers=LAYERS,
+        threats=threats,
+        threat_types=THREAT_TYPES,
+        indicator_charts=indicator_charts,
+        index=index,
+        contributions=charts.contributions(index.details) if index else [],
+        rules=rules,
+        open_alerts=open_alerts,
+    )
+
+
+def map_layers(
+    session: Session,
+    lang: Lang,
+    *,
+    community: Community,
+    bounds: queries.Bounds,
+    start: datetime,
+    end: datetime,
+    layers: list[str],
+    threats: list[str],
+    day_since: date,
+    day_until: date,
+) -> list[tuple[str, list[geo.MapPoint]]]:
+    """The points of each chosen layer, with a short tooltip (date, type, severity or confidence)."""
+    result: list[tuple[str, list[geo.MapPoint]]] = []
+    if "deforestation" in layers:
+        rows = queries.map_deforestation(
+            session, bounds=bounds, since=day_since, until=day_until + timedelta(days=1)
+        )
+        result.append(
+            (
+                "deforestation",
+                [
+                    geo.MapPoint(
+                        lon,
+                        lat,
+                        f"d-{confidence}",
+                        f"{day:%d/%m/%Y} · {dataset} · {confidence} · {area:.2f} ha",
+                    )
+                    for lon, lat, dataset, confidence, day, area in rows
+                ],
+            )
+        )
+    if "hotspots" in layers:
+        rows_h = queries.map_hotspots(session, bounds=bounds, since=start, until=end)
+        result.append(
+            (
+                "hotspots",
+                [
+                    geo.MapPoint(
+                        lon,
+                        lat,
+                        f"h-{confidence}",
+                        f"{at.astimezone(PERU):%d/%m/%Y %H:%M} · {instrument} · {confidence}",
+                    )
+                    for lon, lat, confidence, instrument, at in rows_h
+                ],
+            )
+        )
+    if "reports" in layers:
+        rows_r = queries.map_reports(
+            session, community=community, since=start, until=end, types=threats
+        )
+        result.append(
+            (
+                "reports",
+                [
+                    geo.MapPoint(
+                        lon,
+                        lat,
+                        f"t-{kind}",
+                        f"{at.astimezone(PERU):%d/%m/%Y %H:%M} · {label(lang, 'threat', kind)} · {severity}/5",
+                    )
+                    for lon, lat, kind, severity, at in rows_r
+                ],
+            )
+        )
+    return result
+
+
+# --- deliveries, silences, reference -----------------------------------------------------------
+
+
+@router.get("/deliveries")
+def deliveries_page(
+    request: Request,
+    session: SessionDep,
+    principal: AnalystPrincipal,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    rows, more = queries.deliveries(session, limit=200, offset=offset)
+    return render(
+        request,
+        "deliveries.html",
+        rows=rows,
+        next_url=f"/dashboard/deliveries?offset={offset + 200}" if more else None,
+    )
+
+
+@router.get("/silences")
+def silences_page(request: Request, session: SessionDep, principal: AnalystPrincipal) -> Response:
+    now = utcnow()
+    return render(
+        request,
+        "silences.html",
+        silences=queries.silences(session, now=now),
+        categories=queries.categories(session),
+    )
+
+
+@router.get("/reference")
+def reference_page(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
+    items = queries.factsheet(session)
+    kinds: dict[str, list[Any]] = {}
+    for item in items:
+        kinds.setdefault(item.kind, []).append(item)
+    return render(
+        request,
+        "reference.html",
+        institutions=queries.institutions(session),
+        routing=queries.routing(session),
+        categories=queries.categories(session),
+        factsheet=kinds,
+    )

@@ -1,0 +1,235 @@
+"""Rendering pages: Jinja2 environments per language, security headers, the signed-in principal."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from ews.api.deps import SessionDep
+from ews.auth.keys import Principal, Role
+from ews.models import ApiKey
+from ews.models.base import utcnow
+from ews.settings import Settings
+from ews.web import geo
+from ews.web.assets import asset_url
+from ews.web.i18n import Lang, gettext_for, label, parse_lang
+from ews.web.queries import read_only
+from ews.web.session import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    WebSession,
+    csrf_token,
+    csrf_valid,
+    read_session,
+    same_origin,
+)
+
+# Peru keeps UTC-5 all year (no daylight saving since 1994); pages show times as people live them.
+PERU = timezone(timedelta(hours=-5), "UTC-5")
+DASHBOARD_ROLES = frozenset({Role.analyst, Role.admin, Role.institution})
+ANALYST_ROLES = frozenset({Role.analyst, Role.admin})
+MONTHS = {
+    Lang.es: ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+    Lang.en: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def content_security_policy(settings: Settings) -> str:
+    """Scripts and styles from this site only, no inline script, no framing."""
+    images = "'self' data:"
+    tiles = geo.tile_origin(settings.map_tile_url)
+    if tiles:
+        images += f" {tiles}"
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+
+
+def add_security_headers(response: Response, settings: Settings) -> None:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(settings))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+    if "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+
+
+class WebRoute(APIRoute):
+    """A route whose every answer carries the pages' security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_headers(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except HTTPException as exc:
+                # Redirects and errors raised by dependencies get the headers too.
+                headers = dict(exc.headers or {})
+                if exc.status_code in (status.HTTP_303_SEE_OTHER, status.HTTP_302_FOUND):
+                    response = Response(status_code=exc.status_code, headers=headers)
+                else:
+                    response = error_page(request, exc.status_code, headers)
+            add_security_headers(response, request.app.state.settings)
+            return response
+
+        return with_headers
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def _local(value: datetime | None, with_year: bool = True) -> str:
+    if value is None:
+        return ""
+    when = value.astimezone(PERU)
+    return when.strftime("%d/%m/%Y %H:%M" if with_year else "%d/%m %H:%M")
+
+
+def _age(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return ""
+    seconds = max((now - value).total_seconds(), 0)
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 172800:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value)}"
+    return f"{value:.{digits}f}"
+
+
+@functools.cache
+def environment(lang: Lang) -> Environment:
+    """The template environment of a language (built on first use, then kept)."""
+    env = Environment(
+        loader=PackageLoader("ews.web", "templates"),
+        autoescape=select_autoescape(["html", "svg", "xml"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    table = gettext_for(lang)
+
+    def gettext(message: str) -> str:
+        return table.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = lang.value
+    env.globals["label"] = functools.partial(label, lang)
+    env.globals["months"] = MONTHS[lang]
+    env.filters["local"] = _local
+    env.filters["number"] = _number
+    env.globals["age"] = _age
+    env.globals["asset"] = asset_url
+    return env
+
+
+def request_lang(request: Request) -> Lang:
+    return parse_lang(request.cookies.get(LANG_COOKIE))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template in the visitor's language with the common context."""
+    lang = request_lang(request)
+    web_session: WebSession | None = getattr(request.state, "web_session", None)
+    settings: Settings = request.app.state.settings
+    context.setdefault("principal", getattr(request.state, "web_principal", None))
+    context.setdefault("now", utcnow())
+    context.setdefault(
+        "csrf", csrf_token(settings.secret_key, web_session.nonce) if web_session else ""
+    )
+    context.setdefault("path", request.url.path)
+    context.setdefault("query", request.url.query)
+    html = environment(lang).get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def error_page(request: Request, status_code: int, headers: dict[str, str]) -> Response:
+    response = render(request, "error.html", status_code=status_code, code=status_code)
+    response.headers.update(headers)
+    return response
+
+
+# --- who is signed in --------------------------------------------------------------------------
+
+
+def to_login() -> HTTPException:
+    return HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": "/dashboard/login"})
+
+
+def web_principal(request: Request, session: SessionDep) -> Principal:
+    """The principal of the session cookie; a missing, expired or revoked one goes to sign-in.
+
+    The key row is read on every request, so revoking a key ends its dashboard sessions at once.
+    """
+    settings: Settings = request.app.state.settings
+    if request.method in ("GET", "HEAD"):
+        read_only(session)
+    web_session = read_session(
+        settings.secret_key, request.cookies.get(SESSION_COOKIE), now=datetime.now(UTC)
+    )
+    if web_session is None:
+        raise to_login()
+    row = session.get(ApiKey, web_session.key_id)
+    if row is None or row.revoked_at is not None or Role(row.role) not in DASHBOARD_ROLES:
+        raise to_login()
+    principal = Principal(
+        key_id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        community_code=row.community_code,
+        institution_code=row.institution_code,
+    )
+    request.state.web_session = web_session
+    request.state.web_principal = principal
+    return principal
+
+
+WebPrincipal = Annotated[Principal, Depends(web_principal)]
+
+
+def analyst_only(principal: WebPrincipal) -> Principal:
+    if principal.role not in ANALYST_ROLES:
+        raise HTTPException(status.HTTP_403_FORBIDDEN)
+    return principal
+
+
+AnalystPrincipal = Annotated[Principal, Depends(analyst_only)]
+
+
+def allowed_origins(request: Request) -> set[str]:
+    settings: Settings = request.app.state.settings
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    base = settings.base_url.rstrip("/")
+    return {own, base}
+
+
+def check_form(request: Request, token: str | None, nonce: str | None) -> bool:
+    """A form post is genuine when it comes from this site and carries the session's token."""
+    settings: Settings = request.app.state.settings
+    if not same_origin(request.headers.get("origin"), allowed_origins(request)):
+        return False
+    return csrf_valid(settings.secret_key, nonce, token)

@@ -1,0 +1,256 @@
+"""What the pages read from the store. Read-only; every function takes the session by keyword."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session
+
+from ews.models import (
+    Alert,
+    AlertEvent,
+    CategoryContext,
+    Community,
+    Contact,
+    DeforestationAlert,
+    FactsheetItem,
+    FireHotspot,
+    IndicatorRule,
+    IndicatorValue,
+    Institution,
+    OutboxMessage,
+    Report,
+    RoutingRule,
+    Silence,
+)
+from ews.web.charts import DayValue
+
+LEVEL_RANK = {"none": 0, "warning": 1, "high": 2, "critical": 3}
+
+
+def read_only(session: Session) -> None:
+    """Begin a deferred transaction on SQLite, so a page read never takes the writer's lock."""
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+
+
+def communities(session: Session) -> list[Community]:
+    return list(session.execute(select(Community).order_by(Community.name)).scalars())
+
+
+def categories(session: Session) -> dict[str, CategoryContext]:
+    rows = session.execute(select(CategoryContext)).scalars()
+    return {row.category: row for row in rows}
+
+
+def institutions(session: Session) -> list[Institution]:
+    return list(session.execute(select(Institution).order_by(Institution.code)).scalars())
+
+
+def rules(session: Session) -> dict[str, IndicatorRule]:
+    return {row.code: row for row in session.execute(select(IndicatorRule)).scalars()}
+
+
+def alert_events(session: Session, *, alert_id: int) -> list[AlertEvent]:
+    query = select(AlertEvent).where(AlertEvent.alert_id == alert_id)
+    return list(session.execute(query.order_by(AlertEvent.at, AlertEvent.id)).scalars())
+
+
+def community_alerts(session: Session, *, community_code: str) -> list[Alert]:
+    query = select(Alert).where(Alert.community_code == community_code, Alert.status != "resolved")
+    return list(session.execute(query.order_by(Alert.opened_at)).scalars())
+
+
+# --- the map -----------------------------------------------------------------------------------
+
+
+Bounds = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+def _in_box(bounds: Bounds, lat: Any, lon: Any) -> list[ColumnElement[bool]]:
+    min_lon, min_lat, max_lon, max_lat = bounds
+    return [lat >= min_lat, lat <= max_lat, lon >= min_lon, lon <= max_lon]
+
+
+def map_reports(
+    session: Session,
+    *,
+    community: Community,
+    since: datetime,
+    until: datetime,
+    types: Sequence[str],
+) -> list[tuple[float, float, str, int, datetime]]:
+    """(lon, lat, threat type, severity, observed_at) of located reports of the community."""
+    query = select(
+        Report.longitude, Report.latitude, Report.threat_type, Report.severity, Report.observed_at
+    ).where(
+        Report.community_code == community.code,
+        Report.observed_at >= since,
+        Report.observed_at < until,
+        Report.latitude.is_not(None),
+        Report.longitude.is_not(None),
+    )
+    if types:
+        query = query.where(Report.threat_type.in_(types))
+    return [
+        (float(lon), float(lat), kind, int(sev), at)
+        for lon, lat, kind, sev, at in session.execute(query.order_by(Report.observed_at))
+        if lon is not None and lat is not None
+    ]
+
+
+def map_hotspots(
+    session: Session, *, bounds: Bounds, since: datetime, until: datetime
+) -> list[tuple[float, float, str, str, datetime]]:
+    """(lon, lat, confidence, instrument, acquired_at) of hotspots in the territory's box."""
+    query = select(
+        FireHotspot.longitude,
+        FireHotspot.latitude,
+        FireHotspot.confidence,
+        FireHotspot.instrument,
+        FireHotspot.acquired_at,
+    ).where(
+        FireHotspot.acquired_at >= since,
+        FireHotspot.acquired_at < until,
+        *_in_box(bounds, FireHotspot.latitude, FireHotspot.longitude),
+    )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def map_deforestation(
+    session: Session, *, bounds: Bounds, since: date, until: date
+) -> list[tuple[float, float, str, str, date, float]]:
+    """(lon, lat, dataset, confidence, alert_date, area_ha) of alerts in the territory's box."""
+    query = select(
+        DeforestationAlert.longitude,
+        DeforestationAlert.latitude,
+        DeforestationAlert.dataset,
+        DeforestationAlert.confidence,
+        DeforestationAlert.alert_date,
+        DeforestationAlert.area_ha,
+    ).where(
+        DeforestationAlert.alert_date >= since,
+        DeforestationAlert.alert_date < until,
+        *_in_box(bounds, DeforestationAlert.latitude, DeforestationAlert.longitude),
+    )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+# --- indicator series --------------------------------------------------------------------------
+
+
+def _day(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)
+
+
+def daily_series(
+    session: Session, *, community_code: str, since: datetime
+) -> dict[str, list[DayValue]]:
+    """Per indicator code, one point per day: the day's highest value and level, and its baseline.
+
+    Indicators are computed every few minutes; a year of them is drawn as a year of days.
+    """
+    day = _day(session, IndicatorValue.window_end).label("day")
+    rank = case(
+        *[(IndicatorValue.level == level, value) for level, value in LEVEL_RANK.items()],
+        else_=0,
+    )
+    query: Select[Any] = (
+        select(
+            IndicatorValue.code,
+            day,
+            func.max(IndicatorValue.value),
+            func.max(IndicatorValue.baseline),
+            func.max(rank),
+        )
+        .where(IndicatorValue.community_code == community_code, IndicatorValue.window_end >= since)
+        .group_by(IndicatorValue.code, day)
+        .order_by(IndicatorValue.code, day)
+    )
+    names = {value: level for level, value in LEVEL_RANK.items()}
+    series: dict[str, list[DayValue]] = {}
+    for code, day_value, value, baseline, level_rank in session.execute(query):
+        the_day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
+        series.setdefault(code, []).append(
+            DayValue(
+                day=the_day,
+                value=float(value),
+                baseline=None if baseline is None else float(baseline),
+                level=names.get(int(level_rank or 0), "none"),
+            )
+        )
+    return series
+
+
+def latest_values(session: Session, *, community_code: str) -> dict[str, IndicatorValue]:
+    """The most recent value of each indicator of a community."""
+    newest = (
+        select(IndicatorValue.code, func.max(IndicatorValue.window_end).label("end"))
+        .where(IndicatorValue.community_code == community_code)
+        .group_by(IndicatorValue.code)
+        .subquery()
+    )
+    query = select(IndicatorValue).join(
+        newest,
+        (IndicatorValue.code == newest.c.code) & (IndicatorValue.window_end == newest.c.end),
+    )
+    query = query.where(IndicatorValue.community_code == community_code)
+    return {row.code: row for row in session.execute(query).scalars()}
+
+
+# --- delivery log, silences, reference ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message: OutboxMessage
+    contact_name: str
+    community_code: str
+    category: str
+    failed: bool
+
+
+def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Delivery], bool]:
+    """Outbox messages, dead first, then those that failed and wait to retry, then the newest."""
+    failed = (OutboxMessage.status != "sent") & (OutboxMessage.last_error.is_not(None))
+    order = case((OutboxMessage.status == "dead", 0), (failed, 1), else_=2)
+    query = (
+        select(OutboxMessage, Contact.name, Alert.community_code, Alert.category)
+        .join(Contact, Contact.id == OutboxMessage.contact_id)
+        .join(Alert, Alert.id == OutboxMessage.alert_id)
+        .order_by(order, OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    rows = [
+        Delivery(
+            message=message,
+            contact_name=name,
+            community_code=community,
+            category=category,
+            failed=message.status != "sent" and message.last_error is not None,
+        )
+        for message, name, community, category in session.execute(query)
+    ]
+    return rows[:limit], len(rows) > limit
+
+
+def silences(session: Session, *, now: datetime, recent_days: int = 30) -> list[Silence]:
+    """Silences still in force, and those that ended in the last ``recent_days``."""
+    query = select(Silence).where(Silence.ends_at >= now - timedelta(days=recent_days))
+    return list(session.execute(query.order_by(Silence.ends_at.desc())).scalars())
+
+
+def routing(session: Session) -> list[RoutingRule]:
+    query = select(RoutingRule).order_by(RoutingRule.category, RoutingRule.role.desc())
+    return list(session.execute(query).scalars())
+
+
+def factsheet(session: Session) -> list[FactsheetItem]:
+    query = select(FactsheetItem).order_by(FactsheetItem.kind, FactsheetItem.position)
+    return list(session.execute(query).scalars())

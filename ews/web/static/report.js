@@ -1,0 +1,193 @@
+// Patrol report page: keeps reports on the phone (localStorage) with their UUID and sends them when
+// there is signal. Intake is idempotent, so a resend answers 200 (same report) or 409 (different
+// content under the same id) and is never repeated forever.
+"use strict";
+(function () {
+  var QUEUE = "ews.report.queue", KEY = "ews.report.key", ME = "ews.report.me";
+  var RETRY_MS = 30000;
+  var syncing = false;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function load() { try { return JSON.parse(localStorage.getItem(QUEUE)) || []; } catch (e) { return []; } }
+  function store(items) { localStorage.setItem(QUEUE, JSON.stringify(items)); }
+  function me() { try { return JSON.parse(localStorage.getItem(ME)); } catch (e) { return null; } }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function localInput(d) {
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+  // ISO 8601 with the phone's UTC offset, as intake requires.
+  function withOffset(d) {
+    var off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
+    off = Math.abs(off);
+    return localInput(d) + ":00" + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
+  }
+  function shown(iso) { var d = new Date(iso); return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+
+  function say(el, text, bad) { el.textContent = text; el.hidden = !text; el.className = "msg" + (bad ? " bad" : ""); }
+
+  function threatText(value) {
+    var opt = document.querySelector('#threat option[value="' + value + '"]');
+    return opt ? opt.textContent : value;
+  }
+
+  function render() {
+    var items = load(), waiting = $("waiting"), sent = $("sent"), nw = 0, ns = 0;
+    waiting.textContent = ""; sent.textContent = "";
+    items.slice().reverse().forEach(function (item) {
+      var li = document.createElement("li"), note = document.createElement("small");
+      li.className = item.status; li.dataset.id = item.report.id;
+      li.textContent = threatText(item.report.threat_type) + " · " + item.report.severity + "/5 · " + shown(item.report.observed_at);
+      if (item.status === "waiting") { nw++; note.textContent = "En espera" + (item.error ? ": " + item.error : ""); waiting.appendChild(li); }
+      else {
+        ns++;
+        note.textContent = item.status === "sent" ? "Enviado " + shown(item.sentAt)
+          : item.status === "conflict" ? "Conflicto: ya existe otro reporte con este identificador"
+          : "Rechazado: " + (item.error || "datos inválidos");
+        sent.appendChild(li);
+      }
+      li.appendChild(note);
+    });
+    $("waiting-count").textContent = nw; $("sent-count").textContent = ns;
+    var net = $("net");
+    net.textContent = navigator.onLine ? "Con señal" : "Sin señal";
+    net.className = "net" + (navigator.onLine ? "" : " off");
+    var key = localStorage.getItem(KEY), who = me();
+    $("key-form").hidden = !!key; $("key-ok").hidden = !key;
+    $("community-name").textContent = who ? (who.community_name || who.community || "") : "por verificar";
+    var needsCommunity = !!(who && !who.community);
+    $("community").hidden = !needsCommunity; $("community-label").hidden = !needsCommunity;
+  }
+
+  function update(id, change) {
+    var items = load();
+    items.forEach(function (item) { if (item.report.id === id) Object.assign(item, change); });
+    store(items);
+  }
+
+  function errorText(body) {
+    if (body && body.errors && body.errors.length) return body.errors.map(function (e) { return e.field + ": " + e.message; }).join("; ");
+    return body && body.detail ? String(body.detail).split(" / ")[0] : "";
+  }
+
+  function whoAmI(key) {
+    return fetch("/report/me", { headers: { Authorization: "Bearer " + key } }).then(function (res) {
+      if (res.status === 401 || res.status === 403) throw new Error("key");
+      if (!res.ok) throw new Error("net");
+      return res.json();
+    }).then(function (body) { localStorage.setItem(ME, JSON.stringify(body)); return body; });
+  }
+
+  function sendOne(key, item) {
+    return fetch("/api/v1/reports", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + key },
+      body: JSON.stringify(item.report)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (res.status === 200 || res.status === 201) { update(item.report.id, { status: "sent", sentAt: new Date().toISOString(), error: "" }); return true; }
+        if (res.status === 409) { update(item.report.id, { status: "conflict", error: errorText(body) }); return true; }
+        if (res.status === 422 || res.status === 400) { update(item.report.id, { status: "rejected", error: errorText(body) }); return true; }
+        if (res.status === 401 || res.status === 403) { update(item.report.id, { error: "la clave no es válida" }); throw new Error("key"); }
+        update(item.report.id, { error: "el servidor no respondió bien (" + res.status + ")" });
+        throw new Error("later");
+      });
+    });
+  }
+
+  function sync() {
+    var key = localStorage.getItem(KEY);
+    if (syncing || !key) { render(); return Promise.resolve(); }
+    var pending = load().filter(function (i) { return i.status === "waiting"; });
+    if (!pending.length) { render(); return Promise.resolve(); }
+    syncing = true;
+    var who = me();
+    var ready = who ? Promise.resolve(who) : whoAmI(key);
+    return ready.then(function (who) {
+      return pending.reduce(function (chain, item) {
+        return chain.then(function () {
+          if (!item.report.community) {
+            if (!who.community) throw new Error("community");
+            item.report.community = who.community;
+            update(item.report.id, { report: item.report });
+          }
+          return sendOne(key, item);
+        });
+      }, Promise.resolve());
+    }).catch(function (e) {
+      if (e && e.message === "key") say($("key-msg"), "La clave no es válida o fue revocada. Ingrese otra.", true);
+    }).then(function () { syncing = false; render(); });
+  }
+
+  function saveKey(ev) {
+    ev.preventDefault();
+    var key = $("key").value.trim();
+    if (!key) return;
+    localStorage.setItem(KEY, key); localStorage.removeItem(ME);
+    $("key").value = "";
+    say($("key-msg"), "");
+    whoAmI(key).then(function () { say($("key-msg"), "Clave verificada."); })
+      .catch(function (e) {
+        if (e.message === "key") { localStorage.removeItem(KEY); say($("key-msg"), "La clave no es válida o fue revocada.", true); }
+        else say($("key-msg"), "Clave guardada; se verificará cuando haya señal.");
+      }).then(function () { render(); sync(); });
+  }
+
+  function saveReport(ev) {
+    ev.preventDefault();
+    var observed = new Date($("observed").value);
+    if (isNaN(observed.getTime())) observed = new Date();
+    var who = me(), lat = $("position").dataset.lat, lon = $("position").dataset.lon;
+    var report = {
+      id: uuid(),
+      community: (who && who.community) || $("community").value.trim() || null,
+      threat_type: $("threat").value,
+      severity: Number(document.querySelector("input[name=severity]:checked").value),
+      observed_at: withOffset(observed),
+      latitude: lat ? Number(lat) : null,
+      longitude: lon ? Number(lon) : null,
+      description: $("description").value.trim() || null
+    };
+    var items = load();
+    items.push({ report: report, status: "waiting", savedAt: new Date().toISOString(), error: "" });
+    store(items);
+    $("description").value = ""; $("observed").value = localInput(new Date());
+    clearPosition();
+    say($("form-msg"), navigator.onLine ? "Reporte guardado; enviando…" : "Reporte guardado en el teléfono; se enviará cuando haya señal.");
+    render(); sync();
+  }
+
+  function clearPosition() { var p = $("position"); delete p.dataset.lat; delete p.dataset.lon; p.textContent = "Sin posición (opcional)"; }
+
+  function locate() {
+    var p = $("position");
+    if (!navigator.geolocation) { p.textContent = "Este teléfono no da la posición"; return; }
+    p.textContent = "Buscando posición…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      p.dataset.lat = pos.coords.latitude.toFixed(5); p.dataset.lon = pos.coords.longitude.toFixed(5);
+      p.textContent = p.dataset.lat + ", " + p.dataset.lon + " (±" + Math.round(pos.coords.accuracy) + " m)";
+    }, function () { p.textContent = "No se obtuvo la posición (opcional)"; }, { enableHighAccuracy: true, timeout: 30000, maximumAge: 60000 });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("observed").value = localInput(new Date());
+    $("key-form").addEventListener("submit", saveKey);
+    $("key-change").addEventListener("click", function () { localStorage.removeItem(KEY); localStorage.removeItem(ME); render(); });
+    $("report-form").addEventListener("submit", saveReport);
+    $("locate").addEventListener("click", locate);
+    $("retry").addEventListener("click", function () { sync(); });
+    window.addEventListener("online", function () { render(); sync(); });
+    window.addEventListener("offline", render);
+    setInterval(sync, RETRY_MS);
+    render(); sync();
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/report/sw.js", { scope: "/report" }).catch(function () {});
+  });
+})();
