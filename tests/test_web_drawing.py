@@ -56,7 +56,7 @@ def test_few_points_are_marks_many_points_a_density_grid() -> None:
     project = geo.Projection(BOUNDS)
     few = [geo.MapPoint(-74.1, -8.3, "t-fire", "01/02/2026 · fuego · 4/5")] * 3
     layer = geo.build_layer(
-        "reports", few + [geo.MapPoint(10.0, 10.0, "t-fire", "far away")], project
+        "reports", [*few, geo.MapPoint(10.0, 10.0, "t-fire", "far away")], project
     )
     assert layer.count == 3 and not layer.grouped
     assert [m.title for m in layer.marks_by_kind["t-fire"]] == ["01/02/2026 · fuego · 4/5"] * 3
@@ -108,7 +108,28 @@ def test_chart_scales_series_and_lists_far_thresholds() -> None:
     assert max(ys) == chart.plot_bottom  # zero sits on the axis
     assert [r.level for r in chart.rules] == ["warning"]
     assert chart.off_chart == [("high", 20.0), ("critical", 50.0)]
-    assert len(chart.alarms) == 7
+    # Seven separate warning days, each its own mark in the level strip under the axis.
+    assert [level for level, _ in chart.level_strips] == ["warning"]
+    assert chart.level_strips[0][1].count("M") == 7
+    # A steady baseline is drawn with its two ends only.
+    assert len(chart.baseline_points.split()) == 2
+
+
+def test_consecutive_days_at_a_level_are_one_stretch() -> None:
+    start = date(2026, 3, 1)
+    levels = ["none", "high", "high", "high", "none", "critical"]
+    series = [
+        charts.DayValue(start + timedelta(days=n), 1.0, None, lvl) for n, lvl in enumerate(levels)
+    ]
+    chart = charts.build_chart(
+        series,
+        thresholds={"high": 1},
+        start=start,
+        end=start + timedelta(days=5),
+        month_names=["mar"] * 12,
+    )
+    strips = dict(chart.level_strips)
+    assert strips["high"].count("M") == 1 and strips["critical"].count("M") == 1
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,9 @@ class Chart:
     off_chart: list[tuple[str, float]]  # thresholds above the drawn range, listed in the legend
     x_ticks: list[Tick]
     y_ticks: list[Tick]
-    alarms: list[tuple[float, float, str]]  # (x, y, level) of days at a level
+    level_strips: list[
+        tuple[str, str]
+    ]  # (level, SVG path) of runs of days at a level, under the axis
     plot_left: float
     plot_right: float
     plot_top: float
@@ -92,7 +94,10 @@ def build_chart(
 
     value_points = " ".join(f"{x_of(d.day)},{y_of(d.value)}" for d in series)
     baseline_points = " ".join(
-        f"{x_of(d.day)},{y_of(d.baseline)}" for d in series if d.baseline is not None
+        f"{x},{y}"
+        for x, y in _without_flat_runs(
+            [(x_of(d.day), y_of(d.baseline)) for d in series if d.baseline is not None]
+        )
     )
     rules = [Rule(level, value, y_of(value)) for level, value in defined if value <= top]
     off_chart = [(level, value) for level, value in defined if value > top]
@@ -110,7 +115,23 @@ def build_chart(
             for n in range(0, span_days + 1, 7)
         ]
     y_ticks = [Tick(y_of(v), _fmt(v)) for v in (0.0, top / 2, top)]
-    alarms = [(x_of(d.day), y_of(d.value), d.level) for d in series if d.level in LEVELS]
+    day_width = max((right - left) / span_days, 1.0)
+    runs: dict[str, list[str]] = {}
+    run_start: DayValue | None = None
+    for current, following in zip(series, [*series[1:], None], strict=True):
+        if current.level not in LEVELS:
+            continue
+        run_start = run_start or current
+        continues = (
+            following is not None
+            and following.level == current.level
+            and (following.day - current.day).days == 1
+        )
+        if not continues:
+            x = x_of(run_start.day)
+            width = round(x_of(current.day) - x + day_width, 1)
+            runs.setdefault(current.level, []).append(f"M{x} {lower + 4}h{width}")
+            run_start = None
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -120,12 +141,23 @@ def build_chart(
         off_chart=off_chart,
         x_ticks=x_ticks,
         y_ticks=y_ticks,
-        alarms=alarms,
+        level_strips=[(level, "".join(runs[level])) for level in LEVELS if level in runs],
         plot_left=left,
         plot_right=right,
         plot_top=upper,
         plot_bottom=lower,
     )
+
+
+def _without_flat_runs(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drop the inner points of horizontal runs (a steady baseline is two points, not 365)."""
+    kept = []
+    for n, point in enumerate(points):
+        inner = 0 < n < len(points) - 1
+        if inner and points[n - 1][1] == point[1] == points[n + 1][1]:
+            continue
+        kept.append(point)
+    return kept
 
 
 @dataclass(frozen=True)

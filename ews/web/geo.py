@@ -20,6 +20,7 @@ MAX_SINGLE_POINTS = (
     600  # above this a layer is drawn as a density grid instead of one mark per point
 )
 GRID_CELL_PX = 4.0
+MAX_GRID_CELLS = 2_500  # a grid with more cells is redrawn with cells twice as wide
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,10 @@ def build_layer(name: str, points: Sequence[MapPoint], project: Projection) -> L
         return layer
     cell = GRID_CELL_PX
     counts = Counter((int(x // cell), int(y // cell)) for (x, y), _ in inside)
+    while len(counts) > MAX_GRID_CELLS:
+        cell *= 2
+        counts = Counter((int(x // cell), int(y // cell)) for (x, y), _ in inside)
+    layer.grid_cell = cell
     densest = max(counts.values())
     by_class: dict[int, list[str]] = {1: [], 2: [], 3: []}
     for (column, row), count in sorted(counts.items()):
