@@ -392,6 +392,7 @@ def community_page(
         contributions=charts.contributions(index.details) if index else [],
         rules=rules,
         open_alerts=open_alerts,
+        categories=queries.categories(session),
     )
 
 

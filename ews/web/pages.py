@@ -43,7 +43,7 @@ MONTHS = {
 
 def content_security_policy(settings: Settings) -> str:
     """Scripts and styles from this site only, no inline script, no framing."""
-    images = "'self' data:"
+    images = "'self'"
     tiles = geo.tile_origin(settings.map_tile_url)
     if tiles:
         images += f" {tiles}"

@@ -4,12 +4,17 @@
 "use strict";
 (function () {
   var QUEUE = "ews.report.queue", KEY = "ews.report.key", ME = "ews.report.me";
-  var RETRY_MS = 30000;
+  var RETRY_MS = 30000, KEEP_DONE = 50;
   var syncing = false;
   var $ = function (id) { return document.getElementById(id); };
 
   function load() { try { return JSON.parse(localStorage.getItem(QUEUE)) || []; } catch (e) { return []; } }
-  function store(items) { localStorage.setItem(QUEUE, JSON.stringify(items)); }
+  // Waiting reports are never dropped; of those already answered, the newest few are kept to show.
+  function store(items) {
+    var done = items.filter(function (i) { return i.status !== "waiting"; });
+    var drop = done.slice(0, Math.max(done.length - KEEP_DONE, 0));
+    localStorage.setItem(QUEUE, JSON.stringify(items.filter(function (i) { return drop.indexOf(i) < 0; })));
+  }
   function me() { try { return JSON.parse(localStorage.getItem(ME)); } catch (e) { return null; } }
 
   function uuid() {

@@ -1,0 +1,247 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright, against the service started
+here on loopback. No request may leave 127.0.0.1 and no page may log a console error.
+Screenshots go to ``test-artifacts/`` (copies in ``docs/screenshots/`` are shown in the README)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ews.api.app import create_app
+from ews.auth.keys import Role, create_key
+from ews.models import AlertEvent, Report
+from ews.settings import Settings
+from tests import web_sample
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Inside the illustrative territory of Flor de Ucayali.
+PATROL_POSITION = {"latitude": -8.31, "longitude": -74.08}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    session: Session
+
+
+@dataclass
+class Watch:
+    """Every request a context makes and every console error its pages log."""
+
+    base: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> None:
+        context.on("request", lambda request: self.requests.append(request.url))
+        context.on("page", self.page)
+
+    def page(self, page: Page) -> None:
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def assert_clean(self) -> None:
+        foreign = [url for url in self.requests if not url.startswith(self.base)]
+        assert self.requests and not foreign, foreign
+        assert not self.errors, self.errors
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "apt-get install -y chromium (the browser tests need it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_server(fresh_settings: Settings) -> Iterator[LiveServer]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = fresh_settings.model_copy(update={"base_url": url})
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_config=None, ws="none", lifespan="on", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the service did not start"
+    with Session(app.state.engine) as session:
+        yield LiveServer(url=url, settings=settings, session=session)
+    server.should_exit = True
+    thread.join(timeout=15)
+    sock.close()
+    app.state.engine.dispose()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_dashboard_sign_in_acknowledge_map_chart_and_english(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    db = live_server.session
+    sample = web_sample.populate(db, now=web_sample.utc_now())
+    _row, key = create_key(db, role=Role.analyst, name="Ana Analista")
+    db.commit()
+    defender_alert = sample.alert_ids[0]
+    watch = Watch(live_server.url)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    watch.attach(context)
+    page = context.new_page()
+
+    page.goto("/dashboard")
+    expect(page).to_have_url(f"{live_server.url}/dashboard/login")
+    shot(page, "dashboard-login")
+    page.fill("#key", key)
+    page.click("form[action='/dashboard/login'] button")
+    expect(page.locator("#alert-queue")).to_be_visible()
+    expect(page.locator(f"a[href='/dashboard/alerts/{defender_alert}']")).to_be_visible()
+    cookie = next(c for c in context.cookies() if c["name"] == "ews_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and key not in cookie["value"]
+    shot(page, "dashboard-queue")
+
+    page.click(f"a[href='/dashboard/alerts/{defender_alert}']")
+    timeline = page.locator("#timeline li")
+    expect(timeline).to_have_count(1)
+    page.fill("#ack-note", "Recibido; coordinamos con la dirigencia por radio.")
+    page.click("#ack-form button")
+    expect(page.locator(".notice")).to_be_visible()
+    expect(timeline).to_have_count(2)
+    expect(timeline.nth(1)).to_contain_text("Recibido; coordinamos con la dirigencia por radio.")
+    expect(page.locator("#alert-status")).to_have_text("recibida")
+    shot(page, "dashboard-alert")
+    db.expire_all()
+    kinds = db.execute(
+        select(AlertEvent.kind).where(AlertEvent.alert_id == defender_alert).order_by(AlertEvent.id)
+    ).scalars()
+    assert list(kinds) == ["raised", "acknowledged"]
+
+    page.click("header nav a[href='/dashboard/communities']")
+    territory = page.locator("svg#map path#territory")
+    expect(territory).to_be_visible()
+    box = territory.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 200
+    buffer = page.locator("svg#map path#buffer").bounding_box()
+    assert buffer and buffer["width"] > box["width"] and buffer["height"] > box["height"]
+    assert page.locator("svg#map .layer-reports circle").count() > 0
+    assert page.locator("svg#map .layer-hotspots circle").count() > 0
+    expect(page.locator("#chart-threat_index svg polyline.value")).to_be_visible()
+    expect(page.locator("#chart-fire_hotspots svg line.rule")).not_to_have_count(0)
+    expect(page.locator("#contributions rect.bar")).to_have_count(7)
+    shot(page, "dashboard-community")
+
+    page.click("#lang-switch")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("header nav")).to_contain_text("Alert queue")
+    expect(page.locator("svg#map path#territory")).to_be_visible()
+    expect(page.locator("h2").first).to_have_text("Map of the territory and its approach zone")
+    shot(page, "dashboard-community-en")
+
+    for name in ("deliveries", "silences", "reference"):
+        page.click(f"header nav a[href='/dashboard/{name}']")
+        expect(page.locator("main table").first).to_be_visible()
+        shot(page, f"dashboard-{name}")
+    expect(page.locator("#deliveries tbody tr").first).to_have_class("msg-dead msg-failed")
+    context.close()
+    watch.assert_clean()
+
+
+def test_report_page_keeps_reports_offline_and_sends_each_once(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    db = live_server.session
+    _row, key = create_key(db, role=Role.monitor, name="Monitor", community_code="flor-de-ucayali")
+    db.commit()
+    watch = Watch(live_server.url)
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        geolocation=PATROL_POSITION,
+        permissions=["geolocation"],
+        locale="es-PE",
+        timezone_id="America/Lima",
+    )
+    watch.attach(context)
+    page = context.new_page()
+    page.goto("/report")
+    page.fill("#key", key)
+    page.click("#key-form button")
+    expect(page.locator("#community-name")).to_have_text("Comunidad Nativa Flor de Ucayali")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    shot(page, "report-ready")
+
+    context.set_offline(True)
+    page.reload()  # served by the service worker: no signal, the page still opens
+    expect(page.locator("#net")).to_have_text("Sin señal")
+    for n, threat in enumerate(("settler_invasion", "illegal_logging", "all_quiet")):
+        page.select_option("#threat", threat)
+        page.check(f"input[name=severity][value='{n + 2}']")
+        if n == 0:
+            page.click("#locate")
+            expect(page.locator("#position")).to_contain_text("-8.31")
+        page.fill("#description", f"Patrulla {n + 1}")
+        page.click("#save")
+        expect(page.locator("#waiting-count")).to_have_text(str(n + 1))
+    expect(page.locator("#sent-count")).to_have_text("0")
+    expect(page.locator("#waiting li")).to_have_count(3)
+    shot(page, "report-offline")
+    ids = page.evaluate(
+        "JSON.parse(localStorage.getItem('ews.report.queue')).map(i => i.report.id)"
+    )
+    assert len(set(ids)) == 3
+    assert db.execute(select(func.count()).select_from(Report)).scalar_one() == 0
+
+    context.set_offline(False)
+    expect(page.locator("#sent-count")).to_have_text("3", timeout=20_000)
+    expect(page.locator("#waiting-count")).to_have_text("0")
+    shot(page, "report-sent")
+
+    # A resend (as after a lost answer) is answered 200 by idempotent intake: still one row each.
+    page.evaluate(
+        "localStorage.setItem('ews.report.queue', JSON.stringify("
+        "JSON.parse(localStorage.getItem('ews.report.queue')).map(i => ({...i, status: 'waiting'}))))"
+    )
+    page.click("#retry")
+    expect(page.locator("#sent-count")).to_have_text("3", timeout=20_000)
+    db.expire_all()
+    stored = db.execute(select(Report.id, Report.latitude, Report.threat_type)).all()
+    assert sorted(r.id for r in stored) == sorted(ids)
+    located = {r.threat_type: r.latitude for r in stored}
+    assert located["settler_invasion"] == pytest.approx(-8.31)
+    assert located["all_quiet"] is None
+    context.close()
+    watch.assert_clean()
