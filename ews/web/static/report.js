@@ -100,7 +100,9 @@
       return res.json().catch(function () { return {}; }).then(function (body) {
         if (res.status === 200 || res.status === 201) { update(item.report.id, { status: "sent", sentAt: new Date().toISOString(), error: "" }); return true; }
         if (res.status === 409) { update(item.report.id, { status: "conflict", error: errorText(body) }); return true; }
-        if (res.status === 422 || res.status === 400) { update(item.report.id, { status: "rejected", error: errorText(body) }); return true; }
+        // A 403 that names a field is about this report (e.g. another community), not the key.
+        var aboutReport = res.status === 403 && body && body.errors && body.errors.length;
+        if (res.status === 422 || res.status === 400 || aboutReport) { update(item.report.id, { status: "rejected", error: errorText(body) }); return true; }
         if (res.status === 401 || res.status === 403) { update(item.report.id, { error: "la clave no es válida" }); throw new Error("key"); }
         update(item.report.id, { error: "el servidor no respondió bien (" + res.status + ")" });
         throw new Error("later");
