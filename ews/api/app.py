@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.errors import install_error_handlers
-from ews.api.routes import health, reference
+from ews.api.routes import feeds, health, intake, reference, reports
+from ews.intake.listeners import ReportListener
 from ews.db import build_engine, build_session_factory
 from ews.settings import Settings
 
@@ -54,6 +55,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
+    # Run with each new report's id after its request committed (see ews.intake.listeners).
+    app.state.report_listeners: list[ReportListener] = []
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
@@ -61,4 +64,4 @@ def create_app(
 
 
 def _routers() -> list[Any]:
-    return [health.router, reference.router]
+    return [health.router, reference.router, reports.router, intake.router, feeds.router]
