@@ -151,12 +151,23 @@ _FIELD_MESSAGES: dict[tuple[str, str], str] = {
 }
 
 
+_DATETIME_MESSAGE = (
+    "debe ser fecha y hora ISO 8601 con zona horaria, p. ej. 2026-11-26T08:30:00-05:00 / must be an "
+    "ISO 8601 date-time with an offset"
+)
+
+
 def _messages(exc: ValidationError) -> list[dict[str, str]]:
     errors = field_errors(exc.errors())
     for error, raw in zip(errors, exc.errors(), strict=True):
-        message = _FIELD_MESSAGES.get((error["field"], raw.get("type", "")))
+        kind = raw.get("type", "")
+        message = _FIELD_MESSAGES.get((error["field"], kind))
+        if message is None and error["field"] == "observed_at" and "date" in kind:
+            message = _DATETIME_MESSAGE
         if message:
             error["message"] = message
+        elif error["message"].startswith("Input should"):
+            error["message"] = f"valor inválido / invalid value: {error['message']}"
     return errors
 
 
@@ -298,8 +309,9 @@ def store_report(
             synthetic=False,
         )
         .on_conflict_do_nothing()
+        .returning(Report.id)
     )
-    inserted = session.execute(statement).rowcount
+    inserted = len(session.execute(statement).all())
     stored = session.get(Report, report.id, populate_existing=True)
     if stored is None:
         # The conflict was on (source, source_ref), not the id: the same message under a new id.
