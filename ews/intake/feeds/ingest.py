@@ -58,6 +58,11 @@ class IngestSummary:
 
 
 def _layout(source: FeedSource, header: list[str]) -> firms.FirmsLayout | gfw.GfwLayout:
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        raise FeedError(
+            "El CSV está separado por punto y coma o tabulaciones; expórtelo separado por comas. / "
+            "The CSV is separated by semicolons or tabs; export it comma-separated."
+        )
     if source is FeedSource.firms:
         return firms.detect_layout(header)
     return gfw.detect_layout(header)
