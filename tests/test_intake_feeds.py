@@ -73,7 +73,9 @@ def test_firms_variants_load_the_same_hotspots(db: Session, variant: str) -> Non
     assert (result["rows"], result["inserted"], result["rejected"]) == (len(rows), len(rows), [])
     hotspots = db.execute(select(FireHotspot).order_by(FireHotspot.acquired_at)).scalars().all()
     if variant == "modis":
-        assert [(h.acquired_at, h.confidence, h.confidence_pct, h.instrument) for h in hotspots] == [
+        assert [
+            (h.acquired_at, h.confidence, h.confidence_pct, h.instrument) for h in hotspots
+        ] == [
             (datetime(2026, 11, 20, 3, 5, tzinfo=UTC), "low", 25, "MODIS"),
             (datetime(2026, 11, 20, 15, 10, tzinfo=UTC), "high", 85, "MODIS"),
         ]
@@ -85,7 +87,11 @@ def test_firms_variants_load_the_same_hotspots(db: Session, variant: str) -> Non
     ]
     first = hotspots[0]
     assert (first.instrument, first.lat_e4, first.lon_e4, first.frp, first.daynight) == (
-        "VIIRS", -83123, -741010, 4.8, "N"
+        "VIIRS",
+        -83123,
+        -741010,
+        4.8,
+        "N",
     )
     assert first.brightness == 331.5 and first.version == "2.0NRT"
 
@@ -99,7 +105,7 @@ def test_bom_crlf_and_latin1_load(db: Session) -> None:
 
 
 def test_reload_inserts_nothing_and_counts_duplicates(db: Session) -> None:
-    data = csv_bytes(VIIRS, VIIRS_ROWS + [VIIRS_ROWS[0]])
+    data = csv_bytes(VIIRS, [*VIIRS_ROWS, VIIRS_ROWS[0]])
     first = ingest(db, "firms", data)
     assert (first["rows"], first["inserted"], first["duplicates"]) == (4, 3, 1)
     second = ingest(db, "firms", data)
@@ -137,11 +143,15 @@ def test_bad_rows_are_quarantined_and_good_rows_load(db: Session) -> None:
     assert [item["row"] for item in result["rejected"]] == list(range(3, 3 + len(BAD_ROWS)))
     for item, (_row, words) in zip(result["rejected"], BAD_ROWS, strict=True):
         assert words in item["error"], item
-    quarantined = db.execute(
-        select(QuarantineRow).where(QuarantineRow.batch_id == result["batch_id"]).order_by(
-            QuarantineRow.row_number
+    quarantined = (
+        db.execute(
+            select(QuarantineRow)
+            .where(QuarantineRow.batch_id == result["batch_id"])
+            .order_by(QuarantineRow.row_number)
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     assert [(q.row_number, q.raw) for q in quarantined] == [
         (3 + i, row) for i, (row, _) in enumerate(BAD_ROWS)
     ]
@@ -171,9 +181,15 @@ def test_gfw_datasets_with_and_without_area(
     with_area += f"-8.3101,-74.1202,2026-11-18,{confidence},0.35\n"  # known: same key
     again = ingest(db, "gfw", with_area.encode())
     assert (again["inserted"], again["duplicates"]) == (1, 1)
-    alerts = db.execute(
-        select(DeforestationAlert).order_by(DeforestationAlert.lat_e4, DeforestationAlert.alert_date)
-    ).scalars().all()
+    alerts = (
+        db.execute(
+            select(DeforestationAlert).order_by(
+                DeforestationAlert.lat_e4, DeforestationAlert.alert_date
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert [(a.alert_date, a.area_ha, a.confidence, a.dataset) for a in alerts] == [
         (date(2026, 11, 18), 0.35, confidence, dataset),  # lat -8.3201
         (date(2026, 11, 19), pixel_ha, confidence, dataset),  # lat -8.3102
@@ -240,12 +256,16 @@ def test_feed_api_roles(client: TestClient, make_key: Any) -> None:
     data = csv_bytes(VIIRS, VIIRS_ROWS)
     assert client.post("/api/v1/feeds/firms", content=data).status_code == 401
     analyst = make_key("analyst")
-    assert client.post("/api/v1/feeds/firms", content=data, headers=auth(analyst)).status_code == 403
+    assert (
+        client.post("/api/v1/feeds/firms", content=data, headers=auth(analyst)).status_code == 403
+    )
     admin = make_key("admin")
     assert client.post("/api/v1/feeds/firms", content=data, headers=auth(admin)).status_code == 200
 
 
 def test_a_failed_file_leaves_nothing_behind(client: TestClient, feed: str, db: Session) -> None:
-    response = client.post("/api/v1/feeds/gfw", content=csv_bytes(VIIRS, VIIRS_ROWS), headers=auth(feed))
+    response = client.post(
+        "/api/v1/feeds/gfw", content=csv_bytes(VIIRS, VIIRS_ROWS), headers=auth(feed)
+    )
     assert response.status_code == 422
     assert db.execute(select(IngestBatch)).first() is None

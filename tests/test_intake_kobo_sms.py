@@ -74,8 +74,12 @@ def test_configured_mapping_replaces_default_questions() -> None:
         "start": "2026-11-20T07:55:00-05:00",
     }
     mapping = mapping_from(
-        {"community": ["comunidad"], "threat_type": ["tipo"], "severity": ["nivel"],
-         "location": ["punto", "_geolocation"]}
+        {
+            "community": ["comunidad"],
+            "threat_type": ["tipo"],
+            "severity": ["nivel"],
+            "location": ["punto", "_geolocation"],
+        }
     )
     payload = report_payload(custom, mapping, report_id="x")
     assert payload["community"] == COMMUNITY
@@ -98,7 +102,9 @@ def test_kobo_created_resent_edited(
     again = client.post("/api/v1/intake/kobo", json=submission(), headers=auth(feed))
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
     other = client.post(
-        "/api/v1/intake/kobo", json=submission(**{"patrulla/amenaza/severity": "1"}), headers=auth(feed)
+        "/api/v1/intake/kobo",
+        json=submission(**{"patrulla/amenaza/severity": "1"}),
+        headers=auth(feed),
     )
     assert other.status_code == 409
     edit = submission(
@@ -136,11 +142,17 @@ def test_kobo_invalid_names_the_field(
 
 def test_kobo_and_sms_roles(client: TestClient, make_key: Any) -> None:
     monitor = make_key("monitor", community=COMMUNITY)
-    assert client.post("/api/v1/intake/kobo", json=submission(), headers=auth(monitor)).status_code == 403
+    assert (
+        client.post("/api/v1/intake/kobo", json=submission(), headers=auth(monitor)).status_code
+        == 403
+    )
     assert client.post("/api/v1/intake/sms", json={}, headers=auth(monitor)).status_code == 403
     assert client.post("/api/v1/intake/kobo", json=submission()).status_code == 401
     admin = make_key("admin")
-    assert client.post("/api/v1/intake/kobo", json=submission(), headers=auth(admin)).status_code == 201
+    assert (
+        client.post("/api/v1/intake/kobo", json=submission(), headers=auth(admin)).status_code
+        == 201
+    )
 
 
 COMMUNITIES = {COMMUNITY}
@@ -150,20 +162,38 @@ COMMUNITIES = {COMMUNITY}
     ("text", "expected"),
     [
         ("EWS flor-de-ucayali fuego 3", (ThreatType.fire, 3, None, None, None)),
-        ("ews FLOR-DE-UCAYALI Tala 5 -8.31 -74.10", (ThreatType.illegal_logging, 5, -8.31, -74.1, None)),
+        (
+            "ews FLOR-DE-UCAYALI Tala 5 -8.31 -74.10",
+            (ThreatType.illegal_logging, 5, -8.31, -74.1, None),
+        ),
         (
             "EWS flor-de-ucayali coca 2 -8,3 -74,1 chacra nueva al norte",
             (ThreatType.coca_cultivation, 2, -8.3, -74.1, "chacra nueva al norte"),
         ),
-        ("EWS flor-de-ucayali sin_novedad 1 todo tranquilo", (ThreatType.all_quiet, 1, None, None, "todo tranquilo")),
-        ("EWS flor-de-ucayali settler_invasion 4", (ThreatType.settler_invasion, 4, None, None, None)),
-        ("  EWS  flor-de-ucayali  amenaza  5  ", (ThreatType.threat_to_defender, 5, None, None, None)),
+        (
+            "EWS flor-de-ucayali sin_novedad 1 todo tranquilo",
+            (ThreatType.all_quiet, 1, None, None, "todo tranquilo"),
+        ),
+        (
+            "EWS flor-de-ucayali settler_invasion 4",
+            (ThreatType.settler_invasion, 4, None, None, None),
+        ),
+        (
+            "  EWS  flor-de-ucayali  amenaza  5  ",
+            (ThreatType.threat_to_defender, 5, None, None, None),
+        ),
     ],
 )
 def test_parse_sms(text: str, expected: tuple[Any, ...]) -> None:
     parsed = parse_sms(text, communities=COMMUNITIES)
     assert parsed.community == COMMUNITY
-    got = (parsed.threat_type, parsed.severity, parsed.latitude, parsed.longitude, parsed.description)
+    got = (
+        parsed.threat_type,
+        parsed.severity,
+        parsed.latitude,
+        parsed.longitude,
+        parsed.description,
+    )
     assert got == expected
 
 
@@ -215,9 +245,13 @@ def test_sms_accepted_resent_conflict_rejected(
     again = client.post("/api/v1/intake/sms", json=sms(), headers=auth(feed))
     assert again.status_code == 200
     assert again.json() == {**body, "status": "duplicate"}
-    other = client.post("/api/v1/intake/sms", json=sms(text="EWS flor-de-ucayali fuego 1"), headers=auth(feed))
+    other = client.post(
+        "/api/v1/intake/sms", json=sms(text="EWS flor-de-ucayali fuego 1"), headers=auth(feed)
+    )
     assert other.status_code == 409
-    wrong = client.post("/api/v1/intake/sms", json=sms(id="gw-0002", text="EWS x fuego 9"), headers=auth(feed))
+    wrong = client.post(
+        "/api/v1/intake/sms", json=sms(id="gw-0002", text="EWS x fuego 9"), headers=auth(feed)
+    )
     assert wrong.status_code == 200
     assert wrong.json()["status"] == "rejected"
     assert "Comunidad 'x' desconocida" in wrong.json()["reply"]
@@ -229,7 +263,9 @@ def test_sms_accepted_resent_conflict_rejected(
 
 
 def test_sms_bad_gateway_message_is_422(client: TestClient, feed: str) -> None:
-    response = client.post("/api/v1/intake/sms", json={"id": "x", "text": "EWS"}, headers=auth(feed))
+    response = client.post(
+        "/api/v1/intake/sms", json={"id": "x", "text": "EWS"}, headers=auth(feed)
+    )
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
     assert fields == {"from", "received_at"}

@@ -27,7 +27,8 @@ VIIRS = (
     "version,bright_ti5,frp,daynight"
 )
 ROWS = [
-    f"-8.{3000 + i},-74.1,330,0.4,0.4,2026-11-20,{i % 2400},N,VIIRS,n,2,290,1,N" for i in range(1, 51)
+    f"-8.{3000 + i},-74.1,330,0.4,0.4,2026-11-20,{i % 2400},N,VIIRS,n,2,290,1,N"
+    for i in range(1, 51)
 ]
 AS_OF = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -45,12 +46,18 @@ def test_cli_ingest_prints_the_summary(fresh_settings: Settings, tmp_path: Path)
     path = tmp_path / "viirs.csv"
     path.write_text("\n".join([VIIRS, *ROWS, "bad,row"]) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(EWS_DATABASE_URL=fresh_settings.database_url, EWS_SECRET_KEY=TEST_SECRET, EWS_ENV="test")
+    env.update(
+        EWS_DATABASE_URL=fresh_settings.database_url, EWS_SECRET_KEY=TEST_SECRET, EWS_ENV="test"
+    )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "ews", "ingest", *args],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     first = run("firms", str(path))
@@ -121,9 +128,9 @@ def test_pull_from_a_loopback_url_and_a_folder(
         assert "firms=URL" in first["modis=/nowhere"]["error"]
         assert "no such folder" in first[f"gfw={tmp_path / 'no-such-folder'}"]["error"]
         second = pull_feeds(settings=settings, session_factory=factory, as_of=AS_OF)
-        assert [(f["inserted"], f["duplicates"]) for f in second[f"firms={base}/viirs.csv"]["files"]] == [
-            (0, 50)
-        ]
+        assert [
+            (f["inserted"], f["duplicates"]) for f in second[f"firms={base}/viirs.csv"]["files"]
+        ] == [(0, 50)]
         assert [Path(f["origin"].split("#")[0]).name for f in second[f"gfw={drop}"]["files"]] == [
             "c.csv"  # the refused file is tried again; loaded files are skipped
         ]

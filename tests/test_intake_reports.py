@@ -52,16 +52,12 @@ def test_created_then_identical_resend_then_conflict(client: TestClient, monitor
     again = client.post("/api/v1/reports", json=body, headers=auth(monitor))
     assert again.status_code == 200
     assert again.json() == first.json()
-    changed = client.post(
-        "/api/v1/reports", json={**body, "severity": 5}, headers=auth(monitor)
-    )
+    changed = client.post("/api/v1/reports", json={**body, "severity": 5}, headers=auth(monitor))
     assert changed.status_code == 409
     assert "id" in changed.json()["detail"]
 
 
-def test_same_moment_in_another_offset_is_the_same_report(
-    client: TestClient, monitor: str
-) -> None:
+def test_same_moment_in_another_offset_is_the_same_report(client: TestClient, monitor: str) -> None:
     body = report(observed_at="2026-11-20T08:30:00-05:00")
     assert client.post("/api/v1/reports", json=body, headers=auth(monitor)).status_code == 201
     utc = {**body, "observed_at": "2026-11-20T13:30:00Z", "description": "  " + body["description"]}
@@ -114,9 +110,6 @@ def test_future_observed_at_is_refused_past_ten_minutes(client: TestClient, moni
 
 
 def test_roles(client: TestClient, make_key: Any, db: Session) -> None:
-    db.execute(
-        Report.__table__.delete().where(Report.community_code == "otra")  # nothing, keeps db warm
-    )
     assert client.post("/api/v1/reports", json=report()).status_code == 401
     analyst = make_key("analyst")
     assert client.post("/api/v1/reports", json=report(), headers=auth(analyst)).status_code == 403
@@ -129,7 +122,6 @@ def test_roles(client: TestClient, make_key: Any, db: Session) -> None:
 def test_monitor_posts_only_for_its_own_community(
     client: TestClient, db: Session, make_key: Any
 ) -> None:
-    from ews.reference.loader import load_reference_data  # noqa: F401 - communities come from fixtures
     from ews.models import Community
 
     other = db.get(Community, COMMUNITY)
@@ -237,7 +229,9 @@ def test_list_filters_and_pages(client: TestClient, monitor: str, make_key: Any)
         assert page.status_code == 200, page.text
         seen += [item["id"] for item in page.json()["items"]]
         cursor = page.json()["next"]
-        url = f"/api/v1/reports?since={since}&until={until}&limit=2&cursor={cursor}" if cursor else ""
+        url = (
+            f"/api/v1/reports?since={since}&until={until}&limit=2&cursor={cursor}" if cursor else ""
+        )
     assert seen == ids[1:6]
     fires = client.get("/api/v1/reports?threat_type=fire&limit=1000", headers=auth(analyst)).json()
     assert {item["id"] for item in fires["items"]} >= {ids[1], ids[3], ids[5]}
@@ -284,7 +278,9 @@ def test_concurrent_resends_store_exactly_one_row(fresh_settings: Settings) -> N
     def send() -> None:
         with TestClient(app) as client:
             barrier.wait()
-            statuses.append(client.post("/api/v1/reports", json=body, headers=auth(token)).status_code)
+            statuses.append(
+                client.post("/api/v1/reports", json=body, headers=auth(token)).status_code
+            )
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for thread in threads:

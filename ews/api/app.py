@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.errors import install_error_handlers
 from ews.api.routes import feeds, health, intake, reference, reports
-from ews.intake.listeners import ReportListener
 from ews.db import build_engine, build_session_factory
+from ews.intake.listeners import ReportListener
 from ews.settings import Settings
 
 DESCRIPTION = """
@@ -56,7 +56,8 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = factory
     # Run with each new report's id after its request committed (see ews.intake.listeners).
-    app.state.report_listeners: list[ReportListener] = []
+    listeners: list[ReportListener] = []
+    app.state.report_listeners = listeners
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)

@@ -23,7 +23,8 @@ from ews.intake.feeds import FeedError, FeedSource, ingest_feed
 def ingest(
     source: Annotated[FeedSource, typer.Argument(help="firms | gfw")],
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="archivo CSV / CSV file")
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="archivo CSV / CSV file"),
     ],
 ) -> None:
     """Carga un archivo FIRMS o GFW / load a FIRMS or GFW file (JSON summary on stdout)."""

@@ -141,7 +141,9 @@ def receive_kobo(
     if not isinstance(submission, Mapping):
         return KoboOutcome(
             KoboStatus.invalid,
-            errors=[{"field": "body", "message": "se esperaba un objeto JSON / expected an object"}],
+            errors=[
+                {"field": "body", "message": "se esperaba un objeto JSON / expected an object"}
+            ],
         )
     instance_id = _find(submission, "instanceID")
     if not isinstance(instance_id, str) or not instance_id.strip():

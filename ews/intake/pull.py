@@ -121,7 +121,9 @@ def pull_feeds(
                     if seen is not None:
                         continue
                     with path.open("rb") as handle:
-                        files.append(_load(session_factory, settings, source, handle, origin, as_of))
+                        files.append(
+                            _load(session_factory, settings, source, handle, origin, as_of)
+                        )
             results[entry] = {"files": files}
         except PullError as exc:
             logger.warning("feed pull failed for a source: %s", exc)

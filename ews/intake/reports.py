@@ -134,7 +134,9 @@ class StoreStatus(StrEnum):
 
 _FIELD_MESSAGES: dict[tuple[str, str], str] = {
     ("threat_type", "enum"): (
-        "tipo de amenaza desconocido; use uno de: " + ", ".join(ThreatType) + " / unknown threat type"
+        "tipo de amenaza desconocido; use uno de: "
+        + ", ".join(ThreatType)
+        + " / unknown threat type"
     ),
     ("severity", "greater_than_equal"): "la gravedad va de 1 a 5 / severity goes from 1 to 5",
     ("severity", "less_than_equal"): "la gravedad va de 1 a 5 / severity goes from 1 to 5",
@@ -143,7 +145,10 @@ _FIELD_MESSAGES: dict[tuple[str, str], str] = {
     ("longitude", "greater_than_equal"): (
         "la longitud va de -180 a 180 / longitude goes from -180 to 180"
     ),
-    ("longitude", "less_than_equal"): "la longitud va de -180 a 180 / longitude goes from -180 to 180",
+    (
+        "longitude",
+        "less_than_equal",
+    ): "la longitud va de -180 a 180 / longitude goes from -180 to 180",
     ("community", "string_too_short"): "falta la comunidad / the community is missing",
     ("description", "string_too_long"): (
         "la descripción pasa de 4000 caracteres / the description is over 4000 characters"

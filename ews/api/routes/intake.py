@@ -107,7 +107,9 @@ def post_sms(
     outcome = receive_sms(
         session,
         gateway_id=message.id,
-        sender_pseudonym=pseudonymize(settings.secret_key, f"phone:{normalize_phone(message.from_)}"),
+        sender_pseudonym=pseudonymize(
+            settings.secret_key, f"phone:{normalize_phone(message.from_)}"
+        ),
         text=message.text,
         received_at=message.received_at,
         now=now,

@@ -43,7 +43,9 @@ CONFLICT = (
 )
 REPORT_SCHEMA = {
     key: value
-    for key, value in ReportIn.model_json_schema(ref_template="#/components/schemas/{model}").items()
+    for key, value in ReportIn.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    ).items()
     if key != "$defs"
 }
 
@@ -92,7 +94,10 @@ def _store_one(
     response_model=ReportOut,
     summary="Enviar un reporte de patrulla / Send a patrol report",
     openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": REPORT_SCHEMA}}}
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": REPORT_SCHEMA}},
+        }
     },
     responses={200: {"description": "Reenvío idéntico / identical resend"}, 409: {}, 422: {}},
 )

@@ -36,7 +36,21 @@ VIIRS_CONFIDENCE = {
     "nominal": "nominal",
     "high": "high",
 }
-ParsedRow = tuple[str, str, str, float, float, int, int, str, int | None, float | None, float | None, str | None, str | None]
+ParsedRow = tuple[
+    str,
+    str,
+    str,
+    float,
+    float,
+    int,
+    int,
+    str,
+    int | None,
+    float | None,
+    float | None,
+    str | None,
+    str | None,
+]
 
 
 def modis_class(percent: int) -> str:
@@ -76,22 +90,38 @@ class FirmsLayout:
 
     def __post_init__(self) -> None:
         self._dates: dict[str, str | None] = {}
-        self._get = [self.index.get(column) for column in (
-            "latitude", "longitude", "acq_date", "acq_time", "satellite", "instrument",
-            "confidence", "brightness", "frp", "daynight", "version",
-        )]
+        self._get = [
+            self.index.get(column)
+            for column in (
+                "latitude",
+                "longitude",
+                "acq_date",
+                "acq_time",
+                "satellite",
+                "instrument",
+                "confidence",
+                "brightness",
+                "frp",
+                "daynight",
+                "version",
+            )
+        ]
 
     def _date(self, raw: str) -> str:
         known = self._dates.get(raw, "")
         if known == "":
             try:
-                known = date.fromisoformat(raw.strip()).isoformat() if len(raw.strip()) == 10 else None
+                known = (
+                    date.fromisoformat(raw.strip()).isoformat() if len(raw.strip()) == 10 else None
+                )
             except ValueError:
                 known = None
             if len(self._dates) < 10_000:
                 self._dates[raw] = known
         if known is None:
-            raise RowError(f"acq_date no es una fecha AAAA-MM-DD / acq_date is not a YYYY-MM-DD date: {raw!r}")
+            raise RowError(
+                f"acq_date no es una fecha AAAA-MM-DD / acq_date is not a YYYY-MM-DD date: {raw!r}"
+            )
         return known
 
     def parse(self, fields: list[str]) -> ParsedRow:
@@ -169,8 +199,8 @@ def detect_layout(header: list[str]) -> FirmsLayout:
         )
     missing = [column for column in REQUIRED if column not in index]
     if missing:
-        raise FeedError(
-            f"Faltan columnas de FIRMS / FIRMS columns missing: {', '.join(missing)}"
-        )
+        raise FeedError(f"Faltan columnas de FIRMS / FIRMS columns missing: {', '.join(missing)}")
     index["brightness"] = index[brightness]
-    return FirmsLayout(name=name, instrument_default=instrument, index=index, width=max(index.values()) + 1)
+    return FirmsLayout(
+        name=name, instrument_default=instrument, index=index, width=max(index.values()) + 1
+    )

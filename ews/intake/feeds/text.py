@@ -68,7 +68,7 @@ def open_csv(
         raise FeedError("El archivo está vacío. / The file is empty.", status_code=400)
     encoding = _encoding(head)
     # A stray invalid byte later on becomes U+FFFD and that row is quarantined, not the file.
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
     reader = csv.reader(text)
     try:
         header = next(reader)
