@@ -82,9 +82,7 @@ class BulkWriter:
                 return int(cursor.rowcount)
             assert self._stage is not None
             cursor.execute(f"TRUNCATE {self._stage}")
-            with cursor.copy(
-                f"COPY {self._stage} ({', '.join(self.columns)}) FROM STDIN"
-            ) as copy:
+            with cursor.copy(f"COPY {self._stage} ({', '.join(self.columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(self._sql, (self.ingested_at, self.batch_id))
