@@ -291,3 +291,58 @@ def test_concurrent_resends_store_exactly_one_row(fresh_settings: Settings) -> N
     with session_scope(factory) as session:
         assert session.scalar(select(func.count()).select_from(Report)) == 1
     engine.dispose()
+
+
+def test_listener_runs_after_the_commit_and_the_answer_does_not_wait(
+    fresh_settings: Settings,
+) -> None:
+    """A real server on loopback: the 201 arrives while the listener is still blocked, and the
+    listener, reading through a connection of its own, finds the report committed."""
+    import socket
+
+    import httpx
+    import uvicorn
+
+    engine = build_engine(fresh_settings)
+    factory = build_session_factory(engine)
+    with session_scope(factory) as session:
+        _row, token = create_key(session, role=Role.monitor, name="m", community_code=COMMUNITY)
+    app = create_app(fresh_settings, engine=engine, session_factory=factory)
+    release = threading.Event()
+    seen: list[tuple[str, bool]] = []
+    done = threading.Event()
+
+    def listener(report_id: str) -> None:
+        release.wait(timeout=30)
+        other = build_engine(fresh_settings)
+        with session_scope(build_session_factory(other)) as session:
+            seen.append((report_id, session.get(Report, report_id) is not None))
+        other.dispose()
+        done.set()
+
+    app.state.report_listeners.append(listener)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            threading.Event().wait(0.05)
+        body = report()
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/reports", json=body, headers=auth(token), timeout=10
+        )
+        assert response.status_code == 201
+        assert seen == []  # answered while the listener still waits
+        release.set()
+        assert done.wait(timeout=30)
+        assert seen == [(body["id"], True)]
+    finally:
+        release.set()
+        server.should_exit = True
+        thread.join(timeout=30)
+        engine.dispose()
