@@ -346,3 +346,33 @@ def test_listener_runs_after_the_commit_and_the_answer_does_not_wait(
         server.should_exit = True
         thread.join(timeout=30)
         engine.dispose()
+
+
+def test_intake_routes_share_the_per_key_rate(
+    settings: Settings, migrated_engine: Any, session_factory: Any, make_key: Any
+) -> None:
+    from tests.conftest import make_settings
+
+    limited = make_settings(settings.database_url, intake_rate_per_minute=2)
+    app = create_app(limited, engine=migrated_engine, session_factory=session_factory)
+    monitor = make_key("monitor", community=COMMUNITY)
+    feed = make_key("feed")
+    with TestClient(app) as client:
+        assert (
+            client.post("/api/v1/reports", json=report(), headers=auth(monitor)).status_code == 201
+        )
+        batch = {"reports": [report()]}
+        assert (
+            client.post("/api/v1/reports/batch", json=batch, headers=auth(monitor)).status_code
+            == 200
+        )
+        refused = client.post("/api/v1/reports", json=report(), headers=auth(monitor))
+        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        # Another key has its own bucket; Kobo and the feeds draw on the same one.
+        for _ in range(2):
+            assert (
+                client.post("/api/v1/intake/kobo", json={}, headers=auth(feed)).status_code == 422
+            )
+        assert (
+            client.post("/api/v1/feeds/firms", content=b"", headers=auth(feed)).status_code == 429
+        )

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.limits import enforce_intake_rate
 from ews.auth.keys import Principal, Role
 from ews.intake.feeds import FeedError, FeedSource, ingest_feed
 
@@ -86,6 +87,7 @@ async def post_feed(
     """A CSV body (``text/csv``) or a multipart file. Answers ``{"rows", "inserted", "duplicates",
     "rejected": [{"row", "error"}]}``; ``rejected`` lists the first 1000 bad rows (all are kept in
     quarantine), ``rejected_total`` counts them all."""
+    enforce_intake_rate(request, principal)
     try:
         stream, origin = await _spool(request, settings.max_csv_bytes)
     except FeedError as exc:

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.limits import enforce_intake_rate
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
 from ews.intake.kobo import KoboStatus, mapping_from, receive_kobo
@@ -40,6 +41,7 @@ def post_kobo(
 ) -> Any:
     """A KoboToolbox REST service submission. 201 created; 200 identical resend or edit; 409 same
     instanceID with other content; 422 with the fields to fix."""
+    enforce_intake_rate(request, principal)
     submitter = submission.get("_submitted_by") if isinstance(submission, dict) else None
     identity = f"kobo:{submitter}" if submitter else principal.identity
     outcome = receive_kobo(
@@ -103,6 +105,7 @@ def post_sms(
 ) -> Any:
     """200 with ``status`` (accepted, rejected, duplicate) and a Spanish ``reply`` to text back;
     201 when a report was created; 409 when the gateway id was used for another message."""
+    enforce_intake_rate(request, principal)
     now = utcnow()
     outcome = receive_sms(
         session,

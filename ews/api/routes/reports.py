@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.limits import enforce_intake_rate
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
 from ews.intake.listeners import schedule_report_listeners
@@ -110,6 +111,7 @@ def post_report(
     payload: Annotated[Any, Body()],
 ) -> Any:
     """201 created; 200 with the stored record on an identical resend; 409 same id, other content."""
+    enforce_intake_rate(request, principal)
     outcome, stored, errors = _store_one(session, settings, principal, payload)
     if outcome is StoreStatus.invalid:
         forbidden = principal.role is Role.monitor and any(
@@ -140,6 +142,7 @@ def post_batch(
     payload: Annotated[Any, Body()],
 ) -> Any:
     """``{"reports": [...]}``: one result per report, in order; safe to resend whole."""
+    enforce_intake_rate(request, principal)
     reports = payload.get("reports") if isinstance(payload, dict) else None
     if not isinstance(reports, list):
         return problem(
