@@ -279,3 +279,28 @@ def test_kobo_and_sms_run_listeners(app: Any, client: TestClient, feed: str) -> 
     text = client.post("/api/v1/intake/sms", json=sms(), headers=auth(feed)).json()["report_id"]
     client.post("/api/v1/intake/sms", json=sms(), headers=auth(feed))
     assert seen == [kobo, text]
+
+
+def test_kobo_mapping_comes_from_settings(
+    settings: Settings, migrated_engine: Any, session_factory: Any, make_key: Any, db: Session
+) -> None:
+    from ews.api.app import create_app
+    from tests.conftest import make_settings
+
+    custom = make_settings(
+        settings.database_url,
+        kobo_mapping={"community": ["comunidad"], "threat_type": ["tipo"], "severity": ["nivel"]},
+    )
+    app = create_app(custom, engine=migrated_engine, session_factory=session_factory)
+    form = {
+        "g/comunidad": COMMUNITY,
+        "g/tipo": "mineria",
+        "g/nivel": 2,
+        "start": "2026-11-20T07:55:00-05:00",
+        "meta/instanceID": "uuid:11111111-2222-4333-8444-555555555555",
+    }
+    with TestClient(app) as client:
+        response = client.post("/api/v1/intake/kobo", json=form, headers=auth(make_key("feed")))
+    assert response.status_code == 201, response.text
+    row = db.get(Report, "11111111-2222-4333-8444-555555555555")
+    assert row is not None and (row.threat_type, row.severity) == ("illegal_mining", 2)
