@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ews import web
 from ews.api.errors import install_error_handlers
 from ews.api.limits import BodySizeLimitMiddleware, RateLimiter
-from ews.api.routes import health, metrics, reference
+from ews.api.routes import feeds, health, intake, metrics, reference, reports
 from ews.db import build_engine, build_session_factory
+from ews.intake.listeners import ReportListener
 from ews.settings import Settings
 
 DESCRIPTION = """
@@ -56,6 +57,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
+    # Run with each new report's id after its request committed (see ews.intake.listeners).
+    listeners: list[ReportListener] = []
+    app.state.report_listeners = listeners
     app.state.intake_rate_limiter = RateLimiter(settings.intake_rate_per_minute)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
     install_error_handlers(app)
@@ -76,4 +80,12 @@ def _body_limit(settings: Settings) -> Callable[[str], int]:
 
 
 def _routers() -> list[Any]:
-    return [health.router, metrics.router, reference.router, web.router]
+    return [
+        health.router,
+        metrics.router,
+        reference.router,
+        reports.router,
+        intake.router,
+        feeds.router,
+        web.router,
+    ]
