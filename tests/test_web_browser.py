@@ -148,6 +148,7 @@ def test_dashboard_sign_in_acknowledge_map_chart_and_english(
         select(AlertEvent.kind).where(AlertEvent.alert_id == defender_alert).order_by(AlertEvent.id)
     ).scalars()
     assert list(kinds) == ["raised", "acknowledged"]
+    db.rollback()
 
     page.click("header nav a[href='/dashboard/communities']")
     territory = page.locator("svg#map path#territory")
@@ -224,6 +225,7 @@ def test_report_page_keeps_reports_offline_and_sends_each_once(
     )
     assert len(set(ids)) == 3
     assert db.execute(select(func.count()).select_from(Report)).scalar_one() == 0
+    db.rollback()  # end the read: on SQLite an open transaction would hold the writer's lock
 
     context.set_offline(False)
     expect(page.locator("#sent-count")).to_have_text("3", timeout=20_000)

@@ -84,6 +84,7 @@
   }
 
   function whoAmI(key) {
+    if (!navigator.onLine) return Promise.reject(new Error("net"));
     return fetch("/report/me", { headers: { Authorization: "Bearer " + key } }).then(function (res) {
       if (res.status === 401 || res.status === 403) throw new Error("key");
       if (!res.ok) throw new Error("net");
@@ -112,7 +113,8 @@
 
   function sync() {
     var key = localStorage.getItem(KEY);
-    if (syncing || !key) { render(); return Promise.resolve(); }
+    // With no signal at all, do not even try: the "online" event or the timer will call again.
+    if (syncing || !key || !navigator.onLine) { render(); return Promise.resolve(); }
     var pending = load().filter(function (i) { return i.status === "waiting"; });
     if (!pending.length) { render(); return Promise.resolve(); }
     syncing = true;
