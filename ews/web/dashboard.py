@@ -189,13 +189,15 @@ def alert_queue_page(
         "institution": institution,
     }
     next_url = f"/dashboard?{urlencode({**filters, 'offset': offset + 100})}" if more else None
+    communities = queries.communities(session)
     return render(
         request,
         "queue.html",
         alerts=alerts,
         filters=filters,
         next_url=next_url,
-        communities=queries.communities(session),
+        communities=communities,
+        community_names={c.code: c.name for c in communities},
         categories=queries.categories(session),
         institutions=queries.institutions(session),
         statuses=alert_queue.QUEUE_STATUSES,
