@@ -1,0 +1,382 @@
+"""Delivery end to end with real servers on loopback: the outbox, the worker, retries, dead messages,
+webhook signatures, two workers at once, and a worker killed between sending and recording."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks import Webhook
+
+from ews.api.app import create_app
+from ews.cli.service import embedded_background
+from ews.db import build_engine, build_session_factory, session_scope
+from ews.delivery.channels import webhook_secret
+from ews.delivery.jobs import deliver_notifications
+from ews.models import AuditLog, OutboxMessage
+from ews.models.base import utcnow
+from ews.settings import Settings
+from tests.delivery_support import (
+    NOW,
+    HttpReceiver,
+    SmtpServer,
+    add_contact,
+    free_port,
+    queue_alert,
+)
+from tests.helpers import auth
+
+MINJUS = "alertas@minjus.example.org"
+DP = "alertas@dp.example.org"
+DEFENDER_CONTACTS = ["minjus-regional-email", "dp-regional-email"]
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def with_smtp(settings: Settings, port: int, **more: object) -> Settings:
+    return settings.model_copy(update={"smtp_port": port, **more})
+
+
+def outbox(db: Session) -> list[OutboxMessage]:
+    db.expire_all()
+    return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_the_defender_alert_reaches_minjus_and_dp_in_spanish_once_each(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session], smtp: SmtpServer
+) -> None:
+    alert, _event, rows = queue_alert(db, contact_codes=DEFENDER_CONTACTS)
+    db.commit()
+    settings = with_smtp(settings, smtp.port)
+
+    first = deliver_notifications(settings=settings, session_factory=session_factory, as_of=NOW)
+    again = deliver_notifications(
+        settings=settings, session_factory=session_factory, as_of=NOW + timedelta(days=1)
+    )
+
+    assert first["sent"] == 2 and again["claimed"] == 0
+    for address, row in ((MINJUS, rows[0]), (DP, rows[1])):
+        [mail] = smtp.recorder.to(address)
+        body = mail.get_content()
+        assert mail["Message-ID"] == f"<{row.message_id}@ews.example.org>"
+        assert mail["Content-Language"] == "es"
+        assert "CRÍTICO" in mail["Subject"] and "Flor de Ucayali" in mail["Subject"]
+        assert "Comunidad: Comunidad Nativa Flor de Ucayali" in body
+        assert "Categoría: Seguridad de personas defensoras" in body
+        assert "Nueva alerta de nivel CRÍTICO" in body
+        assert "- Amenazas a personas defensoras: 2 (nivel crítico; lo usual: 0)" in body
+        assert "- 1 reporte(s) de patrulla" in body
+        assert "Activar el Mecanismo de Protección" in body
+        assert f"http://testserver/dashboard/alerts/{alert.id}" in body
+        # Defender safety does not allow the reporter's words, which here name a person.
+        assert "Juan" not in body and "Amenazaron" not in body
+    assert {r.status for r in outbox(db)} == {"sent"}
+    assert all(r.attempts == 1 and r.sent_at is not None for r in outbox(db))
+
+
+def test_an_smtp_server_down_for_the_first_tries_gets_each_message_once_when_back(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    queue_alert(db, contact_codes=DEFENDER_CONTACTS)
+    db.commit()
+    server = SmtpServer()  # not started: connections are refused
+    settings = with_smtp(settings, server.port)
+
+    tries = [
+        deliver_notifications(settings=settings, session_factory=session_factory, as_of=at)
+        for at in (NOW, NOW + timedelta(seconds=1), NOW + timedelta(hours=1))
+    ]
+    rows = outbox(db)
+    assert [t["retried"] for t in tries] == [2, 0, 2]  # the backoff holds the second pass back
+    assert all(r.status == "pending" and r.attempts == 2 for r in rows)
+    assert all("Connection refused" in (r.last_error or "") for r in rows)
+    assert all(r.next_attempt_at > NOW + timedelta(hours=1) for r in rows)
+
+    server.start()
+    try:
+        back = deliver_notifications(
+            settings=settings, session_factory=session_factory, as_of=NOW + timedelta(hours=3)
+        )
+        deliver_notifications(
+            settings=settings, session_factory=session_factory, as_of=NOW + timedelta(days=3)
+        )
+    finally:
+        server.stop()
+    assert back["sent"] == 2
+    assert len(server.recorder.to(MINJUS)) == 1 and len(server.recorder.to(DP)) == 1
+    assert [(r.status, r.attempts) for r in outbox(db)] == [("sent", 3), ("sent", 3)]
+
+
+def test_a_permanent_refusal_goes_dead_at_once_shows_in_the_log_and_can_be_requeued(
+    db: Session,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    smtp: SmtpServer,
+    client: TestClient,
+    make_key,
+) -> None:
+    queue_alert(db, contact_codes=DEFENDER_CONTACTS)
+    db.commit()
+    smtp.recorder.refuse[DP] = "550 5.1.1 Buzon inexistente / mailbox unavailable"
+    settings = with_smtp(settings, smtp.port)
+
+    summary = deliver_notifications(settings=settings, session_factory=session_factory, as_of=NOW)
+
+    assert (summary["sent"], summary["dead"]) == (1, 1)
+    analyst = auth(make_key("analyst"))
+    log = client.get("/api/v1/notifications", headers=analyst).json()["items"]
+    assert [(i["institution"], i["status"]) for i in log] == [("DP", "dead"), ("MINJUS", "sent")]
+    dead = log[0]
+    assert dead["attempts"] == 1 and "550" in dead["last_error"] and dead["channel"] == "email"
+    assert dead["contact"] == "dp-regional-email" and dead["event"] == "raised"
+
+    smtp.recorder.refuse.clear()  # the institution fixed its mailbox
+    answer = client.post(f"/api/v1/notifications/{dead['id']}/requeue", headers=analyst)
+    assert answer.status_code == 200 and answer.json()["status"] == "pending"
+    assert (
+        client.post(f"/api/v1/notifications/{log[1]['id']}/requeue", headers=analyst).status_code
+        == 409
+    )
+    audit = db.scalars(select(AuditLog).where(AuditLog.action == "notification.requeued")).all()
+    assert [a.object_id for a in audit] == [str(dead["id"])]
+
+    deliver_notifications(
+        settings=settings, session_factory=session_factory, as_of=utcnow() + timedelta(seconds=5)
+    )
+    assert len(smtp.recorder.to(DP)) == 1 and len(smtp.recorder.to(MINJUS)) == 1
+    assert {r.status for r in outbox(db)} == {"sent"}
+
+
+def test_a_message_dies_after_the_maximum_number_of_tries(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    queue_alert(db, contact_codes=["minjus-regional-email"])
+    db.commit()
+    settings = with_smtp(settings, free_port(), delivery_max_attempts=2)
+    for at in (NOW, NOW + timedelta(days=1), NOW + timedelta(days=2)):
+        deliver_notifications(settings=settings, session_factory=session_factory, as_of=at)
+    [row] = outbox(db)
+    assert (row.status, row.attempts) == ("dead", 2)
+    assert row.last_error is not None and row.last_error.startswith("2 intentos")
+
+
+def verify_by_hand(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return headers["webhook-signature"] == f"v1,{expected}"
+
+
+def test_a_webhook_receiver_verifies_the_signature_and_sees_the_same_id_on_a_retry(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    settings = settings.model_copy(update={"webhook_allow_private": True})
+    with HttpReceiver(statuses=[503, 200]) as receiver:
+        add_contact(
+            db,
+            code="minjus-webhook",
+            institution_code="MINJUS",
+            name="MinJUS - sistema de casos",
+            channel="webhook",
+            address=receiver.url,
+        )
+        alert, _event, [row] = queue_alert(db, contact_codes=["minjus-webhook"], kind="escalated")
+        db.commit()
+        first = deliver_notifications(settings=settings, session_factory=session_factory, as_of=NOW)
+        second = deliver_notifications(
+            settings=settings, session_factory=session_factory, as_of=NOW + timedelta(hours=1)
+        )
+
+    assert (first["retried"], second["sent"]) == (1, 1)
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [row.message_id] * 2
+    secret = webhook_secret(settings, "minjus-webhook")
+    for request in receiver.requests:
+        assert verify_by_hand(secret, request.headers, request.body)
+        payload = Webhook(secret).verify(request.body, request.headers)
+        assert payload["type"] == "alert.escalated"
+        assert payload["data"]["alert_id"] == alert.id
+        assert payload["data"]["community"] == "Comunidad Nativa Flor de Ucayali"
+        assert payload["data"]["acknowledge_url"].endswith(f"/dashboard/alerts/{alert.id}")
+        assert "Juan" not in request.body.decode()
+    assert not verify_by_hand(
+        webhook_secret(settings, "other"), receiver.requests[0].headers, receiver.requests[0].body
+    )
+    assert [(r.status, r.attempts) for r in outbox(db)] == [("sent", 2)]
+
+
+def test_a_webhook_into_a_private_range_is_refused_unless_allowed(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with HttpReceiver() as receiver:
+        add_contact(
+            db,
+            code="dp-webhook",
+            institution_code="DP",
+            name="DP - casos",
+            channel="webhook",
+            address=receiver.url,
+        )
+        queue_alert(db, contact_codes=["dp-webhook"])
+        db.commit()
+        summary = deliver_notifications(
+            settings=settings, session_factory=session_factory, as_of=NOW
+        )
+    assert summary["dead"] == 1 and receiver.requests == []
+    [row] = outbox(db)
+    assert "private address refused" in (row.last_error or "")
+
+
+def test_two_workers_on_one_database_never_send_the_same_row(
+    fresh_settings: Settings, smtp: SmtpServer
+) -> None:
+    settings = with_smtp(fresh_settings, smtp.port, delivery_batch_size=7)
+    engine = build_engine(settings)
+    with session_scope(build_session_factory(engine)) as session:
+        for minute in range(60):
+            queue_alert(
+                session, contact_codes=DEFENDER_CONTACTS, at=NOW - timedelta(minutes=minute)
+            )
+    engine.dispose()
+    start = threading.Barrier(2)
+    summaries: list[dict] = []
+
+    def work() -> None:
+        own = build_engine(settings)  # each worker its own engine and connections
+        start.wait()
+        summaries.append(
+            deliver_notifications(
+                settings=settings, session_factory=build_session_factory(own), as_of=NOW
+            )
+        )
+        own.dispose()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    ids = smtp.recorder.message_ids()
+    assert len(ids) == 120 and len(set(ids)) == 120
+    assert sum(s["sent"] for s in summaries) == 120
+    assert sum(s["claimed"] for s in summaries) == 120
+
+
+def test_a_worker_killed_between_sending_and_recording_leads_to_one_resend_with_the_same_id(
+    fresh_settings: Settings, smtp: SmtpServer
+) -> None:
+    settings = with_smtp(fresh_settings, smtp.port)
+    engine = build_engine(settings)
+    factory = build_session_factory(engine)
+    with session_scope(factory) as session:
+        _alert, _event, rows = queue_alert(session, contact_codes=DEFENDER_CONTACTS, at=utcnow())
+        first_id = rows[0].message_id
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_ENV="test",
+        EWS_DATABASE_URL=settings.database_url,
+        EWS_SECRET_KEY=settings.secret_key,
+        EWS_SMTP_PORT=str(smtp.port),
+        EWS_BASE_URL=settings.base_url,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ews", "worker", "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    killed = threading.Event()
+
+    def crash_on_first_mail(_mail: object) -> None:
+        if not killed.is_set():
+            killed.set()
+            os.kill(worker.pid, signal.SIGKILL)  # the mail is in; the worker never records it
+            worker.wait(timeout=30)
+
+    smtp.recorder.on_data = crash_on_first_mail
+    assert worker.wait(timeout=120) == -signal.SIGKILL
+    with session_scope(factory) as session:
+        states = [(r.status, r.attempts) for r in session.scalars(select(OutboxMessage))]
+    assert states == [("sending", 1), ("sending", 1)]  # claimed, then the worker died
+
+    # While the claim holds, nobody else sends; once it expires, the rows are taken back.
+    now = deliver_notifications(settings=settings, session_factory=factory)
+    later = deliver_notifications(
+        settings=settings,
+        session_factory=factory,
+        as_of=utcnow() + timedelta(seconds=settings.delivery_claim_timeout_s + 1),
+    )
+    with session_scope(factory) as session:
+        states = [(r.status, r.attempts) for r in session.scalars(select(OutboxMessage))]
+    engine.dispose()
+
+    assert now["claimed"] == 0
+    assert (later["taken_back"], later["sent"]) == (2, 2)
+    assert states == [("sent", 2), ("sent", 2)]
+    ids = smtp.recorder.message_ids()
+    assert ids.count(f"<{first_id}@ews.example.org>") == 2  # one resend, same Message-ID
+    assert len(ids) == 3 and len(set(ids)) == 2  # and nothing lost
+
+
+def test_the_worker_embedded_in_serve_delivers_while_the_api_runs(
+    fresh_settings: Settings, smtp: SmtpServer
+) -> None:
+    settings = with_smtp(
+        fresh_settings, smtp.port, embedded_worker=True, delivery_poll_interval_s=0.1
+    )
+    app = create_app(settings, background=embedded_background(settings))
+    with TestClient(app):
+        with session_scope(app.state.session_factory) as session:
+            queue_alert(session, contact_codes=["minjus-regional-email"], at=utcnow())
+        deadline = time.monotonic() + 30
+        while not smtp.recorder.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    app.state.engine.dispose()
+    assert len(smtp.recorder.to(MINJUS)) == 1
+
+
+def test_the_webhook_secret_command_shows_the_contacts_secret(
+    fresh_settings: Settings,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_ENV="test",
+        EWS_DATABASE_URL=fresh_settings.database_url,
+        EWS_SECRET_KEY=fresh_settings.secret_key,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ews", "webhook-secret", "minjus-regional-email"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == webhook_secret(
+        fresh_settings, "minjus-regional-email"
+    )
+    unknown = subprocess.run(
+        [sys.executable, "-m", "ews", "webhook-secret", "nobody"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unknown.returncode == 2 and "nobody" in unknown.stderr
