@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,13 +50,13 @@ class SmtpRecorder:
         self.on_data: Callable[[EmailMessage], None] | None = None
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         mail = message_from_bytes(envelope.content, policy=default_policy)
         assert isinstance(mail, EmailMessage)
         with self.lock:
@@ -115,7 +116,7 @@ class HttpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 with lock:
@@ -182,7 +183,7 @@ def queue_alert(
     """An alert, its event and one pending outbox row per contact, flushed (the caller commits)."""
     contacts = [contact(session, code) for code in contact_codes]
     alert = Alert(
-        fingerprint=f"flor-de-ucayali:{category}:{at.timestamp()}:{kind}",
+        fingerprint=f"flor-de-ucayali:{category}:{uuid.uuid4().hex}",  # tests need several open
         community_code="flor-de-ucayali",
         category=category,
         level=level,
