@@ -105,6 +105,10 @@ class RenderedMessage:
     subject: str
     text: str
     sms_text: str
+    change: str
+    category_name: str
+    action: str
+    evidence: list[str]
 
 
 @cache
@@ -230,15 +234,16 @@ def render_message(notice: Notice, language: str | None) -> RenderedMessage:
         subject=env.get_template(f"subject_{lang}.txt.j2").render(context).strip(),
         text=env.get_template(f"email_{lang}.txt.j2").render(context),
         sms_text=env.get_template(f"sms_{lang}.txt.j2").render(context).strip(),
+        change=context["change"],
+        category_name=context["category_name"],
+        action=context["action"],
+        evidence=context["evidence"],
     )
 
 
-def webhook_json(notice: Notice, language: str | None) -> bytes:
+def webhook_json(notice: Notice, rendered: RenderedMessage) -> bytes:
     """The JSON webhook body: a Standard Webhooks ``{type, timestamp, data}`` envelope whose data
-    carries the structured alert and the same text the mail has."""
-    lang = language_of(language)
-    context = _context(notice, lang)
-    rendered = render_message(notice, lang)
+    carries the structured alert and the same text the mail has (``rendered`` for its contact)."""
     body = {
         "type": f"alert.{notice.event_kind}",
         "timestamp": notice.event_at.isoformat(),
@@ -250,12 +255,12 @@ def webhook_json(notice: Notice, language: str | None) -> bytes:
             "community": notice.community_name,
             "region": notice.region,
             "category": notice.category,
-            "category_name": context["category_name"],
-            "change": context["change"],
-            "evidence": context["evidence"],
-            "action": context["action"],
+            "category_name": rendered.category_name,
+            "change": rendered.change,
+            "evidence": rendered.evidence,
+            "action": rendered.action,
             "acknowledge_url": notice.ack_url,
-            "language": lang,
+            "language": rendered.language,
             "subject": rendered.subject,
             "text": rendered.text,
         },

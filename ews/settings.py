@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     delivery_batch_size: int = 50
     # How often `ews worker` (and the worker embedded in `ews serve`) looks for due messages.
     delivery_poll_interval_s: float = 2.0
+    # Outcomes are recorded every N sends (a failure at once): a worker that dies resends at most N.
+    delivery_record_every: int = 10
 
     # Limits.
     max_body_bytes: int = 1_000_000

@@ -128,7 +128,7 @@ def test_the_sms_is_short_and_spanish() -> None:
 
 
 def test_the_webhook_json_carries_the_alert_and_its_text() -> None:
-    body = json.loads(webhook_json(notice("reminded"), "es"))
+    body = json.loads(webhook_json(notice("reminded"), render_message(notice("reminded"), "es")))
     assert body["type"] == "alert.reminded"
     assert body["timestamp"] == "2026-11-26T18:05:00+00:00"
     data = body["data"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ews.delivery.policy import Outcome, Status
@@ -64,17 +65,26 @@ class Mark:
     outcome: Outcome
 
 
+# Plain Core statements on the table: the worker records one outcome per message, and the ORM's
+# bulk-update bookkeeping would cost more than the statement itself.
+OUTBOX = cast(Table, OutboxMessage.__table__)
+
+
 def record_outcomes(session: Session, *, token: str, marks: Iterable[Mark], now: datetime) -> None:
     """Write each attempt's outcome. A success is recorded whatever happened to the claim (it is a
     fact); a failure only while the claim is still ours, so it never undoes another worker's send."""
+    c = OUTBOX.c
+    marks = list(marks)
+    sent = [mark.row_id for mark in marks if mark.outcome.status is Status.sent]
+    if sent:
+        session.execute(
+            update(OUTBOX)
+            .where(c.id.in_(sent), c.status != Status.sent)
+            .values(status=Status.sent, sent_at=now, claimed_by=None, claimed_until=None)
+        )
     for mark in marks:
         outcome = mark.outcome
         if outcome.status is Status.sent:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == mark.row_id, OutboxMessage.status != Status.sent)
-                .values(status=Status.sent, sent_at=now, claimed_by=None, claimed_until=None)
-            )
             continue
         values: dict[str, object] = {
             "status": outcome.status,
@@ -85,14 +95,20 @@ def record_outcomes(session: Session, *, token: str, marks: Iterable[Mark], now:
         if outcome.next_attempt_at is not None:
             values["next_attempt_at"] = outcome.next_attempt_at
         session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == mark.row_id,
-                OutboxMessage.status == Status.sending,
-                OutboxMessage.claimed_by == token,
-            )
+            update(OUTBOX)
+            .where(c.id == mark.row_id, c.status == Status.sending, c.claimed_by == token)
             .values(**values)
         )
+
+
+def release_claims(session: Session, *, token: str, row_ids: list[int]) -> None:
+    """Give claimed rows that were not tried back to the queue (a worker shutting down)."""
+    c = OUTBOX.c
+    session.execute(
+        update(OUTBOX)
+        .where(c.id.in_(row_ids), c.status == Status.sending, c.claimed_by == token)
+        .values(status=Status.pending, attempts=c.attempts - 1, claimed_by=None, claimed_until=None)
+    )
 
 
 class NotDead(ValueError):

@@ -107,7 +107,7 @@ def to_outbound(
     }
     if contact.channel == "webhook":
         # CAP XML on request needs alerts/cap.py (the alerts issue); until then JSON for everyone.
-        body, content_type = webhook_json(notice, contact.language), "application/json"
+        body, content_type = webhook_json(notice, rendered), "application/json"
     else:
         body, content_type = b"", "text/plain"
     return OutboundMessage(

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.channels import Channel, DeliveryResult, OutboundMessage
 from ews.db import session_scope
 from ews.delivery.channels import build_channels
-from ews.delivery.outbox import Mark, claim_due_messages, record_outcomes
+from ews.delivery.outbox import Mark, claim_due_messages, record_outcomes, release_claims
 from ews.delivery.policy import Outcome, Status, decide_outcome
 from ews.delivery.render import ReferenceCache, RenderError, render_rows
 from ews.models.base import utcnow
@@ -78,6 +78,11 @@ def _record(
         record_outcomes(session, token=token, marks=marks, now=now)
 
 
+def _release(factory: sessionmaker[Session], *, token: str, row_ids: list[int]) -> None:
+    with session_scope(factory) as session:
+        release_claims(session, token=token, row_ids=row_ids)
+
+
 def deliver_pass(
     *,
     settings: Settings,
@@ -90,9 +95,9 @@ def deliver_pass(
 ) -> PassSummary:
     """Deliver every message due now, batch by batch, until none is left (or ``stop`` is set).
 
-    Each batch: claim (one short transaction, committed), then for each message send outside any
-    transaction and record its outcome in a transaction of its own, so a crash resends at most the
-    message in flight, with the same id."""
+    Each batch: claim (one short transaction, committed), then send each message outside any
+    transaction and record the outcomes every ``delivery_record_every`` messages (a failure at
+    once), so a crash resends at most that many, with the same ids, and loses none."""
     summary = PassSummary()
     cache: ReferenceCache | None = None
     seen: set[int] = set()
@@ -115,7 +120,12 @@ def deliver_pass(
             batch = [(row.id, row.channel, row.attempts) for row in claim.rows]
         summary.claimed += len(batch)
         summary.taken_back += claim.taken_back
-        for row_id, channel, attempts in batch:
+        marks: list[Mark] = []
+        for index, (row_id, channel, attempts) in enumerate(batch):
+            if stop is not None and stop.is_set():
+                # Shutting down: hand the unsent rest back at once rather than at claim expiry.
+                _release(session_factory, token=token, row_ids=[r for r, _c, _a in batch[index:]])
+                break
             message = messages[row_id]
             if isinstance(message, RenderError):
                 outcome = Outcome(Status.dead, error=str(message))
@@ -130,7 +140,7 @@ def deliver_pass(
                     now=clock(),
                     dice=dice(),
                 )
-            _record(session_factory, token=token, marks=[Mark(row_id, outcome)], now=clock())
+            marks.append(Mark(row_id, outcome))
             summary.add(outcome.status)
             if outcome.status is not Status.sent:
                 logger.warning(
@@ -141,6 +151,11 @@ def deliver_pass(
                     attempts,
                     outcome.error,
                 )
+            if outcome.status is not Status.sent or len(marks) >= settings.delivery_record_every:
+                _record(session_factory, token=token, marks=marks, now=clock())
+                marks = []
+        if marks:
+            _record(session_factory, token=token, marks=marks, now=clock())
         ids = {row_id for row_id, _c, _a in batch}
         if len(batch) < limit or ids <= seen:
             break  # drained (or only rows this pass already tried, e.g. a zero backoff)
