@@ -23,8 +23,9 @@ from standardwebhooks import Webhook
 from ews.api.app import create_app
 from ews.cli.service import embedded_background
 from ews.db import build_engine, build_session_factory, session_scope
-from ews.delivery.channels import webhook_secret
+from ews.delivery.channels import build_channels, webhook_secret
 from ews.delivery.jobs import deliver_notifications
+from ews.delivery.worker import deliver_pass
 from ews.models import AuditLog, OutboxMessage
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -380,3 +381,59 @@ def test_the_webhook_secret_command_shows_the_contacts_secret(
         timeout=120,
     )
     assert unknown.returncode == 2 and "nobody" in unknown.stderr
+
+
+def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
+    fresh_settings: Settings, smtp: SmtpServer
+) -> None:
+    engine = build_engine(fresh_settings)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_ENV="test",
+        EWS_DATABASE_URL=fresh_settings.database_url,
+        EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_SMTP_PORT=str(smtp.port),
+        EWS_DELIVERY_POLL_INTERVAL_S="0.2",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ews", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with session_scope(build_session_factory(engine)) as session:
+            queue_alert(session, contact_codes=DEFENDER_CONTACTS, at=utcnow())
+        deadline = time.monotonic() + 60
+        while len(smtp.recorder.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=60)
+    with session_scope(build_session_factory(engine)) as session:
+        states = {r.status for r in session.scalars(select(OutboxMessage))}
+    engine.dispose()
+    assert code == 0 and states == {"sent"} and len(smtp.recorder.messages) == 2
+
+
+def test_a_worker_told_to_stop_hands_its_unsent_claims_back(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session], smtp: SmtpServer
+) -> None:
+    queue_alert(db, contact_codes=[*DEFENDER_CONTACTS, "minam-regional-email"])
+    db.commit()
+    stop = threading.Event()
+    smtp.recorder.on_data = lambda _mail: stop.set()  # SIGTERM arrives during the first send
+    summary = deliver_pass(
+        settings=with_smtp(settings, smtp.port),
+        session_factory=session_factory,
+        channels=build_channels(with_smtp(settings, smtp.port)),
+        clock=lambda: NOW,
+        stop=stop,
+    )
+    rows = outbox(db)
+    assert summary.sent == 1 and len(smtp.recorder.messages) == 1
+    assert [(r.status, r.attempts, r.claimed_by) for r in rows] == [
+        ("sent", 1, None),
+        ("pending", 0, None),
+        ("pending", 0, None),
+    ]
