@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import signal
 import subprocess
@@ -437,3 +438,32 @@ def test_a_worker_told_to_stop_hands_its_unsent_claims_back(
         ("pending", 0, None),
         ("pending", 0, None),
     ]
+
+
+def test_an_sms_contact_gets_a_short_spanish_text_through_the_gateway(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with HttpReceiver(statuses=[200]) as gateway:
+        add_contact(
+            db,
+            code="dp-sms",
+            institution_code="DP",
+            name="DP - guardia",
+            channel="sms",
+            address="+51961000111",
+        )
+        alert, _event, _rows = queue_alert(db, contact_codes=["dp-sms"], kind="reminded")
+        db.commit()
+        summary = deliver_notifications(
+            settings=settings.model_copy(update={"sms_gateway_url": gateway.url}),
+            session_factory=session_factory,
+            as_of=NOW,
+        )
+    assert summary["sent"] == 1
+    [request] = gateway.requests
+    sms = json.loads(request.body)
+    assert sms["to"] == "+51961000111"
+    assert sms["text"] == (
+        "EWS CRÍTICO: Seguridad de personas defensoras, Comunidad Nativa Flor de Ucayali. "
+        f"recordatorio, sin acuse. Acuse: http://testserver/dashboard/alerts/{alert.id}"
+    )
