@@ -66,6 +66,13 @@ def test_email_is_sent_with_a_stable_message_id_over_one_kept_connection(smtp: S
     assert "Nueva alerta de nivel CRÍTICO" in mail.get_content()
 
 
+def test_a_malformed_address_is_permanent(smtp: SmtpServer) -> None:
+    channel = EmailChannel(SmtpConfig(host="127.0.0.1", port=smtp.port, sender=SENDER))
+    result = channel.send(message("no es un correo <<@"))
+    channel.close()
+    assert not result.sent and not result.retryable and smtp.recorder.messages == []
+
+
 def test_a_kept_connection_the_server_dropped_is_replaced_without_losing_the_message() -> None:
     server = SmtpServer().start()
     channel = EmailChannel(SmtpConfig(host="127.0.0.1", port=server.port, sender=SENDER))

@@ -89,7 +89,10 @@ class EmailChannel:
         return smtp
 
     def send(self, message: OutboundMessage) -> DeliveryResult:
-        mail = build_email(message, self.config.sender)
+        try:
+            mail = build_email(message, self.config.sender)
+        except (ValueError, IndexError) as exc:  # a malformed address: no retry will fix it
+            return DeliveryResult.permanent(f"dirección inválida / invalid address: {exc}")
         reused = self._smtp is not None
         try:
             if self._smtp is None:
