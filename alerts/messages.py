@@ -62,18 +62,20 @@ CHANGES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-# Evidence lists counted in one line each (ids of the rows behind the alert).
+# Evidence lists counted in one line each: the ids of the rows behind the alert, under the keys the
+# alert engine writes (``report_ids``...) or shorter ones.
 COUNTED_EVIDENCE = {
-    "reports": ("{n} reporte(s) de patrulla", "{n} patrol report(s)"),
-    "fire_hotspots": (
+    ("report_ids", "reports"): ("{n} reporte(s) de patrulla", "{n} patrol report(s)"),
+    ("fire_hotspot_ids", "fire_hotspots"): (
         "{n} foco(s) de calor satelitales (FIRMS)",
         "{n} satellite fire hotspot(s) (FIRMS)",
     ),
-    "deforestation_alerts": (
+    ("deforestation_alert_ids", "deforestation_alerts"): (
         "{n} alerta(s) satelitales de deforestación (GFW)",
         "{n} satellite deforestation alert(s) (GFW)",
     ),
 }
+TERRITORY_HIT = ("Dentro del territorio titulado", "Inside the titled territory")
 # Keys of a report's evidence that hold the reporter's own words (never names, keys or phones).
 WORDS_KEYS = ("description", "text", "words")
 
@@ -95,6 +97,7 @@ class Notice:
     institution_name: str
     ack_url: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    # code -> {"es": name, "en": name, "unit": unit}
     indicator_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     reporter_words_allowed: bool = False
 
@@ -153,7 +156,7 @@ def _indicator_line(
 ) -> str:
     code = str(item.get("code", ""))
     name = names.get(code, {}).get(language) or item.get(f"name_{language}") or code
-    unit = item.get("unit")
+    unit = item.get("unit") or names.get(code, {}).get("unit")
     value = _number(item.get("value", "?")) + (f" {unit}" if unit and unit != "count" else "")
     parts = []
     if item.get("level"):
@@ -185,20 +188,25 @@ def evidence_lines(
     indicator_names: Mapping[str, Mapping[str, str]],
     reporter_words_allowed: bool,
 ) -> list[str]:
-    """One line per indicator value, one per kind of row behind it (counted), and, only when the
-    category allows it, the reporters' own words (never who they are)."""
+    """One line per indicator value, one per kind of row behind it (counted), whether it hit the
+    titled territory, and, only when the category allows it, the reporters' own words
+    (``report_words``, or ``description`` in ``reports`` items; never who they are)."""
     lines = [
         _indicator_line(item, language, indicator_names) for item in _indicator_items(evidence)
     ]
     index = 0 if language == "es" else 1
-    for key, templates in COUNTED_EVIDENCE.items():
-        rows = evidence.get(key)
+    for keys, templates in COUNTED_EVIDENCE.items():
+        rows = next((evidence[k] for k in keys if k in evidence), None)
         count = len(rows) if isinstance(rows, list) else rows if isinstance(rows, int) else 0
         if count:
             lines.append(templates[index].format(n=count))
-    reports = evidence.get("reports")
-    if reporter_words_allowed and isinstance(reports, list):
-        lines.extend(_quotes(reports))
+    if evidence.get("territory_hit") is True:
+        lines.append(TERRITORY_HIT[index])
+    if reporter_words_allowed:
+        reports = evidence.get("reports")
+        words = evidence.get("report_words")
+        lines.extend(_quotes(reports if isinstance(reports, list) else []))
+        lines.extend(_quotes([{"text": w} for w in words] if isinstance(words, list) else []))
     return lines[:MAX_EVIDENCE_LINES]
 
 

@@ -27,7 +27,7 @@ from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.channels import build_channels, webhook_secret
 from ews.delivery.jobs import deliver_notifications
 from ews.delivery.worker import deliver_pass
-from ews.models import AuditLog, OutboxMessage
+from ews.models import AuditLog, OutboxMessage, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
 from tests.delivery_support import (
@@ -467,3 +467,63 @@ def test_an_sms_contact_gets_a_short_spanish_text_through_the_gateway(
         "EWS CRÍTICO: Seguridad de personas defensoras, Comunidad Nativa Flor de Ucayali. "
         f"recordatorio, sin acuse. Acuse: http://testserver/dashboard/alerts/{alert.id}"
     )
+
+
+def test_evidence_as_the_alert_engine_writes_it_with_words_only_where_allowed(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session], smtp: SmtpServer
+) -> None:
+    report = Report(
+        id="5b0b5bd2-3a1e-4c1b-9a3e-2f1d7a1c0001",
+        community_code="flor-de-ucayali",
+        threat_type="illegal_logging",
+        severity=3,
+        observed_at=NOW,
+        description="Motosierras cerca de la cocha grande",
+        reporter_pseudonym="f" * 64,
+        content_hash="0" * 64,
+    )
+    db.add(report)
+    db.flush()
+    engine_evidence = {
+        "territory_hit": True,
+        "report_ids": [report.id],
+        "fire_hotspot_ids": [],
+        "deforestation_alert_ids": [11, 12],
+        "indicators": [
+            {
+                "code": "deforestation_ha",
+                "value": 21.4,
+                "level": "high",
+                "baseline": 3.0,
+                "inputs": 2,
+                "window_start": "2026-10-27T00:00:00+00:00",
+                "window_end": "2026-11-26T00:00:00+00:00",
+                "core_value": 21.4,
+                "buffer_value": 0.0,
+            },
+        ],
+    }
+    queue_alert(
+        db,
+        contact_codes=["minam-regional-email"],
+        category="deforestation",
+        level="high",
+        evidence=engine_evidence,
+    )
+    queue_alert(db, contact_codes=["minjus-regional-email"], evidence=engine_evidence)
+    db.commit()
+    deliver_notifications(
+        settings=with_smtp(settings, smtp.port), session_factory=session_factory, as_of=NOW
+    )
+    [minam] = smtp.recorder.to("alertas@minam.example.org")
+    body = minam.get_content()
+    assert (
+        "- Deforestación (ha ponderadas por confianza): 21.4 ha (nivel alto; lo usual: 3)" in body
+    )
+    assert "- 1 reporte(s) de patrulla" in body
+    assert "- 2 alerta(s) satelitales de deforestación (GFW)" in body
+    assert "- Dentro del territorio titulado" in body
+    assert "- «Motosierras cerca de la cocha grande»" in body  # deforestation allows the words
+    [minjus] = smtp.recorder.to(MINJUS)
+    assert "Motosierras" not in minjus.get_content()  # defender safety does not
+    assert "f" * 64 not in body

@@ -21,8 +21,11 @@ from ews.models import (
     IndicatorRule,
     Institution,
     OutboxMessage,
+    Report,
 )
 from ews.settings import Settings
+
+REPORT_WORDS_MAX = 3
 
 
 class RenderError(Exception):
@@ -33,17 +36,28 @@ class RenderError(Exception):
 class ReferenceCache:
     """Reference rows a pass needs again and again, read once per pass."""
 
+    session: Session
     categories: dict[str, CategoryContext]
     indicator_names: dict[str, dict[str, str]]
     institutions: dict[str, Institution]
     communities: dict[str, Community]
 
+    def report_words(self, report_ids: list[Any]) -> list[str]:
+        """The words of the newest few reports (for categories that allow them): the description
+        only, never who sent it."""
+        ids = [str(i) for i in report_ids[-REPORT_WORDS_MAX:]]
+        rows = self.session.execute(
+            select(Report.description).where(Report.id.in_(ids), Report.description.is_not(None))
+        )
+        return [str(description) for (description,) in rows]
+
     @classmethod
     def load(cls, session: Session) -> ReferenceCache:
         return cls(
+            session=session,
             categories={c.category: c for c in session.scalars(select(CategoryContext))},
             indicator_names={
-                r.code: {"es": r.name_es, "en": r.name_en}
+                r.code: {"es": r.name_es, "en": r.name_en, "unit": r.unit}
                 for r in session.scalars(select(IndicatorRule))
             },
             institutions={i.code: i for i in session.scalars(select(Institution))},
@@ -72,6 +86,9 @@ def build_notice(
     evidence: dict[str, Any] = (
         row.payload.get("evidence") or event.details.get("evidence") or alert.evidence or {}
     )
+    words_allowed = bool(category and category.reporter_words_allowed)
+    if words_allowed and evidence.get("report_ids"):
+        evidence = {**evidence, "report_words": cache.report_words(evidence["report_ids"])}
     return Notice(
         alert_id=alert.id,
         event_id=event.id,
@@ -91,7 +108,7 @@ def build_notice(
         ack_url=ack_url(settings, alert.id),
         evidence=evidence,
         indicator_names=cache.indicator_names,
-        reporter_words_allowed=bool(category and category.reporter_words_allowed),
+        reporter_words_allowed=words_allowed,
     )
 
 
