@@ -36,25 +36,14 @@ class RenderError(Exception):
 class ReferenceCache:
     """Reference rows a pass needs again and again, read once per pass."""
 
-    session: Session
     categories: dict[str, CategoryContext]
     indicator_names: dict[str, dict[str, str]]
     institutions: dict[str, Institution]
     communities: dict[str, Community]
 
-    def report_words(self, report_ids: list[Any]) -> list[str]:
-        """The words of the newest few reports (for categories that allow them): the description
-        only, never who sent it."""
-        ids = [str(i) for i in report_ids[-REPORT_WORDS_MAX:]]
-        rows = self.session.execute(
-            select(Report.description).where(Report.id.in_(ids), Report.description.is_not(None))
-        )
-        return [str(description) for (description,) in rows]
-
     @classmethod
     def load(cls, session: Session) -> ReferenceCache:
         return cls(
-            session=session,
             categories={c.category: c for c in session.scalars(select(CategoryContext))},
             indicator_names={
                 r.code: {"es": r.name_es, "en": r.name_en, "unit": r.unit}
@@ -65,11 +54,22 @@ class ReferenceCache:
         )
 
 
+def report_words(session: Session, report_ids: list[Any]) -> list[str]:
+    """The words of the newest few reports (for categories that allow them): the description
+    only, never who sent it."""
+    ids = [str(i) for i in report_ids[-REPORT_WORDS_MAX:]]
+    rows = session.execute(
+        select(Report.description).where(Report.id.in_(ids), Report.description.is_not(None))
+    )
+    return [str(description) for (description,) in rows]
+
+
 def ack_url(settings: Settings, alert_id: int) -> str:
     return f"{settings.base_url.rstrip('/')}/dashboard/alerts/{alert_id}"
 
 
 def build_notice(
+    session: Session,
     *,
     settings: Settings,
     row: OutboxMessage,
@@ -88,7 +88,7 @@ def build_notice(
     )
     words_allowed = bool(category and category.reporter_words_allowed)
     if words_allowed and evidence.get("report_ids"):
-        evidence = {**evidence, "report_words": cache.report_words(evidence["report_ids"])}
+        evidence = {**evidence, "report_words": report_words(session, evidence["report_ids"])}
     return Notice(
         alert_id=alert.id,
         event_id=event.id,
@@ -165,6 +165,7 @@ def render_rows(
             continue
         try:
             notice = build_notice(
+                session,
                 settings=settings,
                 row=row,
                 alert=alerts[row.alert_id],
