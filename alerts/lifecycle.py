@@ -275,18 +275,24 @@ def _draft_existing(
     return draft
 
 
-def _inhibited(draft: Outcome, drafts: Sequence[Outcome]) -> bool:
+def _critical_institutions(drafts: Sequence[Outcome]) -> dict[str, list[Outcome]]:
+    """Per community, its critical alerts that stay open: the candidates to inhibit."""
+    by_community: dict[str, list[Outcome]] = {}
+    for draft in drafts:
+        if draft.level is Level.critical and not draft.resolved:
+            by_community.setdefault(draft.fingerprint.community_code, []).append(draft)
+    return by_community
+
+
+def _inhibited(draft: Outcome, criticals: Mapping[str, list[Outcome]]) -> bool:
     """A warning alert adds nothing when a critical alert of the same community already reaches
     every institution it would reach."""
     if draft.level is not Level.warning or draft.resolved:
         return False
     return any(
-        other.fingerprint.community_code == draft.fingerprint.community_code
-        and other.fingerprint != draft.fingerprint
-        and other.level is Level.critical
-        and not other.resolved
+        other.fingerprint != draft.fingerprint
         and set(draft.institutions) <= set(other.institutions)
-        for other in drafts
+        for other in criticals.get(draft.fingerprint.community_code, ())
     )
 
 
@@ -327,13 +333,14 @@ def decide(
         drafts.append(replace(draft, institutions=institutions))
 
     silence_list = list(silences)
+    criticals = _critical_institutions(drafts)
     outcomes: list[Outcome] = []
     for draft in drafts:
         silence = next((s for s in silence_list if s.mutes(draft.fingerprint, now)), None)
         muted_by = (
             f"silence:{silence.id}"
             if silence is not None
-            else (INHIBITED if _inhibited(draft, drafts) else None)
+            else (INHIBITED if _inhibited(draft, criticals) else None)
         )
         events = [replace(event, muted_by=muted_by) for event in draft.events]
         national_escalated = draft.national_escalated

@@ -338,4 +338,3 @@ def load_reference_data(session: Session, directory: Path) -> LoadReport:
         loader(session, read_fixture(directory, file_name), report)
         session.flush()
     return report
-

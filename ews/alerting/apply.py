@@ -1,0 +1,286 @@
+"""Write the core's outcomes: alert rows, one ``alert_event`` per event, and one outbox row per
+selected contact for each event that notifies, all in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
+from alerts.routing import ContactInfo
+from ews.models import (
+    Alert,
+    AlertEvent,
+    CategoryContext,
+    Community,
+    FactsheetItem,
+    IndicatorValue,
+    Institution,
+    OutboxMessage,
+)
+
+EVIDENCE_ID_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
+# An alert keeps at most this many ids of each kind (the newest); the indicator values say the rest.
+MAX_EVIDENCE_IDS = 500
+SYSTEM_ACTOR = "system"
+
+
+def indicator_snapshot(value: IndicatorValue) -> dict[str, Any]:
+    """What an alert keeps of one indicator value (never who reported)."""
+    details = value.details or {}
+    snapshot: dict[str, Any] = {
+        "code": value.code,
+        "value": value.value,
+        "level": value.level,
+        "baseline": value.baseline,
+        "inputs": value.inputs,
+        "window_start": value.window_start.isoformat(),
+        "window_end": value.window_end.isoformat(),
+        "core_value": details.get("core_value"),
+        "buffer_value": details.get("buffer_value"),
+    }
+    if "contributions" in details:
+        snapshot["contributions"] = details["contributions"]
+    return snapshot
+
+
+def evidence_ids(value: IndicatorValue) -> dict[str, list[Any]]:
+    found = (value.details or {}).get("evidence") or {}
+    return {kind: list(found.get(kind) or []) for kind in EVIDENCE_ID_KINDS}
+
+
+@dataclass
+class Evidence:
+    """New evidence for one fingerprint: indicator snapshots and the ids behind them."""
+
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    ids: dict[str, list[Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_values(cls, values: Sequence[IndicatorValue]) -> Evidence:
+        evidence = cls()
+        for value in values:
+            evidence.indicators.append(indicator_snapshot(value))
+            for kind, ids in evidence_ids(value).items():
+                evidence.ids.setdefault(kind, []).extend(ids)
+        return evidence
+
+
+def merged_evidence(
+    previous: Mapping[str, Any], new: Evidence | None, *, territory_hit: bool
+) -> dict[str, Any]:
+    """The alert's evidence: the newest snapshot per indicator, and every id seen (newest kept)."""
+    indicators = {item["code"]: item for item in previous.get("indicators", [])}
+    result: dict[str, Any] = {"territory_hit": territory_hit}
+    for kind in EVIDENCE_ID_KINDS:
+        ids = list(previous.get(kind, []))
+        if new is not None:
+            for item in new.ids.get(kind, []):
+                if item not in ids:
+                    ids.append(item)
+        result[kind] = ids[-MAX_EVIDENCE_IDS:]
+    if new is not None:
+        for item in new.indicators:
+            indicators[item["code"]] = item
+    result["indicators"] = [indicators[code] for code in sorted(indicators)]
+    return result
+
+
+class ContextBuilder:
+    """The fact-sheet context of an alert: the category, the routed institutions with their role
+    and mandate, and the prototype block the category serves. Reads each row once."""
+
+    def __init__(self, session: Session) -> None:
+        self.categories = {
+            c.category: c for c in session.execute(select(CategoryContext)).scalars()
+        }
+        self.institutions = {i.code: i for i in session.execute(select(Institution)).scalars()}
+        self.blocks = {
+            b.code: b
+            for b in session.execute(
+                select(FactsheetItem).where(FactsheetItem.kind == "prototype_block")
+            ).scalars()
+        }
+        self._cache: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+
+    def build(self, category: str, institutions: Sequence[str]) -> dict[str, Any]:
+        key = (category, tuple(institutions))
+        if key not in self._cache:
+            self._cache[key] = self._build(category, institutions)
+        return self._cache[key]
+
+    def _build(self, category: str, institutions: Sequence[str]) -> dict[str, Any]:
+        context: dict[str, Any] = {"category": {"code": category}}
+        row = self.categories.get(category)
+        if row is not None:
+            context["category"] = {
+                "code": category,
+                "name_es": row.name_es,
+                "name_en": row.name_en,
+                "action_es": row.action_es,
+                "action_en": row.action_en,
+            }
+            block = self.blocks.get(row.prototype_block)
+            context["prototype_block"] = {
+                "code": row.prototype_block,
+                "title_es": block.title_es if block else None,
+                "title_en": block.title_en if block else None,
+                "summary_es": block.summary_es if block else None,
+                "summary_en": block.summary_en if block else None,
+            }
+        context["institutions"] = [
+            {
+                "code": code,
+                "acronym": inst.acronym,
+                "name_es": inst.name_es,
+                "name_en": inst.name_en,
+                "role_es": inst.role_es,
+                "role_en": inst.role_en,
+                "mandate_es": inst.mandate_es,
+                "mandate_en": inst.mandate_en,
+            }
+            for code in institutions
+            if (inst := self.institutions.get(code)) is not None
+        ]
+        return context
+
+
+@dataclass
+class Applied:
+    """What one application wrote, for the job summary."""
+
+    events: dict[str, int] = field(default_factory=dict)
+    muted: int = 0
+    messages: int = 0
+    event_rows: list[AlertEvent] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "events": dict(sorted(self.events.items())),
+            "muted": self.muted,
+            "messages": self.messages,
+        }
+
+
+def apply_outcomes(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    *,
+    alerts: Mapping[Fingerprint, Alert],
+    evidence: Mapping[Fingerprint, Evidence],
+    regions: Mapping[str, str],
+    contacts: Sequence[ContactInfo],
+    context: ContextBuilder,
+    now: datetime,
+    actor: str = SYSTEM_ACTOR,
+    note: str | None = None,
+) -> Applied:
+    """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
+    ``regions`` the communities' region ubigeo by code."""
+    applied = Applied()
+    rows: list[tuple[Outcome, Alert]] = []
+    for outcome in outcomes:
+        row = alerts.get(outcome.fingerprint)
+        notified = any(event.notifies for event in outcome.events)
+        if row is None:
+            row = Alert(
+                fingerprint=outcome.fingerprint.key,
+                community_code=outcome.fingerprint.community_code,
+                category=outcome.fingerprint.category,
+                opened_at=now,
+                evidence={},
+                below_warning_count=0,
+            )
+            session.add(row)
+        row.level = outcome.level.value
+        row.routed_to = list(outcome.routed_to)
+        row.updated_at = now
+        row.level_since = outcome.level_since
+        row.evaluated_through = outcome.evaluated_through
+        row.below_warning_count = outcome.below_warning_count
+        if outcome.resolved:
+            row.status = "resolved"
+            row.resolved_at = now
+        elif outcome.acknowledged:
+            row.status = "acknowledged"
+        else:
+            row.status = "open"
+            row.acknowledged_at = None
+        if notified:
+            row.last_notified_at = now
+        if outcome.national_escalated and row.national_escalated_at is None:
+            row.national_escalated_at = now
+        new_evidence = evidence.get(outcome.fingerprint) if outcome.state is not None else None
+        if new_evidence is not None or not row.evidence:
+            row.evidence = merged_evidence(
+                row.evidence or {}, new_evidence, territory_hit=outcome.territory_hit
+            )
+        row.context = context.build(outcome.fingerprint.category, outcome.routed_to)
+        rows.append((outcome, row))
+    session.flush()
+
+    planned: list[tuple[Outcome, Alert, list[AlertEvent]]] = []
+    for outcome, row in rows:
+        events = []
+        for event in outcome.events:
+            details: dict[str, Any] = {"routed_to": list(outcome.routed_to)}
+            if event.previous_level is not None:
+                details["previous_level"] = event.previous_level.value
+            if event.kind is EventKind.escalated_national:
+                details["national"] = list(outcome.national)
+            events.append(
+                AlertEvent(
+                    alert_id=row.id,
+                    kind=event.kind.value,
+                    level=event.level.value,
+                    at=now,
+                    actor=actor,
+                    note=note,
+                    muted_by=event.muted_by,
+                    details=details,
+                )
+            )
+            applied.events[event.kind.value] = applied.events.get(event.kind.value, 0) + 1
+            applied.muted += event.muted_by is not None
+        session.add_all(events)
+        applied.event_rows.extend(events)
+        planned.append((outcome, row, events))
+    session.flush()
+
+    messages = []
+    for outcome, row, events in planned:
+        region = regions.get(outcome.fingerprint.community_code, "")
+        for message in plan_messages(outcome, contacts, region_ubigeo=region):
+            event = outcome.events[message.event_index]
+            messages.append(
+                OutboxMessage(
+                    alert_id=row.id,
+                    event_id=events[message.event_index].id,
+                    contact_id=message.contact_id,
+                    institution_code=message.institution_code,
+                    channel=message.channel,
+                    status="pending",
+                    payload={
+                        "kind": event.kind.value,
+                        "level": event.level.value,
+                        "community": outcome.fingerprint.community_code,
+                        "category": outcome.fingerprint.category,
+                    },
+                )
+            )
+    session.add_all(messages)
+    session.flush()
+    applied.messages = len(messages)
+    return applied
+
+
+def community_regions(session: Session, codes: Sequence[str] | None = None) -> dict[str, str]:
+    query = select(Community.code, Community.region_ubigeo)
+    if codes is not None:
+        query = query.where(Community.code.in_(list(codes)))
+    return dict(session.execute(query).tuples().all())
