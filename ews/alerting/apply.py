@@ -283,4 +283,4 @@ def community_regions(session: Session, codes: Sequence[str] | None = None) -> d
     query = select(Community.code, Community.region_ubigeo)
     if codes is not None:
         query = query.where(Community.code.in_(list(codes)))
-    return dict(session.execute(query).tuples().all())
+    return {code: region for code, region in session.execute(query)}

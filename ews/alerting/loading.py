@@ -57,7 +57,8 @@ def contacts(session: Session) -> list[ContactInfo]:
 
 
 def categories_by_code(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(IndicatorRule.code, IndicatorRule.category)).tuples().all())
+    rows = session.execute(select(IndicatorRule.code, IndicatorRule.category))
+    return {code: category for code, category in rows}
 
 
 def latest_values(
@@ -158,7 +159,7 @@ def resolved_through(
     if fingerprints is not None:
         query = query.where(Alert.fingerprint.in_([fp.key for fp in fingerprints]))
     marks: dict[Fingerprint, datetime] = {}
-    for community_code, category, mark in session.execute(query).tuples():
+    for community_code, category, mark in session.execute(query):
         if mark is not None:
             marks[Fingerprint(community_code, category)] = _aware(mark)
     return marks
