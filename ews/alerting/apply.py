@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, insert, select
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
@@ -23,6 +23,7 @@ from ews.models import (
     Institution,
     OutboxMessage,
 )
+from ews.models.base import new_uuid
 
 EVIDENCE_ID_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
 # An alert keeps at most this many ids of each kind (the newest); the indicator values say the rest.
@@ -30,7 +31,7 @@ MAX_EVIDENCE_IDS = 500
 SYSTEM_ACTOR = "system"
 
 
-def indicator_snapshot(value: IndicatorValue) -> dict[str, Any]:
+def indicator_snapshot(value: Row[Any] | IndicatorValue) -> dict[str, Any]:
     """What an alert keeps of one indicator value (never who reported)."""
     details = value.details or {}
     snapshot: dict[str, Any] = {
@@ -49,7 +50,7 @@ def indicator_snapshot(value: IndicatorValue) -> dict[str, Any]:
     return snapshot
 
 
-def evidence_ids(value: IndicatorValue) -> dict[str, list[Any]]:
+def evidence_ids(value: Row[Any] | IndicatorValue) -> dict[str, list[Any]]:
     found = (value.details or {}).get("evidence") or {}
     return {kind: list(found.get(kind) or []) for kind in EVIDENCE_ID_KINDS}
 
@@ -62,7 +63,7 @@ class Evidence:
     ids: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
-    def from_values(cls, values: Sequence[IndicatorValue]) -> Evidence:
+    def from_values(cls, values: Sequence[Row[Any]]) -> Evidence:
         evidence = cls()
         for value in values:
             evidence.indicators.append(indicator_snapshot(value))
@@ -157,7 +158,7 @@ class Applied:
     events: dict[str, int] = field(default_factory=dict)
     muted: int = 0
     messages: int = 0
-    event_rows: list[AlertEvent] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -224,57 +225,68 @@ def apply_outcomes(
         rows.append((outcome, row))
     session.flush()
 
-    planned: list[tuple[Outcome, Alert, list[AlertEvent]]] = []
+    # Events and outbox rows go in with bulk Core inserts: thousands of them on a first run.
+    event_rows: list[dict[str, Any]] = []
     for outcome, row in rows:
-        events = []
         for event in outcome.events:
             details: dict[str, Any] = {"routed_to": list(outcome.routed_to)}
             if event.previous_level is not None:
                 details["previous_level"] = event.previous_level.value
             if event.kind is EventKind.escalated_national:
                 details["national"] = list(outcome.national)
-            events.append(
-                AlertEvent(
-                    alert_id=row.id,
-                    kind=event.kind.value,
-                    level=event.level.value,
-                    at=now,
-                    actor=actor,
-                    note=note,
-                    muted_by=event.muted_by,
-                    details=details,
-                )
+            event_rows.append(
+                {
+                    "alert_id": row.id,
+                    "kind": event.kind.value,
+                    "level": event.level.value,
+                    "at": now,
+                    "actor": actor,
+                    "note": note,
+                    "muted_by": event.muted_by,
+                    "details": details,
+                }
             )
             applied.events[event.kind.value] = applied.events.get(event.kind.value, 0) + 1
             applied.muted += event.muted_by is not None
-        session.add_all(events)
-        applied.event_rows.extend(events)
-        planned.append((outcome, row, events))
-    session.flush()
-
-    messages = []
-    for outcome, row, events in planned:
+    if not event_rows:
+        return applied
+    # Within one outcome an event kind occurs once, so (alert, kind) names an event.
+    # Plain Core on the tables: the ORM bulk path splits rows by which values are None and
+    # splices the results batch by batch, which grows quadratically.
+    events_table = cast(Table, AlertEvent.__table__)
+    inserted = session.execute(
+        insert(events_table).returning(
+            events_table.c.id, events_table.c.alert_id, events_table.c.kind
+        ),
+        event_rows,
+    ).all()
+    event_id = {(alert_id, kind): id_ for id_, alert_id, kind in inserted}
+    applied.event_ids = [event_id[(r["alert_id"], r["kind"])] for r in event_rows]
+    messages: list[dict[str, Any]] = []
+    for outcome, row in rows:
+        event_ids = [event_id[(row.id, e.kind.value)] for e in outcome.events]
         region = regions.get(outcome.fingerprint.community_code, "")
         for message in plan_messages(outcome, contacts, region_ubigeo=region):
             event = outcome.events[message.event_index]
             messages.append(
-                OutboxMessage(
-                    alert_id=row.id,
-                    event_id=events[message.event_index].id,
-                    contact_id=message.contact_id,
-                    institution_code=message.institution_code,
-                    channel=message.channel,
-                    status="pending",
-                    payload={
+                {
+                    "message_id": new_uuid(),
+                    "alert_id": row.id,
+                    "event_id": event_ids[message.event_index],
+                    "contact_id": message.contact_id,
+                    "institution_code": message.institution_code,
+                    "channel": message.channel,
+                    "status": "pending",
+                    "payload": {
                         "kind": event.kind.value,
                         "level": event.level.value,
                         "community": outcome.fingerprint.community_code,
                         "category": outcome.fingerprint.category,
                     },
-                )
+                }
             )
-    session.add_all(messages)
-    session.flush()
+    if messages:
+        session.execute(insert(cast(Table, OutboxMessage.__table__)), messages)
     applied.messages = len(messages)
     return applied
 

@@ -6,13 +6,13 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.lifecycle import Fingerprint, category_states, decide
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions
 from ews.db import session_scope
-from ews.models import IndicatorValue
 from ews.models.base import utcnow
 from ews.settings import Settings
 
@@ -33,7 +33,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         policy=loading.policy_from(settings),
         resolved_through=loading.resolved_through(session),
     )
-    by_fingerprint: dict[Fingerprint, list[IndicatorValue]] = defaultdict(list)
+    by_fingerprint: dict[Fingerprint, list[Row[Any]]] = defaultdict(list)
     for value in values:
         if value.code in categories:
             by_fingerprint[Fingerprint(value.community_code, categories[value.code])].append(value)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import Row, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from alerts.levels import Level
@@ -63,8 +63,9 @@ def categories_by_code(session: Session) -> dict[str, str]:
 
 def latest_values(
     session: Session, *, community_codes: Collection[str] | None = None
-) -> list[IndicatorValue]:
-    """The latest value per (community, code): the row with the greatest ``window_end``."""
+) -> list[Row[Any]]:
+    """The latest value per (community, code): the row with the greatest ``window_end``
+    (plain rows with the ``indicator_value`` columns as attributes: read-only, no ORM cost)."""
     newest = select(
         IndicatorValue.community_code,
         IndicatorValue.code,
@@ -73,7 +74,8 @@ def latest_values(
     if community_codes is not None:
         newest = newest.where(IndicatorValue.community_code.in_(list(community_codes)))
     latest = newest.subquery()
-    query = select(IndicatorValue).join(
+    table = cast(Table, IndicatorValue.__table__)
+    query = select(*table.columns).join(
         latest,
         and_(
             IndicatorValue.community_code == latest.c.community_code,
@@ -81,7 +83,7 @@ def latest_values(
             IndicatorValue.window_end == latest.c.window_end,
         ),
     )
-    return list(session.execute(query).scalars())
+    return list(session.execute(query).all())
 
 
 def core_value(details: dict[str, Any] | None) -> float | None:
@@ -89,7 +91,7 @@ def core_value(details: dict[str, Any] | None) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def readings(values: Sequence[IndicatorValue], categories: dict[str, str]) -> list[Reading]:
+def readings(values: Sequence[Row[Any]], categories: dict[str, str]) -> list[Reading]:
     return [
         Reading(
             code=v.code,

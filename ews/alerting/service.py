@@ -193,7 +193,9 @@ def resolve_alert(
         details={"note": note, "role": principal.role.value},
     )
     session.flush()
-    return applied.event_rows[0]
+    event = session.get(AlertEvent, applied.event_ids[0])
+    assert event is not None
+    return event
 
 
 def list_silences(
