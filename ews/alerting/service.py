@@ -133,6 +133,7 @@ def acknowledge_alert(
     alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
     if alert.status == "resolved":
         raise AlertStateConflict("resolved")
+    loading.lock_alerts(session)
     alert.status = "acknowledged"
     alert.acknowledged_at = now
     alert.updated_at = now
