@@ -255,3 +255,15 @@ def test_the_fast_path_escalates_an_open_high_alert(db: Session, settings: Setti
     assert outbox_addresses(db, alert.id)["escalated"] == regional("MINJUS", "DP") | national(
         "MINJUS", "DP"
     )
+
+
+def test_dp_keeps_hearing_of_a_deforestation_that_hit_the_territory(
+    db: Session, settings: Settings
+) -> None:
+    add_value(db, "deforestation_ha", "warning", T0, value=6, core_value=2.0)
+    evaluate(db, settings=settings, now=T0)
+    add_value(db, "deforestation_ha", "high", T0 + H, value=25, core_value=0.0)
+    evaluate(db, settings=settings, now=T0 + H)
+    alert = alerts_by_category(db)["deforestation"]
+    assert alert.evidence["territory_hit"] is True
+    assert outbox_addresses(db, alert.id)["escalated"] == regional("MINAM", "DP")

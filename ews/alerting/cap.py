@@ -109,6 +109,10 @@ def render_alert_cap(session: Session, *, alert: Alert, settings: Settings) -> b
     events = alert_events(session, alert_id=alert.id)
     community = session.get(Community, alert.community_code)
     assert community is not None
+    if not events:  # an alert written without its events (never by the lifecycle): as raised
+        events = [
+            AlertEvent(id=0, kind="raised", level=alert.level, at=alert.opened_at, actor="system")
+        ]
     latest = events[-1]
     first = events[0]
     kind = msg_type(alert, events)

@@ -23,16 +23,20 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     categories = loading.categories_by_code(session)
     values = loading.latest_values(session)
     states = category_states(loading.readings(values, categories))
-    open_rows = loading.open_alert_rows(session)
+    open_alerts = loading.open_alert_states(session)
     outcomes = decide(
         states=states,
-        alerts=[loading.as_open_alert(row) for row in open_rows.values()],
+        alerts=open_alerts,
         silences=loading.active_silences(session, now=now),
         routing=loading.routing_rules(session),
         now=now,
         policy=loading.policy_from(settings),
         resolved_through=loading.resolved_through(session),
     )
+    rows = loading.alert_rows_by_id(
+        session, [o.alert_id for o in outcomes if o.alert_id is not None]
+    )
+    open_rows = {o.fingerprint: rows[o.alert_id] for o in outcomes if o.alert_id is not None}
     by_fingerprint: dict[Fingerprint, list[Row[Any]]] = defaultdict(list)
     for value in values:
         if value.code in categories:
@@ -54,7 +58,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     return {
         "as_of": now.isoformat(),
         "indicator_values": len(values),
-        "open_alerts_before": len(open_rows),
+        "open_alerts_before": len(open_alerts),
         "changed_alerts": len(outcomes),
         **applied.summary(),
     }

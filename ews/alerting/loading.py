@@ -123,6 +123,53 @@ def open_alert_rows(
     return {fingerprint_of(a): a for a in session.execute(query).scalars()}
 
 
+def open_alert_states(session: Session) -> list[OpenAlert]:
+    """Every alert that is not resolved, as the lifecycle sees it, read without ORM objects
+    (a steady evaluation changes few of them; only those are loaded as rows)."""
+    query = select(
+        Alert.id,
+        Alert.community_code,
+        Alert.category,
+        Alert.level,
+        Alert.status,
+        Alert.opened_at,
+        Alert.level_since,
+        Alert.last_notified_at,
+        Alert.national_escalated_at,
+        Alert.below_warning_count,
+        Alert.evaluated_through,
+        Alert.routed_to,
+        Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
+    ).where(Alert.status != "resolved")
+    return [
+        OpenAlert(
+            id=row.id,
+            fingerprint=Fingerprint(row.community_code, row.category),
+            level=Level(row.level),
+            acknowledged=row.status == "acknowledged",
+            opened_at=row.opened_at,
+            level_since=row.level_since or row.opened_at,
+            last_notified_at=row.last_notified_at,
+            national_escalated_at=row.national_escalated_at,
+            below_warning_count=row.below_warning_count,
+            evaluated_through=row.evaluated_through,
+            routed_to=tuple(row.routed_to),
+            territory_hit=bool(row.territory_hit),
+        )
+        for row in session.execute(query)
+    ]
+
+
+def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
+    """The alert rows with ``ids``, in chunks the engines' parameter limits accept."""
+    rows: dict[int, Alert] = {}
+    for start in range(0, len(ids), 900):
+        chunk = list(ids[start : start + 900])
+        for alert in session.execute(select(Alert).where(Alert.id.in_(chunk))).scalars():
+            rows[alert.id] = alert
+    return rows
+
+
 def as_open_alert(alert: Alert) -> OpenAlert:
     return OpenAlert(
         id=alert.id,
