@@ -2,7 +2,8 @@
 
 1. ``evaluate-alerts`` for N communities (2,500; 250 with ``--quick``) with all eight indicators:
    the first run (raises most alerts), a run on new values (escalations, deescalations,
-   resolutions) and a rerun on the same values (steady state). Floor: the plain SELECT of the latest
+   resolutions), a rerun on the same values (adds nothing) and the usual tick (a new window with
+   the same levels: every open alert's evidence refreshed, few events). Floor: the plain SELECT of the latest
    value per (community, code), which every run must do.
 2. The fast path: M defender reports (200; 20 with ``--quick``) in M communities, each evaluated by
    ``evaluate_urgent_report``; time from the call to its commit of the alert event and the queued
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from bench.harness import BenchContext, BenchResult, timer
@@ -36,6 +37,7 @@ from ews.models import (
     OutboxMessage,
     Report,
 )
+from ews.models.base import UTCDateTime
 from ews.reference.loader import load_reference_data
 from ews.settings import Settings
 
@@ -150,6 +152,26 @@ def _evaluation(ctx: BenchContext, engine_name: str) -> list[BenchResult]:
             )
         runs.append(("rerun", elapsed[0], summary))
         assert summary["changed_alerts"] == 0, summary
+        # The usual tick: indicators recomputed for a new window, levels unchanged.
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO indicator_value (code, community_code, window_start, window_end, "
+                    "value, level, baseline, inputs, computed_at, algorithm_version, details) "
+                    "SELECT code, community_code, window_start, :new_end, value, level, baseline, "
+                    "inputs, computed_at, algorithm_version, details FROM indicator_value "
+                    "WHERE window_end = :old_end"
+                ).bindparams(
+                    bindparam("new_end", type_=UTCDateTime()),
+                    bindparam("old_end", type_=UTCDateTime()),
+                ),
+                {"new_end": T0 + timedelta(hours=2), "old_end": T0 + timedelta(hours=1)},
+            )
+        with timer() as elapsed:
+            summary = evaluate_alerts(
+                settings=settings, session_factory=factory, as_of=T0 + timedelta(hours=2)
+            )
+        runs.append(("new window, same levels", elapsed[0], summary))
         for name, seconds, run_summary in runs:
             events = sum(run_summary["events"].values())
             results.append(
