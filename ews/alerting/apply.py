@@ -200,7 +200,8 @@ def apply_outcomes(
             session.add(row)
         row.level = outcome.level.value
         row.routed_to = list(outcome.routed_to)
-        row.updated_at = now
+        if outcome.events or outcome.alert_id is None:  # new evidence alone is no update
+            row.updated_at = now
         row.level_since = outcome.level_since
         row.evaluated_through = outcome.evaluated_through
         row.below_warning_count = outcome.below_warning_count
