@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     intake_rate_per_minute: int = 600
     page_max: int = 1000
     report_future_tolerance_minutes: int = 10
+    report_batch_max: int = 500
+
+    # Kobo/ODK: report field -> form questions tried in order (wherever they sit in groups); the
+    # location question reads ``[lat, lon]`` or ODK's "lat lon alt acc". Unset fields keep the default.
+    kobo_mapping: dict[str, list[str]] = Field(default_factory=dict)
 
     map_tile_url: str | None = None
     log_level: str = "INFO"

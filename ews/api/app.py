@@ -11,8 +11,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.errors import install_error_handlers
-from ews.api.routes import alerts, health, reference, silences
+from ews.api.limits import BodySizeLimitMiddleware, RateLimiter
+from ews.api.routes import alerts, feeds, health, intake, metrics, reference, reports, silences
 from ews.db import build_engine, build_session_factory
+from ews.intake.listeners import ReportListener
 from ews.settings import Settings
 
 DESCRIPTION = """
@@ -54,11 +56,36 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
+    # Run with each new report's id after its request committed (see ews.intake.listeners).
+    listeners: list[ReportListener] = []
+    app.state.report_listeners = listeners
+    app.state.intake_rate_limiter = RateLimiter(settings.intake_rate_per_minute)
+    app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
     return app
 
 
+def _body_limit(settings: Settings) -> Callable[[str], int]:
+    """Feed files may be large (they stream); every other body is small JSON."""
+
+    def limit_for(path: str) -> int:
+        if path.startswith("/api/v1/feeds/"):
+            return settings.max_csv_bytes
+        return settings.max_body_bytes
+
+    return limit_for
+
+
 def _routers() -> list[Any]:
-    return [health.router, reference.router, alerts.router, silences.router]
+    return [
+        health.router,
+        metrics.router,
+        reference.router,
+        reports.router,
+        intake.router,
+        feeds.router,
+        alerts.router,
+        silences.router,
+    ]

@@ -21,3 +21,9 @@ def healthz(request: Request) -> JSONResponse:
     except SQLAlchemyError:
         return JSONResponse({"status": "degraded", "database": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/livez", summary="El proceso responde / The process answers")
+def livez() -> dict[str, str]:
+    """No database round trip: the floor for load measurements and a liveness probe."""
+    return {"status": "ok"}

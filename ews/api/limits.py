@@ -1,0 +1,132 @@
+"""Request limits: body size (before the body is read into memory) and a per-key rate on intake."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request, status
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ews.auth.keys import Principal
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimitMiddleware:
+    """Refuse a request body over the limit with 413, counting bytes as they stream in.
+
+    ``limit_for(path)`` gives the limit for a path, so feed uploads can be larger than JSON calls.
+    """
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_413(send, limit)
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not response_started:
+                await _send_413(send, limit)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "detail": f"El cuerpo de la solicitud supera el límite de {limit:,} bytes; divídalo en "
+            f"partes más pequeñas. / The request body exceeds the {limit:,}-byte limit; split it "
+            "into smaller parts."
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status.HTTP_413_CONTENT_TOO_LARGE,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests, refilled continuously, in this process.
+
+    Several API processes each keep their own buckets, so the effective limit is per process; the
+    limit protects the database from a runaway client, it is not a quota.
+    """
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = float(max(per_minute, 1))
+        self.rate = self.capacity / 60.0
+        self.clock = clock
+        self._buckets: dict[int, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key_id: int) -> tuple[bool, float]:
+        """Take one token for ``key_id``; answer whether allowed and, if not, seconds to wait."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key_id)
+            if bucket is None:
+                bucket = self._buckets[key_id] = _Bucket(tokens=self.capacity, updated=now)
+            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return True, 0.0
+            return False, (1.0 - bucket.tokens) / self.rate
+
+
+def enforce_intake_rate(request: Request, principal: Principal) -> None:
+    """Raise 429 with Retry-After when the key has used up its intake rate."""
+    limiter: RateLimiter = request.app.state.intake_rate_limiter
+    allowed, wait = limiter.allow(principal.key_id)
+    if not allowed:
+        seconds = max(1, round(wait))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Demasiados envíos con esta clave; espere {seconds} s y reintente (nada se perdió). / "
+            f"Too many submissions with this key; wait {seconds} s and retry (nothing was lost).",
+            headers={"Retry-After": str(seconds)},
+        )
