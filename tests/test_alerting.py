@@ -267,3 +267,28 @@ def test_dp_keeps_hearing_of_a_deforestation_that_hit_the_territory(
     alert = alerts_by_category(db)["deforestation"]
     assert alert.evidence["territory_hit"] is True
     assert outbox_addresses(db, alert.id)["escalated"] == regional("MINAM", "DP")
+
+
+def test_concurrent_fast_paths_raise_one_alert(fresh_settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = build_engine(fresh_settings)
+    factory = build_session_factory(engine)
+    now = datetime.now(UTC)
+    with session_scope(factory) as session:
+        ids = [add_report(session, "threat_to_defender", 5, now - H).id for _ in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(
+            pool.map(
+                lambda report_id: evaluate_urgent_report(
+                    settings=fresh_settings, session_factory=factory, report_id=report_id
+                ),
+                ids,
+            )
+        )
+    with factory() as session:
+        alerts = session.execute(select(Alert)).scalars().all()
+        assert len(alerts) == 1
+        assert event_kinds(session, alerts[0].id) == ["raised", "escalated_national"]
+        assert set(alerts[0].evidence["report_ids"]) == set(ids)
+    engine.dispose()

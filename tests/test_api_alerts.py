@@ -79,6 +79,8 @@ def test_who_lists_which_alerts(
         return
     body = response.json()
     assert {item["category"] for item in body["items"]} == categories
+    assert all([e["kind"] for e in item["events"]] == ["raised"] for item in body["items"])
+    assert all(item["evidence"]["indicators"] for item in body["items"])
     assert body["next"] is None
 
 

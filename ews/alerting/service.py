@@ -6,6 +6,7 @@ only on alerts routed to its institution; monitors and feed keys see none.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -124,6 +125,20 @@ def alert_events(session: Session, *, alert_id: int) -> list[AlertEvent]:
             select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.id)
         ).scalars()
     )
+
+
+def events_of_alerts(session: Session, *, alert_ids: Sequence[int]) -> dict[int, list[AlertEvent]]:
+    """The events of several alerts (a page of the list) in one query, oldest first."""
+    by_alert: dict[int, list[AlertEvent]] = {alert_id: [] for alert_id in alert_ids}
+    if alert_ids:
+        query = (
+            select(AlertEvent)
+            .where(AlertEvent.alert_id.in_(list(alert_ids)))
+            .order_by(AlertEvent.id)
+        )
+        for event in session.execute(query).scalars():
+            by_alert[event.alert_id].append(event)
+    return by_alert
 
 
 def acknowledge_alert(

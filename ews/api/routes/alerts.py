@@ -65,7 +65,7 @@ class AlertDetail(AlertOut):
 
 
 class AlertPage(BaseModel):
-    items: list[AlertOut]
+    items: list[AlertDetail]
     next: str | None
 
 
@@ -133,7 +133,16 @@ def list_alerts(
             "Filtro inválido / invalid filter",
             [{"field": exc.field, "message": exc.message}],
         )
-    return AlertPage(items=[alert_out(row) for row in rows], next=next_cursor)
+    events = service.events_of_alerts(session, alert_ids=[row.id for row in rows])
+    return AlertPage(
+        items=[
+            AlertDetail(
+                **alert_out(row).model_dump(), events=[event_out(e) for e in events[row.id]]
+            )
+            for row in rows
+        ],
+        next=next_cursor,
+    )
 
 
 @router.get(
