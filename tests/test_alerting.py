@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.alerting.jobs import evaluate, evaluate_alerts
-from ews.alerting.urgent import evaluate_urgent_report
+from ews.alerting.urgent import evaluate_urgent_report, urgent_report_listener
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.models import Alert, AlertEvent, OutboxMessage, Silence
 from ews.settings import Settings
@@ -217,10 +217,9 @@ def test_the_fast_path_raises_the_defender_alert_at_once(fresh_settings: Setting
         quiet = add_report(session, "threat_to_defender", 3, now - H)
         urgent = add_report(session, "threat_to_defender", 5, now - H / 2)
         other = add_report(session, "fire", 5, now - H / 2)
-    for report_id in (quiet.id, other.id):
-        evaluate_urgent_report(
-            settings=fresh_settings, session_factory=factory, report_id=report_id
-        )
+    listener = urgent_report_listener(settings=fresh_settings, session_factory=factory)
+    for report_id in (quiet.id, other.id, "no-such-report"):
+        listener(report_id)
     with factory() as session:
         assert session.execute(select(func.count()).select_from(Alert)).scalar_one() == 0
     evaluate_urgent_report(settings=fresh_settings, session_factory=factory, report_id=urgent.id)

@@ -5,6 +5,7 @@ waiting for the next scheduled evaluation."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -113,6 +114,15 @@ def evaluate_urgent_report(
     """Listener entry point: evaluate ``report_id`` in a transaction of its own and commit the
     alert event with its queued outbox rows. Retries when a concurrent evaluation raised the same
     alert first (the one-open-alert index refuses the second)."""
+    # Most reports are not urgent: find out in a read (no SQLite write lock) before writing.
+    with session_factory() as session:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        report = session.get(Report, report_id)
+        urgent = report is not None and defender.is_urgent(
+            report.threat_type, report.severity, defender_rule(session)
+        )
+    if not urgent:
+        return
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope(session_factory) as session:
@@ -122,3 +132,17 @@ def evaluate_urgent_report(
             if attempt == ATTEMPTS:
                 raise
             logger.info("urgent evaluation raced another writer; retrying (%d)", attempt)
+
+
+def urgent_report_listener(
+    *, settings: Settings, session_factory: sessionmaker[Session]
+) -> Callable[[str], None]:
+    """A report listener (``app.state.report_listeners``) running the fast path for each new
+    report after its request committed."""
+
+    def listener(report_id: str) -> None:
+        evaluate_urgent_report(
+            settings=settings, session_factory=session_factory, report_id=report_id
+        )
+
+    return listener
