@@ -392,3 +392,29 @@ def test_invalid_silences_say_which_field(client: TestClient, make_key, body, fi
     response = client.post("/api/v1/silences", headers=key(make_key, "analyst"), json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_defender_report_through_the_api_raises_its_alert(
+    client: TestClient, app, make_key, settings: Settings, session_factory, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    from ews.alerting.urgent import urgent_report_listener
+
+    app.state.report_listeners.append(
+        urgent_report_listener(settings=settings, session_factory=session_factory)
+    )
+    monitor = make_key("monitor", community="flor-de-ucayali")
+    body = {
+        "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "community": "flor-de-ucayali",
+        "threat_type": "threat_to_defender",
+        "severity": 5,
+        "observed_at": (NOW - H).isoformat(),
+        "description": "amenazas de muerte al apu",
+    }
+    response = client.post("/api/v1/reports", json=body, headers=auth(monitor))
+    assert response.status_code == 201, response.text
+    alert = alerts_by_category(db)["defender_safety"]
+    assert alert.level == "critical" and alert.routed_to == ["MINJUS", "DP"]
+    assert alert.evidence["report_ids"] == [body["id"]]
+    queued = db.execute(select(OutboxMessage).where(OutboxMessage.alert_id == alert.id)).scalars()
+    assert {m.institution_code for m in queued} == {"MINJUS", "DP"}
