@@ -141,14 +141,23 @@ def events_of_alerts(session: Session, *, alert_ids: Sequence[int]) -> dict[int,
     return by_alert
 
 
+def _locked_open_alert(session: Session, *, principal: Principal, alert_id: int) -> Alert:
+    """The visible alert, re-read under the alert lock, refusing a resolved one: an evaluation
+    that ran meanwhile may have changed it."""
+    _require(principal, VIEW_ROLES)
+    alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
+    loading.lock_alerts(session)
+    session.refresh(alert)
+    if alert.status == "resolved":
+        raise AlertStateConflict("resolved")
+    return alert
+
+
 def acknowledge_alert(
     session: Session, *, principal: Principal, alert_id: int, note: str, now: datetime
 ) -> AlertEvent:
     """Acknowledge: reminders stop (until the level rises). Audited."""
-    alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
-    if alert.status == "resolved":
-        raise AlertStateConflict("resolved")
-    loading.lock_alerts(session)
+    alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
     alert.status = "acknowledged"
     alert.acknowledged_at = now
     alert.updated_at = now
@@ -178,10 +187,7 @@ def resolve_alert(
     session: Session, *, principal: Principal, alert_id: int, note: str, now: datetime
 ) -> AlertEvent:
     """Resolve by hand: a ``resolved`` event, notified to everyone the alert reached. Audited."""
-    alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
-    if alert.status == "resolved":
-        raise AlertStateConflict("resolved")
-    loading.lock_alerts(session)
+    alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
     outcome = resolve_by_hand(
         loading.as_open_alert(alert),
         routing=loading.routing_rules(session),
