@@ -29,6 +29,8 @@ EVIDENCE_ID_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids"
 # An alert keeps at most this many ids of each kind (the newest); the indicator values say the rest.
 MAX_EVIDENCE_IDS = 500
 SYSTEM_ACTOR = "system"
+# Rows per multi-row INSERT: smaller statements convert faster in psycopg than 1,000-row ones.
+INSERT_PAGE_ROWS = 100
 
 
 def indicator_snapshot(value: Row[Any] | IndicatorValue) -> dict[str, Any]:
@@ -168,6 +170,44 @@ class Applied:
         }
 
 
+def _alert_values(
+    outcome: Outcome,
+    row: Alert | None,
+    new_evidence: Evidence | None,
+    context: ContextBuilder,
+    now: datetime,
+) -> dict[str, Any]:
+    """The alert columns after ``outcome`` (``row`` is the stored alert, ``None`` for a new one)."""
+    values: dict[str, Any] = {
+        "level": outcome.level.value,
+        "routed_to": list(outcome.routed_to),
+        "level_since": outcome.level_since,
+        "evaluated_through": outcome.evaluated_through,
+        "below_warning_count": outcome.below_warning_count,
+        "context": context.build(outcome.fingerprint.category, outcome.routed_to),
+    }
+    if outcome.events or row is None:  # new evidence alone is no update
+        values["updated_at"] = now
+    if outcome.resolved:
+        values["status"] = "resolved"
+        values["resolved_at"] = now
+    elif outcome.acknowledged:
+        values["status"] = "acknowledged"
+    else:
+        values["status"] = "open"
+        values["acknowledged_at"] = None
+    if any(event.notifies for event in outcome.events):
+        values["last_notified_at"] = now
+    if outcome.national_escalated and (row is None or row.national_escalated_at is None):
+        values["national_escalated_at"] = now
+    previous = row.evidence if row is not None else {}
+    if new_evidence is not None or not previous:
+        values["evidence"] = merged_evidence(
+            previous or {}, new_evidence, territory_hit=outcome.territory_hit
+        )
+    return values
+
+
 def apply_outcomes(
     session: Session,
     outcomes: Sequence[Outcome],
@@ -184,51 +224,56 @@ def apply_outcomes(
     """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
     ``regions`` the communities' region ubigeo by code."""
     applied = Applied()
-    rows: list[tuple[Outcome, Alert]] = []
+    alert_ids: list[int | None] = []
+    new_rows: list[dict[str, Any]] = []
     for outcome in outcomes:
         row = alerts.get(outcome.fingerprint)
-        notified = any(event.notifies for event in outcome.events)
+        values = _alert_values(
+            outcome,
+            row,
+            evidence.get(outcome.fingerprint) if outcome.state is not None else None,
+            context,
+            now,
+        )
         if row is None:
-            row = Alert(
-                fingerprint=outcome.fingerprint.key,
-                community_code=outcome.fingerprint.community_code,
-                category=outcome.fingerprint.category,
-                opened_at=now,
-                evidence={},
-                below_warning_count=0,
+            new_rows.append(
+                {
+                    "fingerprint": outcome.fingerprint.key,
+                    "community_code": outcome.fingerprint.community_code,
+                    "category": outcome.fingerprint.category,
+                    "opened_at": now,
+                    "acknowledged_at": None,
+                    "resolved_at": None,
+                    "last_notified_at": None,
+                    "national_escalated_at": None,
+                    **values,
+                }
             )
-            session.add(row)
-        row.level = outcome.level.value
-        row.routed_to = list(outcome.routed_to)
-        if outcome.events or outcome.alert_id is None:  # new evidence alone is no update
-            row.updated_at = now
-        row.level_since = outcome.level_since
-        row.evaluated_through = outcome.evaluated_through
-        row.below_warning_count = outcome.below_warning_count
-        if outcome.resolved:
-            row.status = "resolved"
-            row.resolved_at = now
-        elif outcome.acknowledged:
-            row.status = "acknowledged"
+            alert_ids.append(None)
         else:
-            row.status = "open"
-            row.acknowledged_at = None
-        if notified:
-            row.last_notified_at = now
-        if outcome.national_escalated and row.national_escalated_at is None:
-            row.national_escalated_at = now
-        new_evidence = evidence.get(outcome.fingerprint) if outcome.state is not None else None
-        if new_evidence is not None or not row.evidence:
-            row.evidence = merged_evidence(
-                row.evidence or {}, new_evidence, territory_hit=outcome.territory_hit
-            )
-        row.context = context.build(outcome.fingerprint.category, outcome.routed_to)
-        rows.append((outcome, row))
+            for column, value in values.items():
+                setattr(row, column, value)
+            alert_ids.append(row.id)
     session.flush()
+    if new_rows:
+        # New alerts in one bulk Core insert (thousands on a first run).
+        table = cast(Table, Alert.__table__)
+        inserted = session.execute(
+            insert(table)
+            .returning(table.c.id, table.c.fingerprint)
+            .execution_options(insertmanyvalues_page_size=INSERT_PAGE_ROWS),
+            new_rows,
+        ).all()
+        new_ids = {fingerprint: id_ for id_, fingerprint in inserted}
+        alert_ids = [
+            new_ids[o.fingerprint.key] if id_ is None else id_
+            for id_, o in zip(alert_ids, outcomes, strict=True)
+        ]
+    rows = [(outcome, id_) for outcome, id_ in zip(outcomes, alert_ids, strict=True)]
 
     # Events and outbox rows go in with bulk Core inserts: thousands of them on a first run.
     event_rows: list[dict[str, Any]] = []
-    for outcome, row in rows:
+    for outcome, alert_id in rows:
         for event in outcome.events:
             details: dict[str, Any] = {"routed_to": list(outcome.routed_to)}
             if event.previous_level is not None:
@@ -237,7 +282,7 @@ def apply_outcomes(
                 details["national"] = list(outcome.national)
             event_rows.append(
                 {
-                    "alert_id": row.id,
+                    "alert_id": alert_id,
                     "kind": event.kind.value,
                     "level": event.level.value,
                     "at": now,
@@ -256,23 +301,23 @@ def apply_outcomes(
     # splices the results batch by batch, which grows quadratically.
     events_table = cast(Table, AlertEvent.__table__)
     inserted = session.execute(
-        insert(events_table).returning(
-            events_table.c.id, events_table.c.alert_id, events_table.c.kind
-        ),
+        insert(events_table)
+        .returning(events_table.c.id, events_table.c.alert_id, events_table.c.kind)
+        .execution_options(insertmanyvalues_page_size=INSERT_PAGE_ROWS),
         event_rows,
     ).all()
     event_id = {(alert_id, kind): id_ for id_, alert_id, kind in inserted}
     applied.event_ids = [event_id[(r["alert_id"], r["kind"])] for r in event_rows]
     messages: list[dict[str, Any]] = []
-    for outcome, row in rows:
-        event_ids = [event_id[(row.id, e.kind.value)] for e in outcome.events]
+    for outcome, alert_id in rows:
+        event_ids = [event_id[(alert_id, e.kind.value)] for e in outcome.events]
         region = regions.get(outcome.fingerprint.community_code, "")
         for message in plan_messages(outcome, contacts, region_ubigeo=region):
             event = outcome.events[message.event_index]
             messages.append(
                 {
                     "message_id": new_uuid(),
-                    "alert_id": row.id,
+                    "alert_id": alert_id,
                     "event_id": event_ids[message.event_index],
                     "contact_id": message.contact_id,
                     "institution_code": message.institution_code,
