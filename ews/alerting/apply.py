@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, insert, select
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
@@ -226,6 +226,7 @@ def apply_outcomes(
     applied = Applied()
     alert_ids: list[int | None] = []
     new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for outcome in outcomes:
         row = alerts.get(outcome.fingerprint)
         values = _alert_values(
@@ -251,10 +252,12 @@ def apply_outcomes(
             )
             alert_ids.append(None)
         else:
-            for column, value in values.items():
-                setattr(row, column, value)
+            updates.append({"id": row.id, **values})
             alert_ids.append(row.id)
-    session.flush()
+    if updates:
+        # Bulk UPDATE by primary key: grouped into executemany batches, not one statement per
+        # ORM object (the loaded rows are read, never modified in memory).
+        session.execute(update(Alert), updates)
     if new_rows:
         # New alerts in one bulk Core insert (thousands on a first run).
         table = cast(Table, Alert.__table__)

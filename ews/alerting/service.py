@@ -206,6 +206,7 @@ def resolve_alert(
         actor=principal.name,
         note=note,
     )
+    session.expire(alert)  # written by a bulk UPDATE: reload on next access
     audit.record(
         session,
         actor=principal.name,
