@@ -83,8 +83,10 @@ def merged_evidence(
     for kind in EVIDENCE_ID_KINDS:
         ids = list(previous.get(kind, []))
         if new is not None:
+            seen = set(ids)
             for item in new.ids.get(kind, []):
-                if item not in ids:
+                if item not in seen:
+                    seen.add(item)
                     ids.append(item)
         result[kind] = ids[-MAX_EVIDENCE_IDS:]
     if new is not None:
