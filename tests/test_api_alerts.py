@@ -395,13 +395,9 @@ def test_invalid_silences_say_which_field(client: TestClient, make_key, body, fi
 
 
 def test_a_defender_report_through_the_api_raises_its_alert(
-    client: TestClient, app, make_key, settings: Settings, session_factory, db: Session
+    client: TestClient, make_key, db: Session
 ) -> None:  # type: ignore[no-untyped-def]
-    from ews.alerting.urgent import urgent_report_listener
-
-    app.state.report_listeners.append(
-        urgent_report_listener(settings=settings, session_factory=session_factory)
-    )
+    """create_app plugs the fast path into the intake's report listeners."""
     monitor = make_key("monitor", community="flor-de-ucayali")
     body = {
         "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
