@@ -14,9 +14,11 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
@@ -527,3 +529,41 @@ def test_evidence_as_the_alert_engine_writes_it_with_words_only_where_allowed(
     [minjus] = smtp.recorder.to(MINJUS)
     assert "Motosierras" not in minjus.get_content()  # defender safety does not
     assert "f" * 64 not in body
+
+
+CAP_XSD = Path(__file__).resolve().parents[1].parent / "shared" / "standards" / "CAP-v1.2.xsd"
+
+
+def test_a_webhook_contact_that_asks_for_cap_gets_signed_valid_cap_xml(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    settings = settings.model_copy(update={"webhook_allow_private": True})
+    with HttpReceiver(statuses=[200]) as receiver:
+        add_contact(
+            db,
+            code="dp-cap",
+            institution_code="DP",
+            name="DP - CAP",
+            channel="webhook",
+            address=receiver.url,
+            payload_format="cap",
+        )
+        alert, _event, [row] = queue_alert(db, contact_codes=["dp-cap"])
+        db.commit()
+        summary = deliver_notifications(
+            settings=settings, session_factory=session_factory, as_of=NOW
+        )
+    assert summary["sent"] == 1
+    [request] = receiver.requests
+    assert request.headers["content-type"] == "application/cap+xml"
+    assert request.headers["webhook-id"] == row.message_id
+    Webhook(webhook_secret(settings, "dp-cap")).verify(
+        request.body, request.headers, json_parse=False
+    )
+    document = etree.fromstring(request.body)
+    assert etree.XMLSchema(etree.parse(str(CAP_XSD))).validate(document)
+    cap = "{urn:oasis:names:tc:emergency:cap:1.2}"
+    assert document.findtext(f"{cap}scope") == "Restricted"
+    assert [i.findtext(f"{cap}language") for i in document.iter(f"{cap}info")] == ["es-PE", "en"]
+    assert document.findtext(f"{cap}identifier").startswith(f"ews.alert.{alert.id}.")
+    assert "Juan" not in request.body.decode()

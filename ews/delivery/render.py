@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from alerts.channels import OutboundMessage
 from alerts.messages import Notice, render_message, webhook_json
+from ews.alerting.cap import render_alert_cap
 from ews.models import (
     Alert,
     AlertEvent,
@@ -112,8 +113,16 @@ def build_notice(
     )
 
 
+CAP_CONTENT_TYPE = "application/cap+xml"
+
+
 def to_outbound(
-    *, settings: Settings, row: OutboxMessage, notice: Notice, contact: Contact
+    *,
+    settings: Settings,
+    row: OutboxMessage,
+    notice: Notice,
+    contact: Contact,
+    cap_body: bytes | None = None,
 ) -> OutboundMessage:
     rendered = render_message(notice, contact.language)
     domain_headers = {
@@ -122,8 +131,9 @@ def to_outbound(
         "X-EWS-Alert-Id": str(notice.alert_id),
         "X-EWS-Event": notice.event_kind,
     }
-    if contact.channel == "webhook":
-        # CAP XML on request needs alerts/cap.py (the alerts issue); until then JSON for everyone.
+    if contact.channel == "webhook" and cap_body is not None:
+        body, content_type = cap_body, CAP_CONTENT_TYPE
+    elif contact.channel == "webhook":
         body, content_type = webhook_json(notice, rendered), "application/json"
     else:
         body, content_type = b"", "text/plain"
@@ -173,7 +183,15 @@ def render_rows(
                 contact=contact,
                 cache=cache,
             )
-            out[row.id] = to_outbound(settings=settings, row=row, notice=notice, contact=contact)
+            alert = alerts[row.alert_id]
+            cap_body = (
+                render_alert_cap(session, alert=alert, settings=settings)
+                if contact.channel == "webhook" and contact.payload_format == "cap"
+                else None
+            )
+            out[row.id] = to_outbound(
+                settings=settings, row=row, notice=notice, contact=contact, cap_body=cap_body
+            )
         except (KeyError, ValueError) as exc:
             out[row.id] = RenderError(f"no se pudo redactar / cannot render: {exc!r}")
     return out
