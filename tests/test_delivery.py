@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
 
 from ews.api.app import create_app
+from ews.auth.keys import Role, create_key
 from ews.cli.service import embedded_background
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.channels import build_channels, webhook_secret
@@ -567,3 +568,44 @@ def test_a_webhook_contact_that_asks_for_cap_gets_signed_valid_cap_xml(
     assert [i.findtext(f"{cap}language") for i in document.iter(f"{cap}info")] == ["es-PE", "en"]
     assert document.findtext(f"{cap}identifier").startswith(f"ews.alert.{alert.id}.")
     assert "Juan" not in request.body.decode()
+
+
+def test_a_defender_report_through_the_api_reaches_minjus_and_dp_by_mail_and_the_log_says_sent(
+    fresh_settings: Settings, smtp: SmtpServer
+) -> None:
+    """The issue's "done when": the API with its embedded worker, a report, the mails, the log."""
+    settings = with_smtp(
+        fresh_settings, smtp.port, embedded_worker=True, delivery_poll_interval_s=0.1
+    )
+    app = create_app(settings, background=embedded_background(settings))
+    with session_scope(app.state.session_factory) as session:
+        _row, monitor = create_key(
+            session, role=Role.monitor, name="monitor", community_code="flor-de-ucayali"
+        )
+        _row, analyst = create_key(session, role=Role.analyst, name="analyst")
+    report = {
+        "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "community": "flor-de-ucayali",
+        "threat_type": "threat_to_defender",
+        "severity": 5,
+        "observed_at": (utcnow() - timedelta(hours=1)).isoformat(),
+        "description": "amenazas de muerte al apu",
+    }
+    with TestClient(app) as client:
+        assert client.post("/api/v1/reports", json=report, headers=auth(monitor)).status_code == 201
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            log = client.get("/api/v1/notifications", headers=auth(analyst)).json()["items"]
+            if log and all(item["status"] == "sent" for item in log):
+                break
+            time.sleep(0.1)
+    app.state.engine.dispose()
+
+    assert {item["institution"] for item in log} == {"MINJUS", "DP"}
+    assert all(item["status"] == "sent" for item in log)
+    for address in (MINJUS, DP):
+        [mail] = smtp.recorder.to(address)
+        body = mail.get_content()
+        assert "Seguridad de personas defensoras" in body and "CRÍTICO" in mail["Subject"]
+        assert "amenazas de muerte" not in body  # the reporter's words stay out
+    assert len(smtp.recorder.messages) == len(log)
