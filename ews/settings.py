@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     sms_gateway_username: str | None = None
     sms_gateway_password: str | None = None
     sms_gateway_body_template: str = '{"to": {{ to | tojson }}, "text": {{ text | tojson }}}'
+    sms_gateway_content_type: str = "application/json"
 
     # Scheduling (embedded in `ews serve` unless disabled; `ews scheduler` runs it alone).
     embedded_scheduler: bool = True
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     delivery_backoff_max_s: float = 3600.0
     delivery_claim_timeout_s: float = 300.0
     delivery_batch_size: int = 50
+    # How often `ews worker` (and the worker embedded in `ews serve`) looks for due messages.
+    delivery_poll_interval_s: float = 2.0
+    # Outcomes are recorded every N sends (a failure at once): a worker that dies resends at most N.
+    delivery_record_every: int = 10
 
     # Limits.
     max_body_bytes: int = 1_000_000

@@ -50,8 +50,16 @@ def test_every_institution_of_the_design_is_loaded_with_its_parent(db: Session) 
 
 
 def test_mandates_follow_the_routing_matrix(db: Session) -> None:
-    for rule in db.execute(select(RoutingRule)).scalars():
+    for rule in db.execute(select(RoutingRule).where(RoutingRule.role != "national")).scalars():
         assert rule.category in db.get(Institution, rule.institution_code).mandates
+
+
+def test_national_escalation_is_data(db: Session) -> None:
+    national = db.execute(select(RoutingRule).where(RoutingRule.role == "national")).scalars()
+    assert {(rule.category, rule.institution_code) for rule in national} == {
+        ("*", "MINJUS"),
+        ("*", "DP"),
+    }
 
 
 def test_working_groups_carry_the_fact_sheet_country_counts(db: Session) -> None:

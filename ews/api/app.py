@@ -11,9 +11,20 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews import web
+from ews.alerting.urgent import urgent_report_listener
 from ews.api.errors import install_error_handlers
 from ews.api.limits import BodySizeLimitMiddleware, RateLimiter
-from ews.api.routes import feeds, health, intake, metrics, reference, reports
+from ews.api.routes import (
+    alerts,
+    feeds,
+    health,
+    intake,
+    metrics,
+    notifications,
+    reference,
+    reports,
+    silences,
+)
 from ews.db import build_engine, build_session_factory
 from ews.intake.listeners import ReportListener
 from ews.settings import Settings
@@ -57,8 +68,11 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
-    # Run with each new report's id after its request committed (see ews.intake.listeners).
-    listeners: list[ReportListener] = []
+    # Run with each new report's id after its request committed (see ews.intake.listeners): the
+    # fast path raises a defender alert within seconds, never holding up the monitor's request.
+    listeners: list[ReportListener] = [
+        urgent_report_listener(settings=settings, session_factory=factory)
+    ]
     app.state.report_listeners = listeners
     app.state.intake_rate_limiter = RateLimiter(settings.intake_rate_per_minute)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
@@ -87,5 +101,8 @@ def _routers() -> list[Any]:
         reports.router,
         intake.router,
         feeds.router,
+        alerts.router,
+        silences.router,
+        notifications.router,
         web.router,
     ]

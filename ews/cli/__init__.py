@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ews.cli import ingest, keys, service
+from ews.cli import delivery, ingest, keys, service
 from ews.cli.base import app
 
 app.add_typer(keys.app, name="keys")
 service.register(app)
 ingest.register(app)
+delivery.register(app)
 
 __all__ = ["app"]

@@ -11,6 +11,7 @@ from ews import migrate
 from ews.api.app import BackgroundStarter, create_app
 from ews.cli.base import console, load_settings, open_session
 from ews.db import build_engine
+from ews.delivery.worker import embedded_worker
 from ews.logs import configure_logging
 from ews.reference.loader import FixtureError, load_reference_data
 from ews.settings import Settings
@@ -70,6 +71,8 @@ def serve(
 def embedded_background(settings: Settings) -> list[BackgroundStarter]:
     """The scheduler and worker that run inside ``ews serve`` in the embedded default."""
     starters: list[BackgroundStarter] = []
+    if settings.embedded_worker:
+        starters.append(embedded_worker(settings))
     return starters
 
 

@@ -39,6 +39,10 @@ class Alert(Base):
     last_notified_at: Mapped[datetime | None]
     national_escalated_at: Mapped[datetime | None]
     below_warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the alert reached its current level (a high alert goes national 12 h after it).
+    level_since: Mapped[datetime | None]
+    # The newest indicator window end the alert has seen: an evaluation counts only on newer values.
+    evaluated_through: Mapped[datetime | None]
     evidence: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any]]
 

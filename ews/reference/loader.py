@@ -24,6 +24,9 @@ from ews.models import (
 )
 from indicators.geometry import buffer_ring
 
+# The category of the routing rows that name the national-escalation institutions.
+NATIONAL_CATEGORY = "*"
+
 FIXTURE_FILES = (
     "institutions.yaml",
     "factsheet.yaml",
@@ -302,6 +305,16 @@ def load_routing(session: Session, data: dict[str, Any], report: LoadReport) -> 
             {"category": entry["category"], "institution_code": entry["institution"]},
             {"role": entry["role"], "condition": entry.get("condition")},
         )
+    # Escalation to national level, as rows of role "national" for any category ("*").
+    for code in data.get("national_escalation") or []:
+        wanted.add((NATIONAL_CATEGORY, code))
+        _upsert(
+            session,
+            report,
+            RoutingRule,
+            {"category": NATIONAL_CATEGORY, "institution_code": code},
+            {"role": "national", "condition": None},
+        )
     for rule in session.execute(select(RoutingRule)).scalars():
         if (rule.category, rule.institution_code) not in wanted:
             session.delete(rule)
@@ -325,9 +338,3 @@ def load_reference_data(session: Session, directory: Path) -> LoadReport:
         loader(session, read_fixture(directory, file_name), report)
         session.flush()
     return report
-
-
-def national_escalation_institutions(directory: Path) -> list[str]:
-    """The institutions whose national contacts receive escalations (routing.yaml)."""
-    data = read_fixture(directory, "routing.yaml")
-    return list(data.get("national_escalation") or [])

@@ -1,0 +1,145 @@
+"""CAP 1.2 rendering (OASIS Common Alerting Protocol), valid against ``CAP-v1.2.xsd``.
+
+An alert renders as one message: ``Alert`` while only raised, ``Update`` after any later event,
+``Cancel`` once resolved (the later two reference the original message). Scope is ``Restricted``,
+naming the routed institutions; there is one ``<info>`` in es-PE and one in en, the level maps to
+severity, and ``<area>`` carries the territory polygon and the ubigeo geocode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from lxml import etree
+
+from alerts.levels import Level
+
+CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+# Peru keeps UTC-5 all year; CAP wants an explicit offset, never "Z".
+PERU = timezone(timedelta(hours=-5))
+
+SEVERITY = {Level.warning: "Moderate", Level.high: "Severe", Level.critical: "Extreme"}
+URGENCY = {Level.warning: "Future", Level.high: "Expected", Level.critical: "Immediate"}
+CAP_CATEGORY = {
+    "defender_safety": "Security",
+    "deforestation": "Env",
+    "fire": "Fire",
+    "illicit_crops": "Security",
+    "territorial_invasion": "Security",
+    "monitoring_gap": "Safety",
+    "composite": "Security",
+}
+LEVEL_WORDS = {
+    "es-PE": {Level.warning: "advertencia", Level.high: "alto", Level.critical: "crítico"},
+    "en": {Level.warning: "warning", Level.high: "high", Level.critical: "critical"},
+}
+
+
+@dataclass(frozen=True)
+class CapInfo:
+    language: str  # es-PE | en
+    event: str  # the category's name in that language
+    headline: str
+    description: str
+    instruction: str
+    sender_name: str
+
+
+@dataclass(frozen=True)
+class CapMessage:
+    identifier: str
+    sender: str
+    sent: datetime
+    msg_type: str  # Alert | Update | Cancel
+    restriction: Sequence[str]  # institution codes
+    category: str
+    level: Level
+    infos: Sequence[CapInfo]
+    area_desc: str
+    boundary: dict[str, Any]  # GeoJSON Polygon or MultiPolygon (lon, lat)
+    ubigeo: str
+    references: Sequence[tuple[str, str, datetime]] = ()  # (sender, identifier, sent)
+    web: str | None = None
+    note: str | None = None
+
+
+def cap_time(moment: datetime) -> str:
+    """``2026-11-26T08:30:00-05:00``: seconds, an explicit offset (Peru time)."""
+    return moment.astimezone(PERU).replace(microsecond=0).isoformat()
+
+
+def cap_polygons(boundary: dict[str, Any]) -> list[str]:
+    """CAP polygons ("lat,lon" pairs, first equal to last) of a GeoJSON (Multi)Polygon's shells."""
+    if boundary.get("type") == "Polygon":
+        shells = [boundary["coordinates"][0]]
+    elif boundary.get("type") == "MultiPolygon":
+        shells = [polygon[0] for polygon in boundary["coordinates"]]
+    else:
+        return []
+    polygons = []
+    for shell in shells:
+        points = [(float(p[1]), float(p[0])) for p in shell]
+        if points and points[0] != points[-1]:
+            points.append(points[0])
+        polygons.append(" ".join(f"{lat:.6f},{lon:.6f}" for lat, lon in points))
+    return polygons
+
+
+def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{CAP_NS}}}{name}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def render_cap(message: CapMessage) -> bytes:
+    """The CAP 1.2 XML document of ``message`` (UTF-8, with an XML declaration)."""
+    root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})  # type: ignore[dict-item]
+    _sub(root, "identifier", message.identifier)
+    _sub(root, "sender", message.sender)
+    _sub(root, "sent", cap_time(message.sent))
+    _sub(root, "status", "Actual")
+    _sub(root, "msgType", message.msg_type)
+    _sub(root, "scope", "Restricted")
+    _sub(root, "restriction", " ".join(message.restriction))
+    if message.note:
+        _sub(root, "note", message.note)
+    if message.references:
+        _sub(
+            root,
+            "references",
+            " ".join(f"{s},{i},{cap_time(t)}" for s, i, t in message.references),
+        )
+    cancelled = message.msg_type == "Cancel"
+    for info in message.infos:
+        node = _sub(root, "info")
+        _sub(node, "language", info.language)
+        _sub(node, "category", CAP_CATEGORY.get(message.category, "Other"))
+        _sub(node, "event", info.event)
+        _sub(node, "responseType", "AllClear" if cancelled else "Monitor")
+        _sub(node, "urgency", "Past" if cancelled else URGENCY.get(message.level, "Unknown"))
+        _sub(node, "severity", SEVERITY.get(message.level, "Unknown"))
+        _sub(node, "certainty", "Observed")
+        event_code = _sub(node, "eventCode")
+        _sub(event_code, "valueName", "EWS_CATEGORY")
+        _sub(event_code, "value", message.category)
+        _sub(node, "senderName", info.sender_name)
+        _sub(node, "headline", info.headline)
+        _sub(node, "description", info.description)
+        _sub(node, "instruction", info.instruction)
+        if message.web:
+            _sub(node, "web", message.web)
+        parameter = _sub(node, "parameter")
+        _sub(parameter, "valueName", "EWS_LEVEL")
+        _sub(parameter, "value", message.level.value)
+        area = _sub(node, "area")
+        _sub(area, "areaDesc", message.area_desc)
+        for polygon in cap_polygons(message.boundary):
+            _sub(area, "polygon", polygon)
+        geocode = _sub(area, "geocode")
+        _sub(geocode, "valueName", "UBIGEO")
+        _sub(geocode, "value", message.ubigeo)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -1,0 +1,349 @@
+"""Write the core's outcomes: alert rows, one ``alert_event`` per event, and one outbox row per
+selected contact for each event that notifies, all in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
+from alerts.routing import ContactInfo
+from ews.models import (
+    Alert,
+    AlertEvent,
+    CategoryContext,
+    Community,
+    FactsheetItem,
+    IndicatorValue,
+    Institution,
+    OutboxMessage,
+)
+from ews.models.base import new_uuid
+
+EVIDENCE_ID_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
+# An alert keeps at most this many ids of each kind (the newest); the indicator values say the rest.
+MAX_EVIDENCE_IDS = 500
+SYSTEM_ACTOR = "system"
+# Rows per multi-row INSERT: smaller statements convert faster in psycopg than 1,000-row ones.
+INSERT_PAGE_ROWS = 100
+
+
+def indicator_snapshot(value: Row[Any] | IndicatorValue) -> dict[str, Any]:
+    """What an alert keeps of one indicator value (never who reported)."""
+    details = value.details or {}
+    snapshot: dict[str, Any] = {
+        "code": value.code,
+        "value": value.value,
+        "level": value.level,
+        "baseline": value.baseline,
+        "inputs": value.inputs,
+        "window_start": value.window_start.isoformat(),
+        "window_end": value.window_end.isoformat(),
+        "core_value": details.get("core_value"),
+        "buffer_value": details.get("buffer_value"),
+    }
+    if "contributions" in details:
+        snapshot["contributions"] = details["contributions"]
+    return snapshot
+
+
+def evidence_ids(value: Row[Any] | IndicatorValue) -> dict[str, list[Any]]:
+    found = (value.details or {}).get("evidence") or {}
+    return {kind: list(found.get(kind) or []) for kind in EVIDENCE_ID_KINDS}
+
+
+@dataclass
+class Evidence:
+    """New evidence for one fingerprint: indicator snapshots and the ids behind them."""
+
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    ids: dict[str, list[Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_values(cls, values: Sequence[Row[Any]]) -> Evidence:
+        evidence = cls()
+        for value in values:
+            evidence.indicators.append(indicator_snapshot(value))
+            for kind, ids in evidence_ids(value).items():
+                evidence.ids.setdefault(kind, []).extend(ids)
+        return evidence
+
+
+def merged_evidence(
+    previous: Mapping[str, Any], new: Evidence | None, *, territory_hit: bool
+) -> dict[str, Any]:
+    """The alert's evidence: the newest snapshot per indicator, and every id seen (newest kept)."""
+    indicators = {item["code"]: item for item in previous.get("indicators", [])}
+    result: dict[str, Any] = {"territory_hit": territory_hit}
+    for kind in EVIDENCE_ID_KINDS:
+        ids = list(previous.get(kind, []))
+        if new is not None:
+            seen = set(ids)
+            for item in new.ids.get(kind, []):
+                if item not in seen:
+                    seen.add(item)
+                    ids.append(item)
+        result[kind] = ids[-MAX_EVIDENCE_IDS:]
+    if new is not None:
+        for item in new.indicators:
+            indicators[item["code"]] = item
+    result["indicators"] = [indicators[code] for code in sorted(indicators)]
+    return result
+
+
+class ContextBuilder:
+    """The fact-sheet context of an alert: the category, the routed institutions with their role
+    and mandate, and the prototype block the category serves. Reads each row once."""
+
+    def __init__(self, session: Session) -> None:
+        self.categories = {
+            c.category: c for c in session.execute(select(CategoryContext)).scalars()
+        }
+        self.institutions = {i.code: i for i in session.execute(select(Institution)).scalars()}
+        self.blocks = {
+            b.code: b
+            for b in session.execute(
+                select(FactsheetItem).where(FactsheetItem.kind == "prototype_block")
+            ).scalars()
+        }
+        self._cache: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+
+    def build(self, category: str, institutions: Sequence[str]) -> dict[str, Any]:
+        key = (category, tuple(institutions))
+        if key not in self._cache:
+            self._cache[key] = self._build(category, institutions)
+        return self._cache[key]
+
+    def _build(self, category: str, institutions: Sequence[str]) -> dict[str, Any]:
+        context: dict[str, Any] = {"category": {"code": category}}
+        row = self.categories.get(category)
+        if row is not None:
+            context["category"] = {
+                "code": category,
+                "name_es": row.name_es,
+                "name_en": row.name_en,
+                "action_es": row.action_es,
+                "action_en": row.action_en,
+            }
+            block = self.blocks.get(row.prototype_block)
+            context["prototype_block"] = {
+                "code": row.prototype_block,
+                "title_es": block.title_es if block else None,
+                "title_en": block.title_en if block else None,
+                "summary_es": block.summary_es if block else None,
+                "summary_en": block.summary_en if block else None,
+            }
+        context["institutions"] = [
+            {
+                "code": code,
+                "acronym": inst.acronym,
+                "name_es": inst.name_es,
+                "name_en": inst.name_en,
+                "role_es": inst.role_es,
+                "role_en": inst.role_en,
+                "mandate_es": inst.mandate_es,
+                "mandate_en": inst.mandate_en,
+            }
+            for code in institutions
+            if (inst := self.institutions.get(code)) is not None
+        ]
+        return context
+
+
+@dataclass
+class Applied:
+    """What one application wrote, for the job summary."""
+
+    events: dict[str, int] = field(default_factory=dict)
+    muted: int = 0
+    messages: int = 0
+    event_ids: list[int] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "events": dict(sorted(self.events.items())),
+            "muted": self.muted,
+            "messages": self.messages,
+        }
+
+
+def _alert_values(
+    outcome: Outcome,
+    row: Alert | None,
+    new_evidence: Evidence | None,
+    context: ContextBuilder,
+    now: datetime,
+) -> dict[str, Any]:
+    """The alert columns after ``outcome`` (``row`` is the stored alert, ``None`` for a new one)."""
+    values: dict[str, Any] = {
+        "level": outcome.level.value,
+        "routed_to": list(outcome.routed_to),
+        "level_since": outcome.level_since,
+        "evaluated_through": outcome.evaluated_through,
+        "below_warning_count": outcome.below_warning_count,
+        "context": context.build(outcome.fingerprint.category, outcome.routed_to),
+    }
+    if outcome.events or row is None:  # new evidence alone is no update
+        values["updated_at"] = now
+    if outcome.resolved:
+        values["status"] = "resolved"
+        values["resolved_at"] = now
+    elif outcome.acknowledged:
+        values["status"] = "acknowledged"
+    else:
+        values["status"] = "open"
+        values["acknowledged_at"] = None
+    if any(event.notifies for event in outcome.events):
+        values["last_notified_at"] = now
+    if outcome.national_escalated and (row is None or row.national_escalated_at is None):
+        values["national_escalated_at"] = now
+    previous = row.evidence if row is not None else {}
+    if new_evidence is not None or not previous:
+        values["evidence"] = merged_evidence(
+            previous or {}, new_evidence, territory_hit=outcome.territory_hit
+        )
+    return values
+
+
+def apply_outcomes(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    *,
+    alerts: Mapping[Fingerprint, Alert],
+    evidence: Mapping[Fingerprint, Evidence],
+    regions: Mapping[str, str],
+    contacts: Sequence[ContactInfo],
+    context: ContextBuilder,
+    now: datetime,
+    actor: str = SYSTEM_ACTOR,
+    note: str | None = None,
+) -> Applied:
+    """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
+    ``regions`` the communities' region ubigeo by code."""
+    applied = Applied()
+    alert_ids: list[int | None] = []
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        row = alerts.get(outcome.fingerprint)
+        values = _alert_values(
+            outcome,
+            row,
+            evidence.get(outcome.fingerprint) if outcome.state is not None else None,
+            context,
+            now,
+        )
+        if row is None:
+            new_rows.append(
+                {
+                    "fingerprint": outcome.fingerprint.key,
+                    "community_code": outcome.fingerprint.community_code,
+                    "category": outcome.fingerprint.category,
+                    "opened_at": now,
+                    "acknowledged_at": None,
+                    "resolved_at": None,
+                    "last_notified_at": None,
+                    "national_escalated_at": None,
+                    **values,
+                }
+            )
+            alert_ids.append(None)
+        else:
+            updates.append({"id": row.id, **values})
+            alert_ids.append(row.id)
+    if updates:
+        # Bulk UPDATE by primary key: grouped into executemany batches, not one statement per
+        # ORM object (the loaded rows are read, never modified in memory).
+        session.execute(update(Alert), updates)
+    if new_rows:
+        # New alerts in one bulk Core insert (thousands on a first run).
+        table = cast(Table, Alert.__table__)
+        inserted = session.execute(
+            insert(table)
+            .returning(table.c.id, table.c.fingerprint)
+            .execution_options(insertmanyvalues_page_size=INSERT_PAGE_ROWS),
+            new_rows,
+        ).all()
+        new_ids = {fingerprint: id_ for id_, fingerprint in inserted}
+        alert_ids = [
+            new_ids[o.fingerprint.key] if id_ is None else id_
+            for id_, o in zip(alert_ids, outcomes, strict=True)
+        ]
+    rows = [(outcome, id_) for outcome, id_ in zip(outcomes, alert_ids, strict=True)]
+
+    # Events and outbox rows go in with bulk Core inserts: thousands of them on a first run.
+    event_rows: list[dict[str, Any]] = []
+    for outcome, alert_id in rows:
+        for event in outcome.events:
+            details: dict[str, Any] = {"routed_to": list(outcome.routed_to)}
+            if event.previous_level is not None:
+                details["previous_level"] = event.previous_level.value
+            if event.kind is EventKind.escalated_national:
+                details["national"] = list(outcome.national)
+            event_rows.append(
+                {
+                    "alert_id": alert_id,
+                    "kind": event.kind.value,
+                    "level": event.level.value,
+                    "at": now,
+                    "actor": actor,
+                    "note": note,
+                    "muted_by": event.muted_by,
+                    "details": details,
+                }
+            )
+            applied.events[event.kind.value] = applied.events.get(event.kind.value, 0) + 1
+            applied.muted += event.muted_by is not None
+    if not event_rows:
+        return applied
+    # Within one outcome an event kind occurs once, so (alert, kind) names an event.
+    # Plain Core on the tables: the ORM bulk path splits rows by which values are None and
+    # splices the results batch by batch, which grows quadratically.
+    events_table = cast(Table, AlertEvent.__table__)
+    inserted = session.execute(
+        insert(events_table)
+        .returning(events_table.c.id, events_table.c.alert_id, events_table.c.kind)
+        .execution_options(insertmanyvalues_page_size=INSERT_PAGE_ROWS),
+        event_rows,
+    ).all()
+    event_id = {(alert_id, kind): id_ for id_, alert_id, kind in inserted}
+    applied.event_ids = [event_id[(r["alert_id"], r["kind"])] for r in event_rows]
+    messages: list[dict[str, Any]] = []
+    for outcome, alert_id in rows:
+        event_ids = [event_id[(alert_id, e.kind.value)] for e in outcome.events]
+        region = regions.get(outcome.fingerprint.community_code, "")
+        for message in plan_messages(outcome, contacts, region_ubigeo=region):
+            event = outcome.events[message.event_index]
+            messages.append(
+                {
+                    "message_id": new_uuid(),
+                    "alert_id": alert_id,
+                    "event_id": event_ids[message.event_index],
+                    "contact_id": message.contact_id,
+                    "institution_code": message.institution_code,
+                    "channel": message.channel,
+                    "status": "pending",
+                    "payload": {
+                        "kind": event.kind.value,
+                        "level": event.level.value,
+                        "community": outcome.fingerprint.community_code,
+                        "category": outcome.fingerprint.category,
+                    },
+                }
+            )
+    if messages:
+        session.execute(insert(cast(Table, OutboxMessage.__table__)), messages)
+    applied.messages = len(messages)
+    return applied
+
+
+def community_regions(session: Session, codes: Sequence[str] | None = None) -> dict[str, str]:
+    query = select(Community.code, Community.region_ubigeo)
+    if codes is not None:
+        query = query.where(Community.code.in_(list(codes)))
+    return {code: region for code, region in session.execute(query)}

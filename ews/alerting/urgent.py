@@ -1,0 +1,148 @@
+"""The fast path: a ``threat_to_defender`` report of severity 4 or 5 raises or escalates its
+``defender_safety`` alert at once, with the thresholds of the ``defender_threats`` rule, without
+waiting for the next scheduled evaluation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts import defender
+from alerts.lifecycle import CategoryState, Fingerprint, decide
+from ews.alerting import loading
+from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
+from ews.db import session_scope
+from ews.models import IndicatorRule, Report
+from ews.models.base import utcnow
+from ews.settings import Settings
+
+logger = logging.getLogger(__name__)
+ATTEMPTS = 3
+
+
+def defender_rule(session: Session) -> defender.DefenderRule:
+    row = session.get(IndicatorRule, defender.CODE)
+    if row is None:
+        return defender.DefenderRule.from_row(
+            window_days=30, warning=None, high=1, critical=2, params={}
+        )
+    return defender.DefenderRule.from_row(
+        window_days=row.window_days,
+        warning=row.warning,
+        high=row.high,
+        critical=row.critical,
+        params=row.params,
+    )
+
+
+def evaluate_report(
+    session: Session, *, settings: Settings, report_id: str, now: datetime
+) -> Applied | None:
+    """Raise or escalate the defender alert of ``report_id``'s community if the report is urgent
+    (flushes; the caller commits). ``None`` when the report does not take the fast path."""
+    report = session.get(Report, report_id)
+    if report is None:
+        return None
+    rule = defender_rule(session)
+    if not defender.is_urgent(report.threat_type, report.severity, rule):
+        return None
+    loading.lock_alerts(session)
+    window_start = now - timedelta(days=rule.window_days)
+    rows = session.execute(
+        select(Report.id, Report.severity)
+        .where(
+            Report.community_code == report.community_code,
+            Report.threat_type.in_(rule.threat_types),
+            Report.observed_at > window_start,
+        )
+        .order_by(Report.observed_at)
+    ).all()
+    count, level = defender.defender_level((severity for _id, severity in rows), rule)
+    fingerprint = Fingerprint(report.community_code, defender.CATEGORY)
+    state = CategoryState(
+        fingerprint=fingerprint,
+        level=level,
+        through=now,
+        territory_hit=False,
+        codes=(defender.CODE,),
+    )
+    open_rows = loading.open_alert_rows(session, fingerprints=[fingerprint])
+    outcomes = decide(
+        states={fingerprint: state},
+        alerts=[loading.as_open_alert(row) for row in open_rows.values()],
+        silences=loading.active_silences(session, now=now),
+        routing=loading.routing_rules(session),
+        now=now,
+        policy=loading.policy_from(settings),
+        resolved_through=loading.resolved_through(session, fingerprints=[fingerprint]),
+    )
+    evidence = Evidence(
+        indicators=[
+            {
+                "code": defender.CODE,
+                "value": float(count),
+                "level": level.value,
+                "baseline": None,
+                "inputs": count,
+                "window_start": window_start.isoformat(),
+                "window_end": now.isoformat(),
+                "source": "urgent_report",
+            }
+        ],
+        ids={"report_ids": [report_id for report_id, _severity in rows]},
+    )
+    return apply_outcomes(
+        session,
+        outcomes,
+        alerts=open_rows,
+        evidence={fingerprint: evidence},
+        regions=community_regions(session, [report.community_code]),
+        contacts=loading.contacts(session),
+        context=ContextBuilder(session),
+        now=now,
+    )
+
+
+def evaluate_urgent_report(
+    *, settings: Settings, session_factory: sessionmaker[Session], report_id: str
+) -> None:
+    """Listener entry point: evaluate ``report_id`` in a transaction of its own and commit the
+    alert event with its queued outbox rows. Retries when a concurrent evaluation raised the same
+    alert first (the one-open-alert index refuses the second)."""
+    # Most reports are not urgent: find out in a read (no SQLite write lock) before writing.
+    with session_factory() as session:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        report = session.get(Report, report_id)
+        urgent = report is not None and defender.is_urgent(
+            report.threat_type, report.severity, defender_rule(session)
+        )
+    if not urgent:
+        return
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with session_scope(session_factory) as session:
+                evaluate_report(session, settings=settings, report_id=report_id, now=utcnow())
+            return
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("urgent evaluation raced another writer; retrying (%d)", attempt)
+
+
+def urgent_report_listener(
+    *, settings: Settings, session_factory: sessionmaker[Session]
+) -> Callable[[str], None]:
+    """A report listener (``app.state.report_listeners``) running the fast path for each new
+    report after its request committed."""
+
+    def listener(report_id: str) -> None:
+        evaluate_urgent_report(
+            settings=settings, session_factory=session_factory, report_id=report_id
+        )
+
+    return listener

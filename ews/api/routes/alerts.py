@@ -1,0 +1,206 @@
+"""Alerts: list, detail with events and evidence, acknowledge, resolve, CAP 1.2 and the Atom feed.
+
+An institution key sees and acts only on alerts routed to its institution (others are 404);
+monitor and feed keys get 403. No reporter identity in any answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from pydantic import BaseModel, Field
+
+from ews.alerting import service
+from ews.alerting.cap import render_alert_cap, render_alerts_feed
+from ews.api.deps import SessionDep, SettingsDep, require_roles
+from ews.api.errors import problem
+from ews.auth.keys import Principal, Role
+from ews.models import Alert, AlertEvent
+from ews.models.base import utcnow
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+Viewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.analyst, Role.institution))]
+
+NOT_FOUND = (
+    "No existe la alerta o no está dirigida a su institución. / "
+    "No such alert, or it is not routed to your institution."
+)
+RESOLVED = "La alerta ya está resuelta. / The alert is already resolved."
+CAP_MEDIA_TYPE = "application/cap+xml"
+ATOM_MEDIA_TYPE = "application/atom+xml"
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    level: str
+    at: datetime
+    actor: str
+    note: str | None
+    muted_by: str | None
+    details: dict[str, Any]
+
+
+class AlertOut(BaseModel):
+    id: int
+    community: str
+    category: str
+    level: str
+    status: str
+    routed_to: list[str]
+    opened_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    national_escalated_at: datetime | None
+    evidence: dict[str, Any]
+    context: dict[str, Any]
+
+
+class AlertDetail(AlertOut):
+    events: list[EventOut]
+
+
+class AlertPage(BaseModel):
+    items: list[AlertDetail]
+    next: str | None
+
+
+class NoteIn(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def alert_out(alert: Alert) -> AlertOut:
+    return AlertOut(
+        id=alert.id,
+        community=alert.community_code,
+        category=alert.category,
+        level=alert.level,
+        status=alert.status,
+        routed_to=list(alert.routed_to),
+        opened_at=alert.opened_at,
+        updated_at=alert.updated_at,
+        acknowledged_at=alert.acknowledged_at,
+        resolved_at=alert.resolved_at,
+        national_escalated_at=alert.national_escalated_at,
+        evidence=alert.evidence,
+        context=alert.context,
+    )
+
+
+def event_out(event: AlertEvent) -> EventOut:
+    return EventOut.model_validate(event, from_attributes=True)
+
+
+def _visible(session: SessionDep, principal: Principal, alert_id: int) -> Alert:
+    try:
+        return service.get_visible_alert(session, principal=principal, alert_id=alert_id)
+    except service.AlertNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc
+
+
+@router.get("", response_model=AlertPage, summary="Alertas / Alerts")
+def list_alerts(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Viewer,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    community: str | None = None,
+    category: str | None = None,
+    level: str | None = None,
+    institution: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 100,
+    cursor: str | None = None,
+) -> AlertPage | Any:
+    try:
+        rows, next_cursor = service.visible_alerts(
+            session,
+            principal=principal,
+            status=status_,
+            community=community,
+            category=category,
+            level=level,
+            institution=institution,
+            limit=min(limit, settings.page_max),
+            cursor=cursor,
+        )
+    except service.InvalidInput as exc:
+        return problem(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "Filtro inválido / invalid filter",
+            [{"field": exc.field, "message": exc.message}],
+        )
+    events = service.events_of_alerts(session, alert_ids=[row.id for row in rows])
+    return AlertPage(
+        items=[
+            AlertDetail(
+                **alert_out(row).model_dump(), events=[event_out(e) for e in events[row.id]]
+            )
+            for row in rows
+        ],
+        next=next_cursor,
+    )
+
+
+@router.get(
+    "/feed.atom",
+    response_class=Response,
+    summary="Alertas como Atom (enlaza CAP 1.2) / Alerts as Atom (links CAP 1.2)",
+)
+def alerts_feed(session: SessionDep, settings: SettingsDep, principal: Viewer) -> Response:
+    rows, _next = service.visible_alerts(session, principal=principal, limit=settings.page_max)
+    body = render_alerts_feed(
+        session,
+        alerts=rows,
+        settings=settings,
+        subscriber=principal.institution_code or principal.role.value,
+        now=utcnow(),
+    )
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/{alert_id}", response_model=AlertDetail, summary="Una alerta / One alert")
+def get_alert(session: SessionDep, principal: Viewer, alert_id: int) -> AlertDetail:
+    alert = _visible(session, principal, alert_id)
+    events = service.alert_events(session, alert_id=alert.id)
+    return AlertDetail(**alert_out(alert).model_dump(), events=[event_out(e) for e in events])
+
+
+@router.get("/{alert_id}/cap", response_class=Response, summary="CAP 1.2")
+def get_alert_cap(
+    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: int
+) -> Response:
+    alert = _visible(session, principal, alert_id)
+    return Response(
+        render_alert_cap(session, alert=alert, settings=settings), media_type=CAP_MEDIA_TYPE
+    )
+
+
+def _act(
+    session: SessionDep, principal: Principal, alert_id: int, note: str, action: str
+) -> EventOut:
+    act = service.acknowledge_alert if action == "acknowledge" else service.resolve_alert
+    try:
+        event = act(session, principal=principal, alert_id=alert_id, note=note, now=utcnow())
+    except service.AlertNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc
+    except service.AlertStateConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, RESOLVED) from exc
+    return event_out(event)
+
+
+@router.post(
+    "/{alert_id}/acknowledge",
+    response_model=EventOut,
+    summary="Atender (detiene los recordatorios) / Acknowledge (stops reminders)",
+)
+def acknowledge(session: SessionDep, principal: Viewer, alert_id: int, body: NoteIn) -> EventOut:
+    return _act(session, principal, alert_id, body.note, "acknowledge")
+
+
+@router.post("/{alert_id}/resolve", response_model=EventOut, summary="Resolver / Resolve")
+def resolve(session: SessionDep, principal: Viewer, alert_id: int, body: NoteIn) -> EventOut:
+    return _act(session, principal, alert_id, body.note, "resolve")

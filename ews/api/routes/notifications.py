@@ -1,0 +1,178 @@
+"""The delivery log: ``GET /api/v1/notifications`` and ``POST /api/v1/notifications/{id}/requeue``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel
+from sqlalchemy import and_, case, or_, select
+
+from ews import audit
+from ews.api.deps import SessionDep, SettingsDep, require_roles
+from ews.auth.keys import Principal, Role
+from ews.delivery.outbox import NotDead, requeue
+from ews.delivery.policy import Status
+from ews.models import AlertEvent, Contact, OutboxMessage
+from ews.models.base import utcnow
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+Reader = Annotated[Principal, Depends(require_roles(Role.analyst, Role.admin))]
+
+# Failures first: dead, then pending after a failed try, in flight, waiting, sent.
+RANK = case(
+    (OutboxMessage.status == Status.dead, 0),
+    (and_(OutboxMessage.status == Status.pending, OutboxMessage.attempts > 0), 1),
+    (OutboxMessage.status == Status.sending, 2),
+    (OutboxMessage.status == Status.pending, 3),
+    else_=4,
+)
+
+
+class NotificationOut(BaseModel):
+    id: int
+    message_id: str
+    alert_id: int
+    event_id: int
+    event: str
+    contact: str
+    contact_name: str
+    institution: str
+    channel: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    next: str | None = None
+
+
+def _out(
+    row: OutboxMessage, *, contact_code: str, contact_name: str, event: str
+) -> NotificationOut:
+    return NotificationOut(
+        id=row.id,
+        message_id=row.message_id,
+        alert_id=row.alert_id,
+        event_id=row.event_id,
+        event=event,
+        contact=contact_code,
+        contact_name=contact_name,
+        institution=row.institution_code,
+        channel=row.channel,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at if row.status == Status.pending else None,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+def _cursor(rank: int, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{rank}:{row_id}".encode()).decode()
+
+
+def _parse_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        rank, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        return int(rank), int(row_id)
+    except (ValueError, binascii.Error) as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "El cursor no es válido; use el valor de `next` tal cual. / "
+            "The cursor is not valid; pass `next` back unchanged.",
+        ) from exc
+
+
+@router.get(
+    "",
+    response_model=NotificationPage,
+    summary="Registro de envíos (fallidos primero) / Delivery log (failures first)",
+)
+def list_notifications(
+    session: SessionDep,
+    settings: SettingsDep,
+    _principal: Reader,
+    status_: Annotated[
+        Status | None, Query(alias="status", description="pending, sending, sent, dead")
+    ] = None,
+    channel: Annotated[str | None, Query(description="email, webhook, sms")] = None,
+    institution: Annotated[str | None, Query(description="código / code, p. ej. MINJUS")] = None,
+    alert_id: Annotated[int | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1)] = 100,
+    cursor: Annotated[str | None, Query()] = None,
+) -> NotificationPage:
+    limit = min(limit, settings.page_max)
+    query = (
+        select(OutboxMessage, Contact.code, Contact.name, AlertEvent.kind, RANK.label("rank"))
+        .join(Contact, Contact.id == OutboxMessage.contact_id)
+        .join(AlertEvent, AlertEvent.id == OutboxMessage.event_id)
+        .order_by(RANK, OutboxMessage.id.desc())
+        .limit(limit + 1)
+    )
+    if status_ is not None:
+        query = query.where(OutboxMessage.status == status_)
+    if channel:
+        query = query.where(OutboxMessage.channel == channel)
+    if institution:
+        query = query.where(OutboxMessage.institution_code == institution.upper())
+    if alert_id is not None:
+        query = query.where(OutboxMessage.alert_id == alert_id)
+    if cursor:
+        rank, row_id = _parse_cursor(cursor)
+        query = query.where(or_(RANK > rank, and_(RANK == rank, OutboxMessage.id < row_id)))
+    rows = session.execute(query).all()
+    items = [
+        _out(row, contact_code=code, contact_name=name, event=kind)
+        for row, code, name, kind, _rank in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = _cursor(int(last.rank), last[0].id)
+    return NotificationPage(items=items, next=next_cursor)
+
+
+@router.post(
+    "/{notification_id}/requeue",
+    response_model=NotificationOut,
+    summary="Reencolar un mensaje muerto / Requeue a dead message",
+)
+def requeue_notification(
+    notification_id: int, session: SessionDep, principal: Reader
+) -> NotificationOut:
+    row = session.get(OutboxMessage, notification_id)
+    if row is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "No existe esa notificación. / No such notification."
+        )
+    previous_error = row.last_error
+    try:
+        requeue(session, row=row, now=utcnow())
+    except NotDead as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Solo se reencolan mensajes muertos; este está «{row.status}». / "
+            f"Only dead messages are requeued; this one is {row.status!r}.",
+        ) from exc
+    audit.record(
+        session,
+        actor=principal.name,
+        action="notification.requeued",
+        object_type="outbox_message",
+        object_id=row.id,
+        details={"last_error": previous_error, "channel": row.channel},
+    )
+    contact = session.get(Contact, row.contact_id)
+    event = session.get(AlertEvent, row.event_id)
+    assert contact is not None and event is not None
+    return _out(row, contact_code=contact.code, contact_name=contact.name, event=event.kind)

@@ -1,0 +1,114 @@
+"""Silences: time-bounded matchers (community, category) that mute alert notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ews.alerting import service
+from ews.api.deps import SessionDep, require_roles
+from ews.api.errors import problem
+from ews.auth.keys import Principal, Role
+from ews.models import Silence
+from ews.models.base import utcnow
+
+router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
+
+Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.analyst))]
+
+
+class SilenceIn(BaseModel):
+    community: str | None = None
+    category: str | None = None
+    starts_at: AwareDatetime | None = None  # default: now
+    ends_at: AwareDatetime
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class SilenceOut(BaseModel):
+    id: int
+    community: str | None
+    category: str | None
+    starts_at: datetime
+    ends_at: datetime
+    author: str
+    reason: str
+    created_at: datetime
+    active: bool
+    expired_early_at: datetime | None
+
+
+class SilencePage(BaseModel):
+    items: list[SilenceOut]
+    next: str | None = None
+
+
+def silence_out(row: Silence) -> SilenceOut:
+    return SilenceOut(
+        id=row.id,
+        community=row.community_code,
+        category=row.category,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        author=row.author,
+        reason=row.reason,
+        created_at=row.created_at,
+        active=row.active,
+        expired_early_at=row.expired_early_at,
+    )
+
+
+@router.get("", response_model=SilencePage, summary="Silencios / Silences")
+def list_silences(
+    session: SessionDep, principal: Manager, include_expired: bool = False
+) -> SilencePage:
+    rows = service.list_silences(
+        session, principal=principal, now=utcnow(), include_expired=include_expired
+    )
+    return SilencePage(items=[silence_out(row) for row in rows])
+
+
+@router.post(
+    "",
+    response_model=SilenceOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Crear un silencio / Create a silence",
+)
+def create_silence(session: SessionDep, principal: Manager, body: SilenceIn) -> SilenceOut | Any:
+    now = utcnow()
+    try:
+        row = service.create_silence(
+            session,
+            principal=principal,
+            community=body.community,
+            category=body.category,
+            starts_at=body.starts_at or now,
+            ends_at=body.ends_at,
+            reason=body.reason,
+            now=now,
+        )
+    except service.InvalidInput as exc:
+        return problem(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "El silencio tiene datos inválidos. / The silence has invalid data.",
+            [{"field": exc.field, "message": exc.message}],
+        )
+    return silence_out(row)
+
+
+@router.delete(
+    "/{silence_id}", response_model=SilenceOut, summary="Terminar un silencio / End a silence"
+)
+def delete_silence(session: SessionDep, principal: Manager, silence_id: int) -> SilenceOut:
+    try:
+        row = service.expire_silence(
+            session, principal=principal, silence_id=silence_id, now=utcnow()
+        )
+    except service.SilenceNotFound as exc:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "No existe el silencio. / No such silence."
+        ) from exc
+    return silence_out(row)

@@ -1,0 +1,203 @@
+"""From outbox rows to rendered messages: gathers the plain data ``alerts.messages`` needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.channels import OutboundMessage
+from alerts.messages import Notice, render_message, webhook_json
+from ews.alerting.cap import render_alert_cap
+from ews.models import (
+    Alert,
+    AlertEvent,
+    CategoryContext,
+    Community,
+    Contact,
+    IndicatorRule,
+    Institution,
+    OutboxMessage,
+    Report,
+)
+from ews.settings import Settings
+
+REPORT_WORDS_MAX = 3
+
+
+class RenderError(Exception):
+    """The row cannot become a message (its contact is gone or inactive, ...): a permanent error."""
+
+
+@dataclass
+class ReferenceCache:
+    """Reference rows a pass needs again and again, read once per pass."""
+
+    categories: dict[str, CategoryContext]
+    indicator_names: dict[str, dict[str, str]]
+    institutions: dict[str, Institution]
+    communities: dict[str, Community]
+
+    @classmethod
+    def load(cls, session: Session) -> ReferenceCache:
+        return cls(
+            categories={c.category: c for c in session.scalars(select(CategoryContext))},
+            indicator_names={
+                r.code: {"es": r.name_es, "en": r.name_en, "unit": r.unit}
+                for r in session.scalars(select(IndicatorRule))
+            },
+            institutions={i.code: i for i in session.scalars(select(Institution))},
+            communities={c.code: c for c in session.scalars(select(Community))},
+        )
+
+
+def report_words(session: Session, report_ids: list[Any]) -> list[str]:
+    """The words of the newest few reports (for categories that allow them): the description
+    only, never who sent it."""
+    ids = [str(i) for i in report_ids[-REPORT_WORDS_MAX:]]
+    rows = session.execute(
+        select(Report.description).where(Report.id.in_(ids), Report.description.is_not(None))
+    )
+    return [str(description) for (description,) in rows]
+
+
+def ack_url(settings: Settings, alert_id: int) -> str:
+    return f"{settings.base_url.rstrip('/')}/dashboard/alerts/{alert_id}"
+
+
+def build_notice(
+    session: Session,
+    *,
+    settings: Settings,
+    row: OutboxMessage,
+    alert: Alert,
+    event: AlertEvent,
+    contact: Contact,
+    cache: ReferenceCache,
+) -> Notice:
+    community = cache.communities[alert.community_code]
+    category = cache.categories.get(alert.category)
+    institution = cache.institutions.get(row.institution_code)
+    language = contact.language
+    # The event's own snapshot of the evidence when it has one, so a retry says what was true then.
+    evidence: dict[str, Any] = (
+        row.payload.get("evidence") or event.details.get("evidence") or alert.evidence or {}
+    )
+    words_allowed = bool(category and category.reporter_words_allowed)
+    if words_allowed and evidence.get("report_ids"):
+        evidence = {**evidence, "report_words": report_words(session, evidence["report_ids"])}
+    return Notice(
+        alert_id=alert.id,
+        event_id=event.id,
+        event_kind=event.kind,
+        level=event.level,
+        event_at=event.at,
+        community_name=community.name,
+        region=community.region,
+        category=alert.category,
+        category_name={"es": category.name_es, "en": category.name_en} if category else {},
+        action={"es": category.action_es, "en": category.action_en} if category else {},
+        institution_name=(
+            (institution.name_en if language == "en" else institution.name_es)
+            if institution
+            else row.institution_code
+        ),
+        ack_url=ack_url(settings, alert.id),
+        evidence=evidence,
+        indicator_names=cache.indicator_names,
+        reporter_words_allowed=words_allowed,
+    )
+
+
+CAP_CONTENT_TYPE = "application/cap+xml"
+
+
+def to_outbound(
+    *,
+    settings: Settings,
+    row: OutboxMessage,
+    notice: Notice,
+    contact: Contact,
+    cap_body: bytes | None = None,
+) -> OutboundMessage:
+    rendered = render_message(notice, contact.language)
+    domain_headers = {
+        # Threads every event of one alert together in the institution's mail client.
+        "References": f"<alert-{notice.alert_id}@{_sender_domain(settings)}>",
+        "X-EWS-Alert-Id": str(notice.alert_id),
+        "X-EWS-Event": notice.event_kind,
+    }
+    if contact.channel == "webhook" and cap_body is not None:
+        body, content_type = cap_body, CAP_CONTENT_TYPE
+    elif contact.channel == "webhook":
+        body, content_type = webhook_json(notice, rendered), "application/json"
+    else:
+        body, content_type = b"", "text/plain"
+    return OutboundMessage(
+        message_id=row.message_id,
+        address=contact.address,
+        contact=contact.code,
+        subject=rendered.subject,
+        text=rendered.sms_text if contact.channel == "sms" else rendered.text,
+        language=rendered.language,
+        body=body,
+        content_type=content_type,
+        headers=domain_headers,
+    )
+
+
+def _sender_domain(settings: Settings) -> str:
+    return parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "ews.invalid"
+
+
+def render_rows(
+    session: Session, *, settings: Settings, rows: Sequence[OutboxMessage], cache: ReferenceCache
+) -> dict[int, OutboundMessage | RenderError]:
+    """Each row's message, or why it cannot have one. Reads alerts, events and contacts in bulk."""
+    alerts = _by_id(session, Alert, {r.alert_id for r in rows})
+    events = _by_id(session, AlertEvent, {r.event_id for r in rows})
+    contacts = _by_id(session, Contact, {r.contact_id for r in rows})
+    out: dict[int, OutboundMessage | RenderError] = {}
+    for row in rows:
+        contact = contacts.get(row.contact_id)
+        if contact is None or not contact.active:
+            out[row.id] = RenderError("contacto inactivo o borrado / contact inactive or removed")
+            continue
+        if contact.channel != row.channel:
+            out[row.id] = RenderError(
+                f"el contacto cambió de canal / contact channel changed: {row.channel} -> "
+                f"{contact.channel}"
+            )
+            continue
+        try:
+            notice = build_notice(
+                session,
+                settings=settings,
+                row=row,
+                alert=alerts[row.alert_id],
+                event=events[row.event_id],
+                contact=contact,
+                cache=cache,
+            )
+            alert = alerts[row.alert_id]
+            cap_body = (
+                render_alert_cap(session, alert=alert, settings=settings)
+                if contact.channel == "webhook" and contact.payload_format == "cap"
+                else None
+            )
+            out[row.id] = to_outbound(
+                settings=settings, row=row, notice=notice, contact=contact, cap_body=cap_body
+            )
+        except (KeyError, ValueError) as exc:
+            out[row.id] = RenderError(f"no se pudo redactar / cannot render: {exc!r}")
+    return out
+
+
+def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)))}
