@@ -365,3 +365,77 @@ def test_unknown_objects_are_404_pages(client: TestClient, make_key, path: str) 
     response = client.get(path)
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
+
+
+def test_acknowledge_and_resolve_with_a_note(client: TestClient, db: Session, make_key) -> None:
+    alert = web_sample.add_alert(db, opened_at=web_sample.utc_now() - timedelta(hours=2))
+    db.commit()
+    sign_in(client, make_key("analyst", name="Ana Analista"))
+    page = client.get(f"/dashboard/alerts/{alert.id}")
+    token = _csrf(page.text)
+    assert 'id="ack-form"' in page.text and 'id="resolve-form"' in page.text
+    empty = client.post(
+        f"/dashboard/alerts/{alert.id}/acknowledge",
+        data={"note": "  ", "csrf": token},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert empty.headers["location"].endswith("?notice=note")
+    done = client.post(
+        f"/dashboard/alerts/{alert.id}/acknowledge",
+        data={"note": "Recibido, llamamos al apu.", "csrf": token},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("?notice=ack")
+    html = client.get(done.headers["location"]).text
+    assert "Recibo registrado." in html and "Recibido, llamamos al apu." in html
+    assert html.count('<li class="ev-') == 2 and 'id="ack-form"' not in html
+    resolved = client.post(
+        f"/dashboard/alerts/{alert.id}/resolve",
+        data={"note": "La amenaza cesó.", "csrf": token},
+        headers=ORIGIN,
+    )
+    assert "Alerta resuelta." in resolved.text
+    assert 'id="resolve-form"' not in resolved.text and "La amenaza cesó." in resolved.text
+    again = client.post(
+        f"/dashboard/alerts/{alert.id}/acknowledge",
+        data={"note": "tarde", "csrf": token},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert again.headers["location"].endswith("?notice=closed")
+
+
+def test_alert_actions_refuse_forged_forms_and_other_institutions(
+    client: TestClient, db: Session, make_key
+) -> None:
+    alert = web_sample.add_alert(
+        db, routed_to=["MINJUS", "DP"], opened_at=web_sample.utc_now() - timedelta(hours=2)
+    )
+    db.commit()
+    sign_in(client, make_key("institution", institution="MINJUS"))
+    token = _csrf(client.get(f"/dashboard/alerts/{alert.id}").text)
+    forged = client.post(
+        f"/dashboard/alerts/{alert.id}/acknowledge",
+        data={"note": "x", "csrf": "forged"},
+        headers=ORIGIN,
+    )
+    assert forged.status_code == 403
+    foreign = client.post(
+        f"/dashboard/alerts/{alert.id}/acknowledge",
+        data={"note": "x", "csrf": token},
+        headers={"Origin": "https://evil.example.org"},
+    )
+    assert foreign.status_code == 403
+    client.cookies.clear()
+    sign_in(client, make_key("institution", institution="MINAM"))
+    token = _csrf(client.get("/dashboard").text)
+    other = client.post(
+        f"/dashboard/alerts/{alert.id}/acknowledge",
+        data={"note": "x", "csrf": token},
+        headers=ORIGIN,
+    )
+    assert other.status_code == 404
+    db.expire_all()
+    assert db.get(type(alert), alert.id).status == "open"

@@ -1,24 +1,35 @@
-"""The alert queue as the dashboard reads it: what this principal may see, most urgent first."""
+"""The alert queue as the dashboard shows it, read through the alerts service (``ews.alerting``).
+
+Unresolved alerts are few (one per community and category), so they are all read and ordered the
+way a person works through them: by level, critical first, then by age, oldest first. Resolved
+history pages by the service's cursor, newest first.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from ews.auth.keys import Principal, Role
+from ews.alerting.service import visible_alerts
+from ews.auth.keys import Principal
 from ews.models import Alert
 
 QUEUE_STATUSES = ("active", "open", "acknowledged", "resolved", "all")
+LEVEL_ORDER = {"critical": 0, "high": 1, "warning": 2}
+PAGE = 100
 
 
-class AlertNotVisible(LookupError):
-    """No such alert, or not one this principal may see."""
-
-
-def _visible(alert: Alert, principal: Principal) -> bool:
-    if principal.role is Role.institution:
-        return principal.institution_code in (alert.routed_to or [])
-    return principal.role in (Role.analyst, Role.admin)
+def _all(
+    session: Session, *, principal: Principal, status: str, **filters: str | None
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = visible_alerts(
+            session, principal=principal, status=status, limit=1000, cursor=cursor, **filters
+        )
+        alerts.extend(page)
+        if cursor is None:
+            return alerts
 
 
 def queue(
@@ -30,34 +41,30 @@ def queue(
     category: str | None = None,
     level: str | None = None,
     institution: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[Alert], bool]:
-    """Alerts by level (critical first) then age (oldest first); an institution sees only its own."""
-    rank = case((Alert.level == "critical", 0), (Alert.level == "high", 1), else_=2)
-    query = select(Alert).order_by(rank, Alert.opened_at, Alert.id)
-    if status == "active":
-        query = query.where(Alert.status != "resolved")
-    elif status != "all":
-        query = query.where(Alert.status == status)
-    if community:
-        query = query.where(Alert.community_code == community)
-    if category:
-        query = query.where(Alert.category == category)
-    if level:
-        query = query.where(Alert.level == level)
-    alerts = [
-        alert
-        for alert in session.execute(query).scalars()
-        if _visible(alert, principal)
-        and (not institution or institution in (alert.routed_to or []))
-    ]
-    page = alerts[offset : offset + limit]
-    return page, len(alerts) > offset + limit
+    cursor: str | None = None,
+) -> tuple[list[Alert], str | None]:
+    """The alerts this principal may see with these filters, and the cursor of the next page.
 
-
-def visible_alert(session: Session, *, principal: Principal, alert_id: int) -> Alert:
-    alert = session.get(Alert, alert_id)
-    if alert is None or not _visible(alert, principal):
-        raise AlertNotVisible(alert_id)
-    return alert
+    ``active`` means open or acknowledged. An institution sees only alerts routed to it.
+    """
+    filters = {
+        "community": community,
+        "category": category,
+        "level": level,
+        "institution": institution,
+    }
+    if status in ("active", "open", "acknowledged"):
+        wanted = ("open", "acknowledged") if status == "active" else (status,)
+        alerts = [
+            a for s in wanted for a in _all(session, principal=principal, status=s, **filters)
+        ]
+        alerts.sort(key=lambda a: (LEVEL_ORDER.get(a.level, 3), a.opened_at, a.id))
+        return alerts, None
+    return visible_alerts(
+        session,
+        principal=principal,
+        status=None if status == "all" else "resolved",
+        limit=PAGE,
+        cursor=cursor,
+        **filters,
+    )

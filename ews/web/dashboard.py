@@ -10,8 +10,18 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from ews.alerting.service import (
+    AlertActionForbidden,
+    AlertNotFound,
+    AlertStateConflict,
+    acknowledge_alert,
+    alert_events,
+    get_visible_alert,
+    list_silences,
+    resolve_alert,
+)
 from ews.api.deps import SessionDep
-from ews.auth.keys import Role, authenticate
+from ews.auth.keys import Principal, Role, authenticate
 from ews.models import Community
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -165,12 +175,13 @@ def alert_queue_page(
     category: str = "",
     level: str = "",
     institution: str = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
 ) -> Response:
     if status_filter not in alert_queue.QUEUE_STATUSES:
         status_filter = "active"
+    level = level if level in alert_queue.LEVEL_ORDER else ""
     institution = institution if principal.role is not Role.institution else ""
-    alerts, more = alert_queue.queue(
+    alerts, next_cursor = alert_queue.queue(
         session,
         principal=principal,
         status=status_filter,
@@ -178,8 +189,7 @@ def alert_queue_page(
         category=category or None,
         level=level or None,
         institution=institution or None,
-        limit=100,
-        offset=offset,
+        cursor=cursor,
     )
     filters = {
         "status": status_filter,
@@ -188,7 +198,9 @@ def alert_queue_page(
         "level": level,
         "institution": institution,
     }
-    next_url = f"/dashboard?{urlencode({**filters, 'offset': offset + 100})}" if more else None
+    next_url = (
+        f"/dashboard?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None
+    )
     communities = queries.communities(session)
     return render(
         request,
@@ -214,8 +226,8 @@ def alert_page(
     notice: str | None = None,
 ) -> Response:
     try:
-        alert = alert_queue.visible_alert(session, principal=principal, alert_id=alert_id)
-    except alert_queue.AlertNotVisible as exc:
+        alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
+    except AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
     community = session.get(Community, alert.community_code)
     return render(
@@ -223,17 +235,11 @@ def alert_page(
         "alert.html",
         alert=alert,
         community=community,
-        events=queries.alert_events(session, alert_id=alert.id),
+        events=alert_events(session, alert_id=alert.id),
         context=queries.categories(session).get(alert.category),
         evidence=evidence_sections(alert.evidence),
         notice=notice if notice in NOTICES else None,
-        actions_available=actions_available(),
     )
-
-
-def actions_available() -> bool:
-    """Whether acknowledge/resolve can be offered (they come from the alerts service)."""
-    return any(route.path.endswith("/acknowledge") for route in router.routes)  # type: ignore[attr-defined]
 
 
 HIDDEN_EVIDENCE_KEYS = frozenset({"reporter_pseudonym", "reporter", "key_id", "phone", "sender"})
@@ -372,12 +378,9 @@ def community_page(
             }
         )
     index = latest.get("threat_index")
-    open_alerts = [
-        alert
-        for alert in queries.community_alerts(session, community_code=code)
-        if principal.role is not Role.institution
-        or principal.institution_code in (alert.routed_to or [])
-    ]
+    open_alerts, _ = alert_queue.queue(
+        session, principal=principal, status="active", community=code
+    )
     return render(
         request,
         "community.html",
@@ -493,7 +496,7 @@ def silences_page(request: Request, session: SessionDep, principal: AnalystPrinc
     return render(
         request,
         "silences.html",
-        silences=queries.silences(session, now=now),
+        silences=list_silences(session, principal=principal, now=now, include_expired=True),
         categories=queries.categories(session),
     )
 
@@ -511,4 +514,63 @@ def reference_page(request: Request, session: SessionDep, principal: WebPrincipa
         routing=queries.routing(session),
         categories=queries.categories(session),
         factsheet=kinds,
+    )
+
+
+# --- acknowledge and resolve (the alerts service does the work) --------------------------------
+
+
+def _act(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    alert_id: int,
+    note: str,
+    csrf: str,
+    action: str,
+) -> Response:
+    if not check_form(request, csrf, request.state.web_session.nonce):
+        raise HTTPException(status.HTTP_403_FORBIDDEN)
+    page = f"/dashboard/alerts/{alert_id}"
+    note = note.strip()
+    if not note:
+        return _see_other(f"{page}?notice=note")
+    service = acknowledge_alert if action == "acknowledge" else resolve_alert
+    try:
+        service(session, principal=principal, alert_id=alert_id, note=note, now=utcnow())
+    except AlertNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
+    except AlertActionForbidden:
+        return _see_other(f"{page}?notice=forbidden")
+    except AlertStateConflict:
+        return _see_other(f"{page}?notice=closed")
+    return _see_other(f"{page}?notice={'ack' if action == 'acknowledge' else 'resolved'}")
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    alert_id: int,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    return _act(
+        request, session, principal, alert_id=alert_id, note=note, csrf=csrf, action="acknowledge"
+    )
+
+
+@router.post("/alerts/{alert_id}/resolve")
+def resolve(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    alert_id: int,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    return _act(
+        request, session, principal, alert_id=alert_id, note=note, csrf=csrf, action="resolve"
     )

@@ -77,7 +77,6 @@ EN: dict[str, str] = {
     "Recibo registrado.": "Acknowledgement recorded.",
     "No puede hacer esto con esta alerta.": "You may not do this with this alert.",
     "Esta alerta ya está resuelta.": "This alert is already resolved.",
-    "Las acciones sobre alertas aún no están disponibles en este servidor.": "Alert actions are not available on this server yet.",
     "Volver a la cola": "Back to the queue",
     "Sin evidencia registrada.": "No evidence recorded.",
     "Valor": "Value",

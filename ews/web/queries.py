@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from ews.models import (
     Alert,
-    AlertEvent,
     CategoryContext,
     Community,
     Contact,
@@ -25,7 +24,6 @@ from ews.models import (
     OutboxMessage,
     Report,
     RoutingRule,
-    Silence,
 )
 from ews.web.charts import DayValue
 
@@ -52,16 +50,6 @@ def institutions(session: Session) -> list[Institution]:
 
 def rules(session: Session) -> dict[str, IndicatorRule]:
     return {row.code: row for row in session.execute(select(IndicatorRule)).scalars()}
-
-
-def alert_events(session: Session, *, alert_id: int) -> list[AlertEvent]:
-    query = select(AlertEvent).where(AlertEvent.alert_id == alert_id)
-    return list(session.execute(query.order_by(AlertEvent.at, AlertEvent.id)).scalars())
-
-
-def community_alerts(session: Session, *, community_code: str) -> list[Alert]:
-    query = select(Alert).where(Alert.community_code == community_code, Alert.status != "resolved")
-    return list(session.execute(query.order_by(Alert.opened_at)).scalars())
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -238,12 +226,6 @@ def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Deliv
         for message, name, community, category in session.execute(query)
     ]
     return rows[:limit], len(rows) > limit
-
-
-def silences(session: Session, *, now: datetime, recent_days: int = 30) -> list[Silence]:
-    """Silences still in force, and those that ended in the last ``recent_days``."""
-    query = select(Silence).where(Silence.ends_at >= now - timedelta(days=recent_days))
-    return list(session.execute(query.order_by(Silence.ends_at.desc())).scalars())
 
 
 def routing(session: Session) -> list[RoutingRule]:
