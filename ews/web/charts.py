@@ -12,7 +12,7 @@ HEIGHT = 170.0
 PAD_LEFT = 44.0
 PAD_RIGHT = 10.0
 PAD_TOP = 10.0
-PAD_BOTTOM = 22.0
+PAD_BOTTOM = 30.0
 LEVELS = ("warning", "high", "critical")
 
 
