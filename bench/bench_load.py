@@ -1,0 +1,191 @@
+"""Load: 50 concurrent clients submitting reports for 30 s on loopback, against SQLite (one process)
+and PostgreSQL (several API workers); the floor is a trivial endpoint (`/livez`) on the same server
+with the same clients in the same run. Targets: no errors, p99 < 100 ms, >= 0.3 of the floor."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.orm import Session
+
+from bench.harness import BenchContext, BenchResult
+from ews import migrate
+from ews.auth.keys import Role, create_key
+from ews.db import build_engine
+from ews.reference.loader import load_reference_data
+from ews.settings import Settings
+
+CLIENTS = 50
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prepare(url: str) -> str:
+    settings = Settings(_env_file=None, env="test", database_url=url, secret_key=SECRET)  # type: ignore[call-arg]
+    engine = build_engine(settings)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        load_reference_data(session, settings.fixtures_dir)
+        _row, token = create_key(
+            session, role=Role.monitor, name="bench", community_code="flor-de-ucayali"
+        )
+        session.commit()
+    engine.dispose()
+    return token
+
+
+def _report() -> dict[str, object]:
+    observed = datetime.now(UTC) - timedelta(hours=1)
+    return {
+        "id": str(uuid.uuid4()),
+        "community": "flor-de-ucayali",
+        "threat_type": "all_quiet",
+        "severity": 1,
+        "observed_at": observed.isoformat(),
+        "latitude": -8.3,
+        "longitude": -74.1,
+        "description": "Patrullaje sin novedad (benchmark)",
+    }
+
+
+async def _load(base: str, token: str, seconds: float, path: str) -> tuple[int, int, list[float]]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=30
+    ) as client:
+
+        async def one_client() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                try:
+                    if path == "/livez":
+                        response = await client.get(path)
+                        ok = response.status_code == 200
+                    else:
+                        response = await client.post(path, json=_report())
+                        ok = response.status_code == 201
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - start)
+                errors += 0 if ok else 1
+
+        await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
+    return len(latencies), errors, latencies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run(ctx: BenchContext) -> list[BenchResult]:
+    seconds = 5.0 if ctx.quick else 30.0
+    results: list[BenchResult] = []
+    for engine in ctx.engines():
+        with ctx.database(engine) as url:
+            token = _prepare(url)
+            workers = 1 if engine == "sqlite" else 4
+            port = _free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+            env.update(
+                EWS_DATABASE_URL=url,
+                EWS_SECRET_KEY=SECRET,
+                EWS_ENV="test",
+                EWS_EMBEDDED_SCHEDULER="false",
+                EWS_EMBEDDED_WORKER="false",
+                EWS_INTAKE_RATE_PER_MINUTE="1000000",
+                EWS_LOG_LEVEL="WARNING",
+            )
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "ews",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if httpx.get(f"{base}/livez", timeout=1).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("server did not start")
+                    time.sleep(0.3)
+                floor_n, floor_errors, floor_lat = asyncio.run(
+                    _load(base, token, seconds, "/livez")
+                )
+                n, errors, lat = asyncio.run(_load(base, token, seconds, "/api/v1/reports"))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            label = f"load: {CLIENTS} clients POST /reports ({workers} worker{'s' if workers > 1 else ''})"
+            p99 = _percentile(lat, 0.99) * 1000
+            results += [
+                BenchResult(
+                    label,
+                    engine,
+                    "req/s",
+                    n / seconds,
+                    floor=floor_n / seconds,
+                    target=">= 0.3 of /livez",
+                    passed=(n / floor_n) >= 0.3 if floor_n else None,
+                ),
+                BenchResult(
+                    label,
+                    engine,
+                    "p50 ms",
+                    _percentile(lat, 0.5) * 1000,
+                    floor=_percentile(floor_lat, 0.5) * 1000,
+                    higher_is_better=False,
+                ),
+                BenchResult(
+                    label,
+                    engine,
+                    "p99 ms",
+                    p99,
+                    floor=_percentile(floor_lat, 0.99) * 1000,
+                    higher_is_better=False,
+                    target="< 100 ms",
+                    passed=p99 < 100,
+                ),
+                BenchResult(
+                    label,
+                    engine,
+                    "errors",
+                    errors,
+                    target="0",
+                    passed=errors == 0,
+                    extra={"floor_errors": floor_errors},
+                ),
+            ]
+    return results
