@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from ews.api.limits import BodySizeLimitMiddleware, RateLimiter
+from ews.api.limits import RateLimiter, RequestLimitsMiddleware
 
 
 def echo_app(limit: int) -> FastAPI:
     app = FastAPI()
     app.add_middleware(
-        BodySizeLimitMiddleware, limit_for=lambda path: limit * (10 if path == "/big" else 1)
+        RequestLimitsMiddleware, limit_for=lambda path: limit * (10 if path == "/big" else 1)
     )
 
     @app.post("/small")
@@ -53,3 +53,22 @@ def test_rate_limiter_refills_over_time() -> None:
     now[0] += 1.0
     assert limiter.allow(1)[0]
     assert not limiter.allow(1)[0]
+
+
+def test_a_nul_character_in_a_json_body_or_the_query_is_refused() -> None:
+    client = TestClient(echo_app(1000))
+    response = client.post(
+        "/small", content=b'{"text": "a\\u0000b"}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422 and "nulo" in response.json()["detail"]
+    # Split across chunks, it is still found.
+    chunks = iter([b'{"text": "a\\u0', b'000b"}'])
+    response = client.post("/small", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert client.post("/small?x=%00", content=b"{}").status_code == 400
+    assert (
+        client.post(
+            "/small", content=b'{"text": "ok"}', headers={"content-type": "application/json"}
+        ).status_code
+        == 200
+    )

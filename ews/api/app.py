@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews import web
 from ews.alerting.urgent import urgent_report_listener
-from ews.api.errors import install_error_handlers
-from ews.api.limits import BodySizeLimitMiddleware, RateLimiter
+from ews.api.errors import document_error_shape, install_error_handlers
+from ews.api.limits import RateLimiter, RequestLimitsMiddleware
 from ews.api.routes import (
     alerts,
     feeds,
@@ -75,10 +75,11 @@ def create_app(
     ]
     app.state.report_listeners = listeners
     app.state.intake_rate_limiter = RateLimiter(settings.intake_rate_per_minute)
-    app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
+    app.add_middleware(RequestLimitsMiddleware, limit_for=_body_limit(settings))
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    document_error_shape(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Request limits: body size (before the body is read into memory) and a per-key rate on intake."""
+"""Request limits: body size and NUL characters (before the body is read into memory) and a per-key
+rate on intake."""
 
 from __future__ import annotations
 
@@ -18,11 +19,18 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimitMiddleware:
-    """Refuse a request body over the limit with 413, counting bytes as they stream in.
+class NulInText(Exception):
+    """A NUL character in a JSON body: no text field may hold one (PostgreSQL cannot store it)."""
 
-    ``limit_for(path)`` gives the limit for a path, so feed uploads can be larger than JSON calls.
-    """
+
+_JSON_NUL = b"\\u0000"
+
+
+class RequestLimitsMiddleware:
+    """Refuse, before any handler runs: a body over the limit (413, counting bytes as they stream
+    in; ``limit_for(path)`` lets feed uploads be larger than JSON calls), and a NUL character in the
+    path, the query or a JSON body (400/422: no text field can hold one, and PostgreSQL cannot store
+    it)."""
 
     def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
         self.app = app
@@ -33,20 +41,30 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_413(send, limit)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await _send_nul_error(send, status.HTTP_400_BAD_REQUEST)
+            return
+        is_json = headers.get(b"content-type", b"").startswith(b"application/json")
         received = 0
+        tail = b""
         response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, tail
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
                     raise BodyTooLarge
+                if is_json and _JSON_NUL in tail + chunk:
+                    raise NulInText
+                tail = chunk[-(len(_JSON_NUL) - 1) :]
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -60,20 +78,41 @@ class BodySizeLimitMiddleware:
         except BodyTooLarge:
             if not response_started:
                 await _send_413(send, limit)
+        except NulInText:
+            if not response_started:
+                await _send_nul_error(send, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _send_nul_error(send: Send, status_code: int) -> None:
+    await _send_json(
+        send,
+        status_code,
+        {
+            "detail": "El texto contiene un carácter nulo (\\u0000), que no se admite; quítelo y "
+            "reintente. / The text contains a NUL character (\\u0000), which is not accepted; remove "
+            "it and retry."
+        },
+    )
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(
+    await _send_json(
+        send,
+        status.HTTP_413_CONTENT_TOO_LARGE,
         {
             "detail": f"El cuerpo de la solicitud supera el límite de {limit:,} bytes; divídalo en "
             f"partes más pequeñas. / The request body exceeds the {limit:,}-byte limit; split it "
             "into smaller parts."
-        }
-    ).encode()
+        },
+    )
+
+
+async def _send_json(send: Send, status_code: int, content: dict[str, str]) -> None:
+    body = json.dumps(content).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": status.HTTP_413_CONTENT_TOO_LARGE,
+            "status": status_code,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

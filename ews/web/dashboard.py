@@ -20,7 +20,7 @@ from ews.alerting.service import (
     list_silences,
     resolve_alert,
 )
-from ews.api.deps import SessionDep
+from ews.api.deps import RowId, SessionDep
 from ews.auth.keys import Principal, Role, authenticate
 from ews.models import Community
 from ews.models.base import utcnow
@@ -222,7 +222,7 @@ def alert_page(
     request: Request,
     session: SessionDep,
     principal: WebPrincipal,
-    alert_id: int,
+    alert_id: RowId,
     notice: str | None = None,
 ) -> Response:
     try:
@@ -553,7 +553,7 @@ def acknowledge(
     request: Request,
     session: SessionDep,
     principal: WebPrincipal,
-    alert_id: int,
+    alert_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -567,7 +567,7 @@ def resolve(
     request: Request,
     session: SessionDep,
     principal: WebPrincipal,
-    alert_id: int,
+    alert_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ews.alerting import service
 from ews.alerting.cap import render_alert_cap, render_alerts_feed
-from ews.api.deps import SessionDep, SettingsDep, require_roles
+from ews.api.deps import RowId, SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
 from ews.auth.keys import Principal, Role
 from ews.models import Alert, AlertEvent
@@ -163,7 +163,7 @@ def alerts_feed(session: SessionDep, settings: SettingsDep, principal: Viewer) -
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="Una alerta / One alert")
-def get_alert(session: SessionDep, principal: Viewer, alert_id: int) -> AlertDetail:
+def get_alert(session: SessionDep, principal: Viewer, alert_id: RowId) -> AlertDetail:
     alert = _visible(session, principal, alert_id)
     events = service.alert_events(session, alert_id=alert.id)
     return AlertDetail(**alert_out(alert).model_dump(), events=[event_out(e) for e in events])
@@ -171,7 +171,7 @@ def get_alert(session: SessionDep, principal: Viewer, alert_id: int) -> AlertDet
 
 @router.get("/{alert_id}/cap", response_class=Response, summary="CAP 1.2")
 def get_alert_cap(
-    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: int
+    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: RowId
 ) -> Response:
     alert = _visible(session, principal, alert_id)
     return Response(
@@ -197,10 +197,10 @@ def _act(
     response_model=EventOut,
     summary="Atender (detiene los recordatorios) / Acknowledge (stops reminders)",
 )
-def acknowledge(session: SessionDep, principal: Viewer, alert_id: int, body: NoteIn) -> EventOut:
+def acknowledge(session: SessionDep, principal: Viewer, alert_id: RowId, body: NoteIn) -> EventOut:
     return _act(session, principal, alert_id, body.note, "acknowledge")
 
 
 @router.post("/{alert_id}/resolve", response_model=EventOut, summary="Resolver / Resolve")
-def resolve(session: SessionDep, principal: Viewer, alert_id: int, body: NoteIn) -> EventOut:
+def resolve(session: SessionDep, principal: Viewer, alert_id: RowId, body: NoteIn) -> EventOut:
     return _act(session, principal, alert_id, body.note, "resolve")

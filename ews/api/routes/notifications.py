@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, or_, select
 
 from ews import audit
-from ews.api.deps import SessionDep, SettingsDep, require_roles
+from ews.api.deps import MAX_ROW_ID, RowId, SessionDep, SettingsDep, require_roles
 from ews.auth.keys import Principal, Role
 from ews.delivery.outbox import NotDead, requeue
 from ews.delivery.policy import Status
@@ -107,7 +107,7 @@ def list_notifications(
     ] = None,
     channel: Annotated[str | None, Query(description="email, webhook, sms")] = None,
     institution: Annotated[str | None, Query(description="código / code, p. ej. MINJUS")] = None,
-    alert_id: Annotated[int | None, Query()] = None,
+    alert_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: Annotated[int, Query(ge=1)] = 100,
     cursor: Annotated[str | None, Query()] = None,
 ) -> NotificationPage:
@@ -148,7 +148,7 @@ def list_notifications(
     summary="Reencolar un mensaje muerto / Requeue a dead message",
 )
 def requeue_notification(
-    notification_id: int, session: SessionDep, principal: Reader
+    notification_id: RowId, session: SessionDep, principal: Reader
 ) -> NotificationOut:
     row = session.get(OutboxMessage, notification_id)
     if row is None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ews.alerting import service
-from ews.api.deps import SessionDep, require_roles
+from ews.api.deps import RowId, SessionDep, require_roles
 from ews.api.errors import problem
 from ews.auth.keys import Principal, Role
 from ews.models import Silence
@@ -102,7 +102,7 @@ def create_silence(session: SessionDep, principal: Manager, body: SilenceIn) -> 
 @router.delete(
     "/{silence_id}", response_model=SilenceOut, summary="Terminar un silencio / End a silence"
 )
-def delete_silence(session: SessionDep, principal: Manager, silence_id: int) -> SilenceOut:
+def delete_silence(session: SessionDep, principal: Manager, silence_id: RowId) -> SilenceOut:
     try:
         row = service.expire_silence(
             session, principal=principal, silence_id=silence_id, now=utcnow()
