@@ -1,0 +1,139 @@
+"""Faults with real processes on PostgreSQL (a server of the test's own, so it can be restarted)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from bench.bench_ingest import generate
+from ews import migrate
+from ews.auth.keys import Role, create_key
+from ews.db import build_engine
+from ews.models import FireHotspot
+from ews.reference.loader import load_reference_data
+from tests.conftest import FIXTURES_DIR, POSTGRES_URL, TEST_SECRET, make_settings
+from tests.pg_server import OwnPostgres
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not POSTGRES_URL, reason="EWS_TEST_POSTGRES_URL is not set: PostgreSQL half skipped"
+    ),
+]
+
+
+@pytest.fixture
+def own_postgres():
+    server = OwnPostgres()
+    server.init()
+    server.start()
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped by the test
+        server.stop("immediate")
+    server.remove()
+
+
+def start_api(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_DATABASE_URL=url,
+        EWS_SECRET_KEY=TEST_SECRET,
+        EWS_ENV="test",
+        EWS_EMBEDDED_SCHEDULER="false",
+        EWS_EMBEDDED_WORKER="false",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ews", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise AssertionError("the API did not start")
+
+
+def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loads_everything_once(
+    own_postgres: OwnPostgres, tmp_path: Path
+) -> None:
+    admin = create_engine(own_postgres.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE ews"))
+    admin.dispose()
+    url = own_postgres.url.rsplit("/", 1)[0] + "/ews"
+    engine = build_engine(make_settings(url))
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        load_reference_data(session, FIXTURES_DIR)
+        _row, token = create_key(session, role=Role.feed, name="feed")
+        session.commit()
+    engine.dispose()
+    rows = 300_000
+    path = generate(tmp_path / "firms.csv", rows)
+
+    from tests.delivery_support import free_port
+
+    port = free_port()
+    api = start_api(url, port)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    answers: list[httpx.Response | Exception] = []
+
+    def upload() -> None:
+        try:
+            answers.append(
+                httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/feeds/firms",
+                    content=path.read_bytes(),
+                    headers=headers,
+                    timeout=300,
+                )
+            )
+        except httpx.HTTPError as exc:
+            answers.append(exc)
+
+    try:
+        worker = threading.Thread(target=upload)
+        worker.start()
+        time.sleep(1.5)  # the upload is streaming into the database by now
+        own_postgres.stop("fast")
+        time.sleep(1.0)
+        own_postgres.start()
+        worker.join(timeout=300)
+        [first] = answers
+        assert isinstance(first, httpx.Response), f"the client got no answer: {first!r}"
+        assert first.status_code == 503, first.text
+        assert "reintente" in first.json()["detail"] and "retry" in first.json()["detail"]
+
+        retry = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/feeds/firms",
+            content=path.read_bytes(),
+            headers=headers,
+            timeout=300,
+        )
+        assert retry.status_code == 200, retry.text
+        body = retry.json()
+        assert body["rows"] == rows and body["rejected"] == []
+        assert body["inserted"] + body["duplicates"] == rows
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+    check = create_engine(url)
+    with check.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(FireHotspot)).scalar_one() == rows
+    check.dispose()
