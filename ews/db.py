@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,12 +18,18 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, busy timeout, foreign keys, and transactions SQLite itself begins (not pysqlite's legacy mode).
+    """WAL, busy timeout, foreign keys, and transactions we begin ourselves (not pysqlite's legacy
+    mode).
 
     Every transaction starts with ``BEGIN IMMEDIATE`` unless the connection asks for
     ``sqlite_begin="DEFERRED"``: a writer takes the lock up front, so a read-then-write never fails
-    half-way with "database is locked" and the busy timeout is honoured.
+    half-way with "database is locked". Writers of this process also queue on a lock of the engine
+    before asking SQLite: SQLite's own busy handler polls with growing sleeps, so dozens of threads
+    waiting on it starve each other (seconds of latency under load), while a queue hands the lock
+    over at once. Other processes still meet SQLite's busy timeout.
     """
+    write_lock = threading.Lock()
+    timeout_s = SQLITE_BUSY_TIMEOUT_MS / 1000
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -37,7 +44,23 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE" and write_lock.acquire(timeout=timeout_s):
+            # Without the lock after the timeout, BEGIN below meets SQLite's busy timeout as before.
+            conn.info["ews_write_lock"] = True
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn: Any) -> None:
+        if conn.info.pop("ews_write_lock", False):
+            write_lock.release()
+
+    # Released as the transaction ends (just before COMMIT/ROLLBACK is sent, which takes
+    # milliseconds; a writer that starts meanwhile waits that long in SQLite's busy handler).
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 def normalize_url(url: str) -> str:
@@ -55,6 +78,10 @@ def build_engine(settings: Settings, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Enough connections for every request let in at once plus the embedded jobs, so none
+        # waits for a connection while holding a thread (SQLite connections are cheap).
+        kwargs.setdefault("pool_size", settings.max_concurrent_requests + 8)
+        kwargs.setdefault("max_overflow", 8)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs
         )
@@ -62,7 +89,7 @@ def build_engine(settings: Settings, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("max_overflow", settings.max_concurrent_requests)
     return create_engine(url, **kwargs)
 
 

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     delivery_record_every: int = 10
 
     # Limits.
+    # Requests handled at once per API process; the rest wait in the event loop, holding no thread
+    # and no database connection (kept below the thread pool's 40 so a handler's commit always
+    # finds a thread).
+    max_concurrent_requests: int = 32
     max_body_bytes: int = 1_000_000
     max_csv_bytes: int = 200_000_000
     intake_rate_per_minute: int = 600

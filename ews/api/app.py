@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ews import web
 from ews.alerting.urgent import urgent_report_listener
 from ews.api.errors import document_error_shape, install_error_handlers
-from ews.api.limits import RateLimiter, RequestLimitsMiddleware
+from ews.api.limits import ConcurrencyLimitMiddleware, RateLimiter, RequestLimitsMiddleware
 from ews.api.routes import (
     alerts,
     feeds,
@@ -76,6 +76,8 @@ def create_app(
     app.state.report_listeners = listeners
     app.state.intake_rate_limiter = RateLimiter(settings.intake_rate_per_minute)
     app.add_middleware(RequestLimitsMiddleware, limit_for=_body_limit(settings))
+    # Outermost: bounds the requests inside, so the thread pool never runs dry (see its docstring).
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)

@@ -3,6 +3,7 @@ rate on intake."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -120,6 +121,27 @@ async def _send_json(send: Send, status_code: int, content: dict[str, str]) -> N
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class ConcurrencyLimitMiddleware:
+    """At most ``limit`` requests inside the application at once; the others wait here.
+
+    FastAPI runs each sync handler, and then the commit of its session, on a pool of 40 threads.
+    Without a bound, a burst of requests can take every thread while waiting for the database, and
+    the commit that would free the database then finds no thread: everything stalls until timeouts.
+    Waiting here costs no thread and no connection.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.semaphore = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.semaphore:
+            await self.app(scope, receive, send)
 
 
 @dataclass
