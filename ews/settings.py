@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     # Scheduling (embedded in `ews serve` unless disabled; `ews scheduler` runs it alone).
     embedded_scheduler: bool = True
     embedded_worker: bool = True
-    compute_interval_minutes: int = 15
-    evaluate_interval_minutes: int = 15
+    compute_interval_minutes: float = 15
+    evaluate_interval_minutes: float = 15
     deliver_interval_seconds: int = 30
     feed_pull_interval_minutes: int = 60
     feed_pull_sources: list[str] = Field(default_factory=list)
