@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.errors import install_error_handlers
-from ews.api.routes import health, reference
+from ews.api.routes import health, indicators, jobs, reference
 from ews.db import build_engine, build_session_factory
 from ews.settings import Settings
 
@@ -61,4 +61,4 @@ def create_app(
 
 
 def _routers() -> list[Any]:
-    return [health.router, reference.router]
+    return [health.router, reference.router, indicators.router, jobs.router]
