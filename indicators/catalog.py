@@ -40,6 +40,8 @@ from indicators.zones import BUFFER, CORE, locate_points, locate_reports
 
 ALGORITHM_VERSION = "1.0"
 EVIDENCE_CAP = 50
+# Values are rounded so that summing the same rows in another order gives the same stored number.
+DECIMALS = 6
 COLUMNS = [
     "code",
     "community_code",
@@ -111,27 +113,32 @@ def _bucketed(events: pd.DataFrame, end: datetime, window_days: int, k: int) -> 
 def _windowed_sums(
     events: pd.DataFrame, codes: pd.Index, as_of: datetime, window_days: int
 ) -> pd.DataFrame:
-    """Per community: value, core_value, buffer_value, inputs, baseline and evidence ids."""
+    """Per community: value, core_value, buffer_value, inputs, baseline and evidence ids.
+
+    Sums are ``np.bincount`` over the community's position, so a national run costs one pass."""
     end = local_day_end(as_of)
     k = baseline_windows(window_days, BASELINE_DAYS)
+    n = len(codes)
     bucketed = _bucketed(events, end, window_days, k)
-    current = bucketed[bucketed["bucket"] == 0]
-    by_zone = current.pivot_table(
-        index="community_code", columns="zone", values="weight", aggfunc="sum"
-    ).reindex(index=codes, columns=[CORE, BUFFER])
+    position = codes.get_indexer(bucketed["community_code"])
+    bucket = bucketed["bucket"].to_numpy()
+    weight = bucketed["weight"].to_numpy(dtype=float)
+    known = position >= 0
+    now = known & (bucket == 0)
+    core = now & (bucketed["zone"].to_numpy() == CORE)
     out = pd.DataFrame(index=codes)
-    out["core_value"] = by_zone[CORE].fillna(0.0)
-    out["buffer_value"] = by_zone[BUFFER].fillna(0.0)
-    out["value"] = out["core_value"] + out["buffer_value"]
-    out["inputs"] = current.groupby("community_code").size().reindex(codes, fill_value=0)
-    past = bucketed[bucketed["bucket"] > 0]
-    grid = (
-        past.pivot_table(index="community_code", columns="bucket", values="weight", aggfunc="sum")
-        .reindex(index=codes, columns=range(1, k + 1))
-        .fillna(0.0)
+    out["core_value"] = np.bincount(position[core], weights=weight[core], minlength=n)
+    out["buffer_value"] = np.bincount(
+        position[now & ~core], weights=weight[now & ~core], minlength=n
     )
-    out["baseline"] = grid.median(axis=1) if k else np.nan
-    out["evidence"] = _evidence(current, codes)
+    out["value"] = out["core_value"] + out["buffer_value"]
+    out["inputs"] = np.bincount(position[now], minlength=n).astype(np.int64)
+    past = known & (bucket > 0)
+    grid = np.bincount(
+        position[past] * k + (bucket[past] - 1), weights=weight[past], minlength=n * k
+    ).reshape(n, k)
+    out["baseline"] = np.median(grid, axis=1) if n else np.array([], dtype=float)
+    out["evidence"] = _evidence(bucketed[now], codes)
     return out
 
 
@@ -180,8 +187,8 @@ def _frame(
     start, end = window(as_of, window_days)
     details = [
         {
-            "core_value": float(core),
-            "buffer_value": float(buffer),
+            "core_value": round(float(core), DECIMALS),
+            "buffer_value": round(float(buffer), DECIMALS),
             "evidence": evidence,
             **((extra or {}).get(code, {})),
         }
@@ -195,9 +202,9 @@ def _frame(
             "community_code": sums.index.to_numpy(dtype=object),
             "window_start": start,
             "window_end": end,
-            "value": sums["value"].to_numpy(dtype=float),
+            "value": sums["value"].to_numpy(dtype=float).round(DECIMALS),
             "level": levels.to_numpy(dtype=object),
-            "baseline": sums["baseline"].to_numpy(dtype=float),
+            "baseline": sums["baseline"].to_numpy(dtype=float).round(DECIMALS),
             "inputs": sums["inputs"].to_numpy(dtype=np.int64),
             "details": details,
         },

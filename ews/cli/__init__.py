@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ews.cli import jobs, keys, service
+from ews.cli import demo, jobs, keys, service
 from ews.cli.base import app
 
 app.add_typer(keys.app, name="keys")
 service.register(app)
 jobs.register(app)
+demo.register(app)
 
 __all__ = ["app"]
