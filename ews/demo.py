@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from ews.models import Community, DeforestationAlert, FireHotspot, Report
@@ -406,41 +406,56 @@ def _box_polygon(box: tuple[float, float, float, float]) -> dict[str, Any]:
 # Loading (idempotent: only rows whose key is not stored yet).
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in record.items()} for record in clean.to_dict("records")
-    ]
-    for record in records:
-        for key, value in record.items():
-            if isinstance(value, pd.Timestamp):
-                record[key] = value.to_pydatetime()
-            elif isinstance(value, np.generic):
-                record[key] = value.item()
-    return records
-
-
 def bulk_insert(
-    connection: Connection, model: Any, frame: pd.DataFrame, chunk: int = 20_000
+    connection: Connection, model: Any, frame: pd.DataFrame, chunk: int = 50_000
 ) -> int:
-    """Insert a frame's rows (PostgreSQL: COPY; SQLite: executemany). Column defaults of the models
-    are not applied: the frame carries every non-null column."""
+    """Insert a frame's rows fast (PostgreSQL: ``COPY`` from CSV; SQLite: the driver's
+    ``executemany``). Column defaults of the models are not applied: the frame carries every
+    non-null column."""
     if frame.empty:
         return 0
+    table = model.__tablename__
+    columns = list(frame.columns)
     if connection.dialect.name == "postgresql":
-        columns = list(frame.columns)
         raw = connection.connection.driver_connection
         assert raw is not None
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
-                copy.write_row(row)
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for start in range(0, len(frame), chunk):
+                copy.write(frame.iloc[start : start + chunk].to_csv(header=False, index=False))
         return len(frame)
+    placeholders = ", ".join("?" for _ in columns)
+    # Table and column names come from the models and the generator, never from input.
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
     for start in range(0, len(frame), chunk):
-        connection.execute(insert(model), _records(frame.iloc[start : start + chunk]))
+        rows = _sqlite_rows(frame.iloc[start : start + chunk])
+        connection.exec_driver_sql(statement, rows)
     return len(frame)
+
+
+def _sqlite_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Values as SQLite stores them through the models: UTC datetimes without offset, ISO dates,
+    booleans as integers, NULL for missing."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            text = column.dt.tz_convert(UTC).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+            out[name] = text.astype(object).where(column.notna(), None)
+        elif column.dtype == bool:
+            out[name] = column.astype(int).astype(object)
+        else:
+            values = column.astype(object)
+            out[name] = values.where(column.notna(), None).map(_sqlite_value)
+    return list(pd.DataFrame(out).itertuples(index=False, name=None))
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def existing_anchor(session: Session) -> date | None:

@@ -36,7 +36,7 @@ import pandas as pd
 
 from indicators.rules import Level, Rule, Rules
 from indicators.windows import BASELINE_DAYS, LIMA, baseline_windows, local_day_end, window
-from indicators.zones import BUFFER, CORE, locate_points, locate_reports
+from indicators.zones import CORE, locate_points, locate_reports
 
 ALGORITHM_VERSION = "1.0"
 EVIDENCE_CAP = 50
@@ -120,7 +120,7 @@ def _windowed_sums(
     k = baseline_windows(window_days, BASELINE_DAYS)
     n = len(codes)
     bucketed = _bucketed(events, end, window_days, k)
-    position = codes.get_indexer(bucketed["community_code"])
+    position = codes.get_indexer(pd.Index(bucketed["community_code"]))
     bucket = bucketed["bucket"].to_numpy()
     weight = bucketed["weight"].to_numpy(dtype=float)
     known = position >= 0
