@@ -101,7 +101,8 @@ class DemoData:
 
 def _polygon(rng: np.random.Generator, lon: float, lat: float, radius: float) -> dict[str, Any]:
     """An irregular, closed, counter-clockwise polygon around (lon, lat)."""
-    angles = np.sort(rng.uniform(0, 2 * math.pi, 9))
+    # Evenly spread angles with a little jitter: star-shaped, so always a simple polygon.
+    angles = (np.arange(9) + rng.uniform(-0.3, 0.3, 9)) * (2 * math.pi / 9)
     radii = radius * rng.uniform(0.65, 1.0, 9)
     ring = [
         [round(lon + r * math.cos(a), 5), round(lat + r * math.sin(a), 5)]
@@ -436,18 +437,18 @@ def bulk_insert(
 def _sqlite_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     """Values as SQLite stores them through the models: UTC datetimes without offset, ISO dates,
     booleans as integers, NULL for missing."""
-    out = {}
+    columns: list[list[Any]] = []
     for name in frame.columns:
         column = frame[name]
+        missing = column.isna().to_numpy()
         if isinstance(column.dtype, pd.DatetimeTZDtype):
-            text = column.dt.tz_convert(UTC).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-            out[name] = text.astype(object).where(column.notna(), None)
+            values = column.dt.tz_convert(UTC).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
         elif column.dtype == bool:
-            out[name] = column.astype(int).astype(object)
+            values = column.astype(int).tolist()
         else:
-            values = column.astype(object)
-            out[name] = values.where(column.notna(), None).map(_sqlite_value)
-    return list(pd.DataFrame(out).itertuples(index=False, name=None))
+            values = [_sqlite_value(v) for v in column.tolist()]
+        columns.append([None if m else v for v, m in zip(values, missing, strict=True)])
+    return list(zip(*columns, strict=True))
 
 
 def _sqlite_value(value: Any) -> Any:
