@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from bench.harness import BenchContext, BenchResult, PeakMemory, timer
 from ews import migrate
 from ews.db import build_engine, build_session_factory
-from ews.demo import DemoSizes, bulk_insert, generate, load_demo
+from ews.bulk import bulk_insert
+from ews.demo import DemoSizes, generate, load_demo
 from ews.jobs import run_job
 from ews.jobs.compute import local_day
 from ews.jobs.frames import load_communities
@@ -42,7 +43,9 @@ LOOKBACK_DAYS = 456  # what compute_days reads: the longest window and its year 
 
 
 def _settings(url: str) -> Settings:
-    return Settings(_env_file=None, database_url=url, env="test", secret_key="b" * 40)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=url, env="test", secret_key="b" * 40, compute_settle_seconds=0
+    )
 
 
 def _floor(session: Session, start, end) -> float:

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     compute_interval_minutes: float = 15
     evaluate_interval_minutes: float = 15
     deliver_interval_seconds: int = 30
+    # Rows received in the last this many seconds wait for the next compute run: a transaction that
+    # inserted them may not have committed yet, and each row must enter the rollups exactly once.
+    compute_settle_seconds: float = 60.0
     feed_pull_interval_minutes: int = 60
     feed_pull_sources: list[str] = Field(default_factory=list)
 

@@ -348,15 +348,23 @@ def test_patrol_silence_counts_whole_days_since_the_last_report_of_any_type() ->
     frame = reports(
         ("q1", "a", "all_quiet", 1, days_ago(15.5)),
         ("q2", "a", "all_quiet", 1, days_ago(40)),
-        ("future", "a", "all_quiet", 1, AS_OF + timedelta(hours=1)),  # not yet at as_of
+        # 2026-06-16 00:30 in Lima: the next local day, not yet.
+        ("next-day", "a", "all_quiet", 1, datetime(2026, 6, 16, 5, 30, tzinfo=UTC)),
     )
     out = patrol_silence_days(reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
     a = row(out, "a")
-    assert a["value"] == 15
+    # Last report on 2026-05-30 at 22:00 in Lima (03:00 UTC the 31st): 16 local days before the 15th.
+    assert a["value"] == 16
     assert a["level"] == "warning"
     assert a["details"]["evidence"]["report_ids"] == ["q1"]
     assert row(out, "b")["value"] == 365
     assert row(out, "b")["details"]["evidence"]["report_ids"] == []
+    # A report later the same local day ends the silence for that day's row.
+    same_day = reports(
+        ("late-evening", "a", "all_quiet", 1, datetime(2026, 6, 16, 4, 0, tzinfo=UTC))
+    )
+    out = patrol_silence_days(reports=same_day, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    assert row(out, "a")["value"] == 0
 
 
 def test_threat_index_keeps_each_contribution() -> None:

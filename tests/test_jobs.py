@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.jobs import JOBS, run_job
+from ews.jobs.compute import compute_full, local_day
 from ews.models import DeforestationAlert, FireHotspot, IndicatorValue, JobRun, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from indicators import ALGORITHM_VERSION
 
 COMMUNITY = "flor-de-ucayali"
 INSIDE = (-74.08, -8.33)
@@ -62,6 +64,12 @@ def all_rows(db: Session) -> list[tuple]:
     ]
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Rows count from the moment they are committed (no settling time): tests insert, then run."""
+    return settings.model_copy(update={"compute_settle_seconds": 0})
+
+
 def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
     db: Session, session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
@@ -101,7 +109,7 @@ def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
     defender = next(iter(values(db, "defender_threats").values()))
     assert defender.value == 1
     assert defender.level == "critical"
-    assert defender.algorithm_version == "1.0"
+    assert defender.algorithm_version == ALGORITHM_VERSION
     deforestation = next(iter(values(db, "deforestation_ha").values()))
     assert deforestation.value == pytest.approx(8.0)
     assert deforestation.details["core_value"] == pytest.approx(8.0)
@@ -116,9 +124,12 @@ def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
         tick=now + timedelta(seconds=1),
         as_of=now,
     )
-    assert again.summary["inserted"] == 0
-    assert again.summary["updated"] == 0
-    assert again.summary["unchanged"] == 8
+    assert again.summary["mode"] == "incremental"
+    assert again.summary["inserted"] == again.summary["updated"] == 0
+    assert all_rows(db) == before
+    # A full recomputation of the same day finds the same numbers and writes nothing.
+    full = compute_full(db, as_of=now, days=[local_day(now)], computed_at=utcnow())
+    assert (full["inserted"], full["updated"], full["unchanged"]) == (0, 0, 8)
     assert all_rows(db) == before
 
 
@@ -153,6 +164,13 @@ def test_a_late_report_changes_the_windows_it_falls_in(
     ends = sorted(series)
     assert [series[e].value for e in ends] == [0, 0] + [1] * 11
     assert series[ends[-1]].details["evidence"]["report_ids"]
+    assert outcome.summary["mode"] == "incremental"
+    assert outcome.summary["communities"] == 1
+    # The incremental run agrees with a full recomputation of those days.
+    days = [local_day(now) - timedelta(days=n) for n in range(10, -1, -1)]
+    full = compute_full(db, as_of=now, days=days, computed_at=utcnow())
+    assert full["updated"] == 0, full
+    assert full["unchanged"] == 8 * 11
 
 
 def test_a_tick_is_claimed_once(

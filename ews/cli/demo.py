@@ -9,7 +9,7 @@ import typer
 
 from ews.cli.base import console, load_settings, open_session
 from ews.demo import DemoSizes, existing_anchor, generate, load_demo
-from ews.jobs.compute import compute_days, local_day
+from ews.jobs.compute import compute_full, local_day
 from ews.logs import configure_logging
 from ews.models.base import utcnow
 
@@ -37,7 +37,7 @@ def demo(
         added = load_demo(session, generate(anchor, sizes), now=now)
         today = local_day(now)
         days = [today - timedelta(days=n) for n in range(series_days - 1, -1, -1)]
-        counts = compute_days(session, days=days, as_of=now, computed_at=now)
+        counts = compute_full(session, days=days, as_of=now, computed_at=now)
     console.print(
         "Datos sintéticos / synthetic data (anchor "
         f"{anchor.isoformat()}): añadidos / added {added}; indicadores / indicators "

@@ -63,11 +63,13 @@ def finish(
         )
 
 
-def last_success_started(session: Session, jobs: tuple[str, ...]) -> datetime | None:
-    """When the last successful run of any of ``jobs`` started (their data watermark)."""
-    return session.execute(
-        select(JobRun.started_at)
+def last_success(session: Session, jobs: tuple[str, ...]) -> tuple[datetime, dict[str, Any]] | None:
+    """When the last successful run of any of ``jobs`` started (their data watermark), and its
+    summary."""
+    row = session.execute(
+        select(JobRun.started_at, JobRun.summary)
         .where(JobRun.job.in_(jobs), JobRun.status == "succeeded")
         .order_by(JobRun.started_at.desc())
         .limit(1)
-    ).scalar_one_or_none()
+    ).first()
+    return None if row is None else (row.started_at, row.summary)

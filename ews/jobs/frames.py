@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -87,32 +87,46 @@ def _utc(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, format="ISO8601")
 
 
-def report_statement(start: datetime, end: datetime) -> Select[Any]:
-    return select(*_raw(Report, REPORT_COLUMNS)).where(
-        Report.observed_at >= start, Report.observed_at < end
+def load_frames(
+    connection: Connection,
+    *,
+    reports_from: datetime,
+    hotspots_from: datetime,
+    alerts_from: datetime,
+    end: datetime,
+    communities: Sequence[str] | None = None,
+    received_after: datetime | None = None,
+    received_until: datetime | None = None,
+) -> Frames:
+    """Reports and hotspots observed from their start to ``end`` and alerts dated in those days;
+    only ``communities``' reports if given; only rows received (ingested) in
+    ``(received_after, received_until]`` where given."""
+    report = select(*_raw(Report, REPORT_COLUMNS)).where(
+        Report.observed_at >= reports_from, Report.observed_at < end
     )
-
-
-def hotspot_statement(start: datetime, end: datetime) -> Select[Any]:
-    return select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(
-        FireHotspot.acquired_at >= start, FireHotspot.acquired_at < end
+    hotspot = select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(
+        FireHotspot.acquired_at >= hotspots_from, FireHotspot.acquired_at < end
     )
-
-
-def alert_statement(first_day: date, last_day: date) -> Select[Any]:
-    return select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(
-        DeforestationAlert.alert_date >= first_day, DeforestationAlert.alert_date <= last_day
+    alert = select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(
+        DeforestationAlert.alert_date >= alerts_from.date(),
+        DeforestationAlert.alert_date <= end.date(),
     )
-
-
-def load_frames(connection: Connection, start: datetime, end: datetime) -> Frames:
-    """Reports and hotspots observed in ``[start, end)`` and alerts dated in those days."""
-    reports = read_frame(connection, report_statement(start, end), REPORT_COLUMNS)
+    if communities is not None:
+        report = report.where(Report.community_code.in_(list(communities)))
+    if received_after is not None:
+        report = report.where(Report.received_at > received_after)
+        hotspot = hotspot.where(FireHotspot.ingested_at > received_after)
+        alert = alert.where(DeforestationAlert.ingested_at > received_after)
+    if received_until is not None:
+        report = report.where(Report.received_at <= received_until)
+        hotspot = hotspot.where(FireHotspot.ingested_at <= received_until)
+        alert = alert.where(DeforestationAlert.ingested_at <= received_until)
+    reports = read_frame(connection, report, REPORT_COLUMNS)
     reports["observed_at"] = _utc(reports["observed_at"])
     reports["severity"] = reports["severity"].astype(float)
-    hotspots = read_frame(connection, hotspot_statement(start, end), HOTSPOT_COLUMNS)
+    hotspots = read_frame(connection, hotspot, HOTSPOT_COLUMNS)
     hotspots["acquired_at"] = _utc(hotspots["acquired_at"])
-    alerts = read_frame(connection, alert_statement(start.date(), end.date()), ALERT_COLUMNS)
+    alerts = read_frame(connection, alert, ALERT_COLUMNS)
     alerts["alert_date"] = pd.to_datetime(alerts["alert_date"], format="ISO8601")
     for frame in (reports, hotspots, alerts):
         for axis in ("longitude", "latitude"):
