@@ -19,17 +19,24 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.harness import BenchContext, BenchResult, PeakMemory, timer
 from ews import migrate
-from ews.db import build_engine, build_session_factory
 from ews.bulk import bulk_insert
+from ews.db import build_engine, build_session_factory
 from ews.demo import DemoSizes, generate, load_demo
 from ews.jobs import run_job
 from ews.jobs.compute import local_day
-from ews.jobs.frames import load_communities
+from ews.jobs.frames import (
+    ALERT_COLUMNS,
+    HOTSPOT_COLUMNS,
+    REPORT_COLUMNS,
+    _raw,
+    load_communities,
+    read_frame,
+)
 from ews.models import DeforestationAlert, FireHotspot, Report
 from ews.models.base import utcnow
 from ews.reference.loader import load_reference_data
@@ -49,49 +56,40 @@ def _settings(url: str) -> Settings:
 
 
 def _floor(session: Session, start, end) -> float:
-    """One plain SELECT per table into pandas, one STRtree query for all points, one groupby."""
-    conn = session.connection()
+    """The same columns by one plain SELECT per table into pandas (no filters but the time range),
+    the same points through one STRtree query, one groupby."""
     communities = load_communities(session)
+    conn = session.connection()
     with timer() as t:
-        frames = []
-        for sql, when in (
-            (
-                "SELECT id, acquired_at, longitude, latitude, instrument, confidence, confidence_pct "
-                "FROM fire_hotspot WHERE acquired_at >= :a AND acquired_at < :b",
-                "acquired_at",
+        reports = read_frame(
+            conn,
+            select(*_raw(Report, REPORT_COLUMNS)).where(
+                Report.observed_at >= start, Report.observed_at < end
             ),
-            (
-                "SELECT id, alert_date, longitude, latitude, confidence, area_ha, dataset "
-                "FROM deforestation_alert WHERE alert_date >= :a AND alert_date < :b",
-                "alert_date",
-            ),
-        ):
-            params = (
-                {"a": start.date(), "b": end.date()}
-                if when == "alert_date"
-                else {"a": start, "b": end}
-            )
-            if session.bind.dialect.name == "sqlite":
-                params = {
-                    k: (str(v) if when == "alert_date" else v.strftime("%Y-%m-%d %H:%M:%S"))
-                    for k, v in params.items()
-                }
-            result = conn.execute(text(sql), params)
-            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-            frame[when] = pd.to_datetime(frame[when], utc=True, format="ISO8601")
-            frames.append(frame[["longitude", "latitude", when]].rename(columns={when: "t"}))
-        result = conn.execute(
-            text(
-                "SELECT id, community_code, threat_type, severity, observed_at, longitude, latitude "
-                "FROM report WHERE observed_at >= :a AND observed_at < :b"
-            ),
-            {"a": start.strftime("%Y-%m-%d %H:%M:%S"), "b": end.strftime("%Y-%m-%d %H:%M:%S")}
-            if session.bind.dialect.name == "sqlite"
-            else {"a": start, "b": end},
+            REPORT_COLUMNS,
         )
-        reports = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
         reports["observed_at"] = pd.to_datetime(reports["observed_at"], utc=True, format="ISO8601")
-        points = pd.concat(frames, ignore_index=True)
+        hot = read_frame(
+            conn,
+            select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(
+                FireHotspot.acquired_at >= start, FireHotspot.acquired_at < end
+            ),
+            HOTSPOT_COLUMNS,
+        )
+        hot["t"] = pd.to_datetime(hot["acquired_at"], utc=True, format="ISO8601")
+        alerts = read_frame(
+            conn,
+            select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(
+                DeforestationAlert.alert_date >= start.date(),
+                DeforestationAlert.alert_date <= end.date(),
+            ),
+            ALERT_COLUMNS,
+        )
+        alerts["t"] = pd.to_datetime(alerts["alert_date"], utc=True, format="ISO8601")
+        points = pd.concat(
+            [hot[["longitude", "latitude", "t"]], alerts[["longitude", "latitude", "t"]]],
+            ignore_index=True,
+        )
         tree, codes, zones = zone_tree(communities)
         idx, item = tree.query(
             shapely.points(points["longitude"].to_numpy(float), points["latitude"].to_numpy(float)),
@@ -101,7 +99,7 @@ def _floor(session: Session, start, end) -> float:
             {
                 "community_code": codes[item],
                 "zone": zones[item],
-                "day": points["t"].dt.date.to_numpy()[idx],
+                "day": points["t"].to_numpy()[idx].astype("datetime64[D]"),
             }
         )
         placed.groupby(["community_code", "zone", "day"]).size()

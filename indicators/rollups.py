@@ -10,7 +10,7 @@ A rollup row: ``code, community_code, day`` (days since 1970-01-01, Lima calenda
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from indicators.events import DAY_NS, REPORT_CODES, SILENCE, local_day_number
 from indicators.rules import Level, Rule, Rules
-from indicators.windows import BASELINE_DAYS, baseline_windows, window
+from indicators.windows import BASELINE_DAYS, baseline_windows, local_day_end, window
 from indicators.zones import CORE
 
 ROLLUP_KEY = ["code", "community_code", "day"]
@@ -182,20 +182,22 @@ def indicators_from_rollups(
     rollups: pd.DataFrame,
     communities: pd.DataFrame,
     rules: Rules,
-    as_of: datetime,
+    as_of: datetime | Sequence[datetime],
     events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every indicator of ``rules`` for every community of ``communities`` on ``as_of``'s local day,
-    from daily rollups; ``events`` (of at least the current windows) give the evidence ids."""
+    """Every indicator of ``rules`` for every community of ``communities`` on the local day of
+    ``as_of`` (or of each moment of a sequence), from daily rollups; ``events`` (of at least the
+    current windows) give the evidence ids."""
+    moments = [as_of] if isinstance(as_of, datetime) else sorted(as_of)
     codes = pd.Index(communities["code"].to_numpy(dtype=object), name="community_code")
-    end_day = int(local_day_number(int(pd.Timestamp(as_of).as_unit("ns").value)))
+    ends = [day_number(m) for m in moments]
     spans = [
         (r.window_days or 1) * (1 + baseline_windows(r.window_days or 1, BASELINE_DAYS))
         for r in rules.values()
     ]
-    length = max([*spans, BASELINE_DAYS + 1])
-    first_day = end_day - length + 1
-    last = length - 1
+    lookback = max([*spans, BASELINE_DAYS + 1])
+    first_day = min(ends) - lookback + 1
+    length = max(ends) - first_day + 1
     events = events if events is not None else pd.DataFrame()
     frames: list[pd.DataFrame] = []
     for code in WINDOWED:
@@ -203,87 +205,101 @@ def indicators_from_rollups(
             continue
         rule = rules[code]
         days = rule.window_days or 1
-        dense = _dense(rollups, code, codes, first_day, length)
-        sums = {}
-        for name, array in dense.items():
-            cumulative = np.zeros((len(codes), length + 1))
-            np.cumsum(array, axis=1, out=cumulative[:, 1:])
-            sums[name] = _window_sums(cumulative, last, days)
-            if name in ("core_value", "buffer_value"):
-                k = baseline_windows(days, BASELINE_DAYS)
-                past = [_window_sums(cumulative, last - j * days, days) for j in range(1, k + 1)]
-                sums[f"{name}_past"] = np.stack(past, axis=1)
-        value = sums["core_value"] + sums["buffer_value"]
-        baseline = np.median(sums["core_value_past"] + sums["buffer_value_past"], axis=1)
-        level = _levels(value, rule)
+        k = baseline_windows(days, BASELINE_DAYS)
+        cumulative = {}
+        for name, array in _dense(rollups, code, codes, first_day, length).items():
+            padded = np.zeros((len(codes), length + 1))
+            np.cumsum(array, axis=1, out=padded[:, 1:])
+            cumulative[name] = padded
         severe_param = REPORT_CODES.get(code)
-        extra: list[dict[str, Any]] = [{} for _ in codes]
-        if severe_param and rule.params.get(severe_param) is not None:
-            severe = sums["severe"]
-            level = np.where(severe > 0, Level.critical.value, level).astype(object)
-            extra = [{"severe_reports": int(n)} for n in severe]
-        evidence = window_evidence(events, code, end_day - days + 1, end_day)
-        details = [
-            {
-                "core_value": round(float(c), DECIMALS),
-                "buffer_value": round(float(b), DECIMALS),
-                "evidence": evidence.get(community, _empty_evidence()),
-                **more,
-            }
-            for community, c, b, more in zip(
-                codes, sums["core_value"], sums["buffer_value"], extra, strict=True
+        special = bool(severe_param and rule.params.get(severe_param) is not None)
+        for moment, end_day in zip(moments, ends, strict=True):
+            last = end_day - first_day
+            core = _window_sums(cumulative["core_value"], last, days)
+            buffer = _window_sums(cumulative["buffer_value"], last, days)
+            total = cumulative["core_value"] + cumulative["buffer_value"]
+            past = np.stack(
+                [_window_sums(total, last - j * days, days) for j in range(1, k + 1)], axis=1
             )
-        ]
-        frames.append(
-            _frame(
-                rule,
-                codes,
-                as_of,
-                days,
-                {"value": value, "level": level, "baseline": baseline, "inputs": sums["inputs"]},
-                details,
+            value = core + buffer
+            level = _levels(value, rule)
+            extra: list[dict[str, Any]] = [{} for _ in codes]
+            if special:
+                severe = _window_sums(cumulative["severe"], last, days)
+                level = np.where(severe > 0, Level.critical.value, level).astype(object)
+                extra = [{"severe_reports": int(n)} for n in severe]
+            evidence = window_evidence(events, code, end_day - days + 1, end_day)
+            details = [
+                {
+                    "core_value": round(float(c), DECIMALS),
+                    "buffer_value": round(float(b), DECIMALS),
+                    "evidence": evidence.get(community, _empty_evidence()),
+                    **more,
+                }
+                for community, c, b, more in zip(codes, core, buffer, extra, strict=True)
+            ]
+            frames.append(
+                _frame(
+                    rule,
+                    codes,
+                    moment,
+                    days,
+                    {
+                        "value": value,
+                        "level": level,
+                        "baseline": np.median(past, axis=1),
+                        "inputs": _window_sums(cumulative["inputs"], last, days),
+                    },
+                    details,
+                )
             )
-        )
     if SILENCE in rules:
-        frames.append(
-            _silence(rollups, codes, rules[SILENCE], as_of, end_day, first_day, length, events)
-        )
+        counts = _dense(rollups, SILENCE, codes, first_day, length)["inputs"]
+        seen = counts > 0
+        last_seen = np.maximum.accumulate(np.where(seen, np.arange(length), -1), axis=1)
+        for moment, end_day in zip(moments, ends, strict=True):
+            frames.append(
+                _silence(
+                    last_seen, counts, codes, rules[SILENCE], moment, end_day, first_day, events
+                )
+            )
     parts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     if "threat_index" in rules:
-        parts = pd.concat([parts, threat_index_of(parts, codes, rules, as_of)], ignore_index=True)
+        indexes = [
+            threat_index_of(parts[parts["window_end"] == end], codes, rules, moment)
+            for moment, end in ((m, local_day_end(m)) for m in moments)
+        ]
+        parts = pd.concat([parts, *indexes], ignore_index=True)
     return parts
 
 
 def _silence(
-    rollups: pd.DataFrame,
+    last_seen: np.ndarray,
+    counts: np.ndarray,
     codes: pd.Index,
     rule: Rule,
     as_of: datetime,
     end_day: int,
     first_day: int,
-    length: int,
     events: pd.DataFrame,
 ) -> pd.DataFrame:
     """Whole local days from the last day with a report to ``as_of``'s day; ``params.max_days``
     when none in the lookback. Baseline: the median silence twelve ``baseline_step_days`` before."""
     max_days = float(rule.params["max_days"])
     step = int(rule.params["baseline_step_days"])
-    seen = _dense(rollups, SILENCE, codes, first_day, length)["inputs"] > 0
-    day_index = np.where(seen, np.arange(length), -1)
-    last_seen = np.maximum.accumulate(
-        day_index, axis=1
-    )  # last column with a report, up to each column
+    column_now = end_day - first_day
 
     def silence_at(column: int) -> np.ndarray:
         last = last_seen[:, column] if column >= 0 else np.full(len(codes), -1)
         return np.where(last >= 0, np.minimum(column - last, max_days), max_days).astype(float)
 
-    value = silence_at(length - 1)
+    value = silence_at(column_now)
     k = BASELINE_DAYS // step
     baseline = np.median(
-        np.stack([silence_at(length - 1 - j * step) for j in range(1, k + 1)], axis=1), axis=1
+        np.stack([silence_at(column_now - j * step) for j in range(1, k + 1)], axis=1), axis=1
     )
-    inputs = seen.sum(axis=1)
+    start = max(column_now - BASELINE_DAYS, 0)
+    inputs = counts[:, start : column_now + 1].sum(axis=1)  # reports in the last year
     latest = window_evidence(events, SILENCE, end_day - int(max_days), end_day)
     details = [
         {

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select, type_coerce, update
+from sqlalchemy import delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import NullType
 
 from ews.bulk import bulk_insert
 from ews.db import session_scope
-from ews.jobs.frames import Frames, load_communities, load_frames, load_rules
+from ews.jobs.frames import Frames, load_communities, load_frames, load_rules, read_frame
 from ews.models import IndicatorRollup, IndicatorRollupState, IndicatorValue
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -99,8 +99,7 @@ def load_rollups(
     )
     if communities is not None:
         query = query.where(IndicatorRollup.community_code.in_(list(communities)))
-    result = session.connection().execute(query)
-    frame = pd.DataFrame(result.fetchall(), columns=ROLLUP_COLUMNS)
+    frame = read_frame(session.connection(), query, ROLLUP_COLUMNS)
     for column in ("core_value", "buffer_value"):
         frame[column] = frame[column].astype(float)
     for column in ("day", "inputs", "severe"):
@@ -193,14 +192,8 @@ def compute_full(
     _record_state(session, digest=rules_hash(rules), watermark=received_until or computed_at)
     horizon = int(local_day_number(pd.Timestamp(moments[0]).value)) - _evidence_days(rules)
     evidence = events[events["day"].to_numpy() >= horizon]
-    values = pd.concat(
-        [
-            indicators_from_rollups(
-                rollups=rollups, communities=communities, rules=rules, as_of=m, events=evidence
-            )
-            for m in moments
-        ],
-        ignore_index=True,
+    values = indicators_from_rollups(
+        rollups=rollups, communities=communities, rules=rules, as_of=moments, events=evidence
     )
     counts: dict[str, Any] = upsert_values(session, values=values, computed_at=computed_at)
     counts.update(
@@ -280,14 +273,8 @@ def compute_incremental(
         communities=scope,
     )
     evidence = _events(recent, scoped, rules)
-    values = pd.concat(
-        [
-            indicators_from_rollups(
-                rollups=rollups, communities=scoped, rules=rules, as_of=m, events=evidence
-            )
-            for m in moments
-        ],
-        ignore_index=True,
+    values = indicators_from_rollups(
+        rollups=rollups, communities=scoped, rules=rules, as_of=moments, events=evidence
     )
     counts.update(upsert_values(session, values=values, computed_at=computed_at))
     counts.update(days=len(moments), communities=len(scoped))
@@ -370,7 +357,11 @@ def upsert_values(
         else:
             unchanged += 1
     if inserts:
-        session.execute(insert(IndicatorValue), inserts)
+        frame = pd.DataFrame(inserts)
+        frame["details"] = [json.dumps(d, ensure_ascii=False) for d in frame["details"]]
+        for column in ("window_start", "window_end", "computed_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        bulk_insert(session.connection(), IndicatorValue, frame)
     if updates:
         session.execute(update(IndicatorValue), updates)
     session.flush()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, select, type_coerce
+from sqlalchemy import Connection, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -76,11 +76,12 @@ def _raw(model: Any, names: Sequence[str]) -> list[Any]:
     return [type_coerce(table.c[name], NullType()).label(name) for name in names]
 
 
-def read_frame(
-    connection: Connection, statement: Select[Any], names: Sequence[str]
-) -> pd.DataFrame:
-    result = connection.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(names))
+def read_frame(connection: Connection, statement: Any, names: Sequence[str]) -> pd.DataFrame:
+    """The rows of ``statement`` as a DataFrame, built column by column (pandas probing each Row
+    object for named-tuple fields costs more than the query)."""
+    rows = connection.execute(statement).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pd.DataFrame({name: list(values) for name, values in zip(names, columns, strict=True)})
 
 
 def _utc(values: pd.Series) -> pd.Series:
