@@ -49,9 +49,13 @@ def _sqlite_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
             values = column.dt.tz_convert(UTC).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist()
         elif column.dtype == bool:
             values = column.astype(int).tolist()
+        elif column.dtype.kind in "iuf":
+            values = column.tolist()  # numpy numbers become Python numbers
         else:
             values = [_sqlite_value(v) for v in column.tolist()]
-        columns.append([None if m else v for v, m in zip(values, missing, strict=True)])
+        if missing.any():
+            values = [None if m else v for v, m in zip(values, missing, strict=True)]
+        columns.append(values)
     return list(zip(*columns, strict=True))
 
 

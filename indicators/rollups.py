@@ -136,8 +136,10 @@ def window_evidence(
     """Newest-first ids per community of one code's events in ``[start_day, end_day]``, capped."""
     if events.empty:
         return {}
-    mask = (events["code"].to_numpy() == code) & (events["day"].to_numpy() >= start_day)
-    mask &= events["day"].to_numpy() <= end_day
+    day = events["day"].to_numpy()
+    mask = (day >= start_day) & (day <= end_day)
+    if "code" in events:
+        mask &= events["code"].to_numpy() == code
     current = events[mask]
     if current.empty:
         return {}
@@ -213,6 +215,11 @@ def indicators_from_rollups(
             cumulative[name] = padded
         severe_param = REPORT_CODES.get(code)
         special = bool(severe_param and rule.params.get(severe_param) is not None)
+        mine = (
+            events[events["code"].to_numpy() == code].drop(columns="code")
+            if len(events)
+            else events
+        )
         for moment, end_day in zip(moments, ends, strict=True):
             last = end_day - first_day
             core = _window_sums(cumulative["core_value"], last, days)
@@ -228,7 +235,7 @@ def indicators_from_rollups(
                 severe = _window_sums(cumulative["severe"], last, days)
                 level = np.where(severe > 0, Level.critical.value, level).astype(object)
                 extra = [{"severe_reports": int(n)} for n in severe]
-            evidence = window_evidence(events, code, end_day - days + 1, end_day)
+            evidence = window_evidence(mine, code, end_day - days + 1, end_day)
             details = [
                 {
                     "core_value": round(float(c), DECIMALS),
