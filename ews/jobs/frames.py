@@ -37,6 +37,7 @@ HOTSPOT_COLUMNS = (
     "confidence",
     "confidence_pct",
 )
+READ_CHUNK = 200_000
 ALERT_COLUMNS = ("id", "alert_date", "longitude", "latitude", "confidence", "area_ha", "dataset")
 
 
@@ -77,11 +78,17 @@ def _raw(model: Any, names: Sequence[str]) -> list[Any]:
 
 
 def read_frame(connection: Connection, statement: Any, names: Sequence[str]) -> pd.DataFrame:
-    """The rows of ``statement`` as a DataFrame, built column by column (pandas probing each Row
-    object for named-tuple fields costs more than the query)."""
-    rows = connection.execute(statement).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return pd.DataFrame({name: list(values) for name, values in zip(names, columns, strict=True)})
+    """The rows of ``statement`` as a DataFrame, streamed in chunks (PostgreSQL: a server-side
+    cursor) and built column by column: pandas probing each Row for named-tuple fields would cost
+    more than the query, and a national read must not hold every row twice."""
+    result = connection.execute(statement, execution_options={"stream_results": True})
+    pieces = []
+    while rows := result.fetchmany(READ_CHUNK):
+        columns = list(zip(*rows, strict=True))
+        pieces.append(pd.DataFrame({n: list(v) for n, v in zip(names, columns, strict=True)}))
+    if not pieces:
+        return pd.DataFrame({name: [] for name in names})
+    return pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
 
 
 def _utc(values: pd.Series) -> pd.Series:
