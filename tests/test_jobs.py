@@ -236,3 +236,39 @@ def test_pipeline_runs_the_registered_jobs_in_order(
     ]
     assert order == ["evaluate-alerts", "deliver-notifications"]
     assert outcome.summary["compute-indicators"]["inserted"] == 8
+
+
+def test_a_new_community_gets_its_values_at_the_next_run(
+    db: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    from ews.models import Community
+    from ews.reference.loader import community_values
+
+    now = utcnow()
+    run_job("compute-indicators", settings=settings, session_factory=session_factory, tick=now)
+    square = [[-73.5, -9.0], [-73.4, -9.0], [-73.4, -8.9], [-73.5, -8.9], [-73.5, -9.0]]
+    entry = {
+        "name": "Comunidad Nueva (sintético)",
+        "region": "Ucayali",
+        "region_ubigeo": "25",
+        "province": "Coronel Portillo",
+        "district": "Callería",
+        "ubigeo": "250101",
+        "boundary": {"type": "Polygon", "coordinates": [square]},
+    }
+    db.add(Community(code="nueva", **community_values(entry)))
+    db.commit()
+    outcome = run_job(
+        "compute-indicators",
+        settings=settings,
+        session_factory=session_factory,
+        tick=now + timedelta(seconds=1),
+        as_of=now,
+    )
+    assert outcome.summary["mode"] == "full"
+    rows = (
+        db.execute(select(IndicatorValue).where(IndicatorValue.community_code == "nueva"))
+        .scalars()
+        .all()
+    )
+    assert len(rows) == 8

@@ -32,7 +32,7 @@ from sqlalchemy.types import NullType
 from ews.bulk import bulk_insert
 from ews.db import session_scope
 from ews.jobs.frames import Frames, load_communities, load_frames, load_rules, read_frame
-from ews.models import IndicatorRollup, IndicatorRollupState, IndicatorValue
+from ews.models import Community, IndicatorRollup, IndicatorRollupState, IndicatorValue
 from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import ALGORITHM_VERSION, LIMA, local_day_end, lookback_days
@@ -143,13 +143,16 @@ def _record_state(session: Session, *, digest: str, watermark: datetime) -> None
 
 
 def _computed_today(session: Session, as_of: datetime) -> bool:
+    """Whether every community already has its values for ``as_of``'s local day (a community
+    added since the day's first run makes the next run a full one)."""
+    with_values = session.execute(
+        select(func.count(func.distinct(IndicatorValue.community_code))).where(
+            IndicatorValue.window_end == local_day_end(as_of)
+        )
+    ).scalar_one()
     return (
-        session.execute(
-            select(func.count())
-            .select_from(IndicatorValue)
-            .where(IndicatorValue.window_end == local_day_end(as_of))
-        ).scalar_one()
-        > 0
+        bool(with_values)
+        and with_values >= session.execute(select(func.count()).select_from(Community)).scalar_one()
     )
 
 
