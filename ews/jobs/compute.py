@@ -9,9 +9,12 @@ Two ways to the same numbers:
 - full (the first run of each local day, after a rule change, or with no stored rollups): read every
   row of the lookback (the longest window plus a year of baselines), place the points, rebuild the
   daily rollups (``indicator_rollup``) and compute every community;
-- incremental (the other runs of the day): read only the rows received since the last successful
-  run, add their rollups to the stored ones, and recompute the communities they touch, from the day
-  the oldest of them was observed (late data) to today.
+- incremental (the other runs of the day): read only the rows received after the rollups'
+  watermark (``indicator_rollup_state``), add their rollups to the stored ones, and recompute the
+  communities they touch, from the day the oldest of them was observed (late data) to today.
+
+Runs are serialized (PostgreSQL advisory lock; SQLite has one writer), and rows younger than
+``settings.compute_settle_seconds`` wait for the next run, so each row enters the rollups once.
 """
 
 from __future__ import annotations
