@@ -79,3 +79,31 @@ def test_two_scheduler_processes_never_run_the_same_tick(
     assert len(runs) == len(ticks)
     assert {status for _tick, status, _runner in runs} == {"succeeded"}
     assert {int(pid) for _tick, pid in ran} <= {p.pid for p in processes}
+
+
+def test_ews_serve_embeds_the_scheduler(fresh_settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from ews.api.app import create_app
+    from ews.cli.service import embedded_background
+
+    settings = fresh_settings.model_copy(
+        update={"embedded_scheduler": True, "compute_interval_minutes": 1 / 60}
+    )
+    assert embedded_background(settings.model_copy(update={"embedded_scheduler": False})) == []
+    app = create_app(settings, background=embedded_background(settings))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        deadline = time.monotonic() + 20
+        runs: list = []
+        while time.monotonic() < deadline and not runs:
+            time.sleep(0.5)
+            engine = build_engine(settings)
+            with engine.connect() as conn:
+                runs = conn.execute(
+                    select(JobRun.status).where(JobRun.job == "compute-indicators")
+                ).all()
+            engine.dispose()
+    assert runs
+    assert runs[0].status in ("running", "succeeded")
+    app.state.engine.dispose()
