@@ -99,7 +99,7 @@ def _floor(session: Session, start, end) -> float:
             {
                 "community_code": codes[item],
                 "zone": zones[item],
-                "day": points["t"].to_numpy()[idx].astype("datetime64[D]"),
+                "day": points["t"].dt.tz_convert(None).to_numpy()[idx].astype("datetime64[D]"),
             }
         )
         placed.groupby(["community_code", "zone", "day"]).size()
@@ -214,6 +214,7 @@ def run(ctx: BenchContext) -> list[BenchResult]:
                 higher_is_better=False,
                 target="< 4096 MB",
                 passed=peak.peak_mb < 4096,
+                extra={"rss_before_run_mb": peak.start_mb},
             ),
             BenchResult(
                 benchmark=f"{label}: incremental run after 1% new rows",
