@@ -431,9 +431,7 @@ def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, i
             added["communities"] += 1
     session.flush()
     connection = session.connection()
-    report_ids = set(
-        session.execute(select(Report.id).where(Report.id.in_(list(data.reports["id"])))).scalars()
-    )
+    report_ids = set(session.execute(select(Report.id).where(Report.source == "demo")).scalars())
     reports = data.reports[~data.reports["id"].isin(report_ids)].copy()
     reports["received_at"] = reports["received_at"].where(
         reports["received_at"] <= pd.Timestamp(now), pd.Timestamp(now)

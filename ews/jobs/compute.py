@@ -193,6 +193,12 @@ def compute_full(
         received_until=received_until,
     )
     events = _events(frames, communities, rules)
+    sizes = {
+        "reports": len(frames.reports),
+        "fire_hotspots": len(frames.hotspots),
+        "deforestation_alerts": len(frames.deforestation),
+    }
+    del frames  # the events hold what is needed from here on
     rollups = daily_rollups(events)
     store_rollups(session, rollups)
     _record_state(session, digest=rules_hash(rules), watermark=received_until or computed_at)
@@ -206,10 +212,8 @@ def compute_full(
         mode="full",
         days=len(moments),
         communities=len(communities),
-        reports=len(frames.reports),
-        fire_hotspots=len(frames.hotspots),
-        deforestation_alerts=len(frames.deforestation),
         rollups=len(rollups),
+        **sizes,
     )
     return counts
 
@@ -343,7 +347,7 @@ def upsert_values(
             "level": str(level),
             "baseline": _clean(baseline),
             "inputs": int(inputs),
-            "details": json.loads(json.dumps(details)),
+            "details": details,  # plain Python values from the core: compared as they are
             "algorithm_version": ALGORITHM_VERSION,
         }
         old = existing.get(_key(code, community, end))

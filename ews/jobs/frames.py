@@ -6,7 +6,7 @@ vectorized step each, so a national run costs about what a plain ``SELECT`` into
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,7 +77,12 @@ def _raw(model: Any, names: Sequence[str]) -> list[Any]:
     return [type_coerce(table.c[name], NullType()).label(name) for name in names]
 
 
-def read_frame(connection: Connection, statement: Any, names: Sequence[str]) -> pd.DataFrame:
+def read_frame(
+    connection: Connection,
+    statement: Any,
+    names: Sequence[str],
+    convert: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """The rows of ``statement`` as a DataFrame, streamed in chunks (PostgreSQL: a server-side
     cursor) and built column by column: pandas probing each Row for named-tuple fields would cost
     more than the query, and a national read must not hold every row twice."""
@@ -85,14 +90,40 @@ def read_frame(connection: Connection, statement: Any, names: Sequence[str]) -> 
     pieces = []
     while rows := result.fetchmany(READ_CHUNK):
         columns = list(zip(*rows, strict=True))
-        pieces.append(pd.DataFrame({n: list(v) for n, v in zip(names, columns, strict=True)}))
+        piece = pd.DataFrame({n: list(v) for n, v in zip(names, columns, strict=True)})
+        pieces.append(convert(piece) if convert else piece)  # convert early: raw values die here
     if not pieces:
-        return pd.DataFrame({name: [] for name in names})
+        empty = pd.DataFrame({name: [] for name in names})
+        return convert(empty) if convert else empty
     return pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
 
 
 def _utc(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, format="ISO8601")
+
+
+def _points(frame: pd.DataFrame) -> pd.DataFrame:
+    for axis in ("longitude", "latitude"):
+        frame[axis] = frame[axis].astype(float)
+    return frame
+
+
+def _reports(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["observed_at"] = _utc(frame["observed_at"])
+    frame["severity"] = frame["severity"].astype(float)
+    return _points(frame)
+
+
+def _hotspots(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["acquired_at"] = _utc(frame["acquired_at"])
+    frame["confidence_pct"] = frame["confidence_pct"].astype(float)
+    return _points(frame)
+
+
+def _alerts(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["alert_date"] = pd.to_datetime(frame["alert_date"], format="ISO8601")
+    frame["area_ha"] = frame["area_ha"].astype(float)
+    return _points(frame)
 
 
 def load_frames(
@@ -129,16 +160,7 @@ def load_frames(
         report = report.where(Report.received_at <= received_until)
         hotspot = hotspot.where(FireHotspot.ingested_at <= received_until)
         alert = alert.where(DeforestationAlert.ingested_at <= received_until)
-    reports = read_frame(connection, report, REPORT_COLUMNS)
-    reports["observed_at"] = _utc(reports["observed_at"])
-    reports["severity"] = reports["severity"].astype(float)
-    hotspots = read_frame(connection, hotspot, HOTSPOT_COLUMNS)
-    hotspots["acquired_at"] = _utc(hotspots["acquired_at"])
-    alerts = read_frame(connection, alert, ALERT_COLUMNS)
-    alerts["alert_date"] = pd.to_datetime(alerts["alert_date"], format="ISO8601")
-    for frame in (reports, hotspots, alerts):
-        for axis in ("longitude", "latitude"):
-            frame[axis] = frame[axis].astype(float)
-    alerts["area_ha"] = alerts["area_ha"].astype(float)
-    hotspots["confidence_pct"] = hotspots["confidence_pct"].astype(float)
+    reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
+    hotspots = read_frame(connection, hotspot, HOTSPOT_COLUMNS, _hotspots)
+    alerts = read_frame(connection, alert, ALERT_COLUMNS, _alerts)
     return Frames(reports=reports, hotspots=hotspots, deforestation=alerts)
