@@ -272,3 +272,26 @@ def test_a_new_community_gets_its_values_at_the_next_run(
         .all()
     )
     assert len(rows) == 8
+
+
+def test_rows_still_settling_wait_for_the_next_run_and_count_once(
+    db: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    now = utcnow()
+    add_report(db, "settler_invasion", now - timedelta(hours=2))
+    patient = settings.model_copy(update={"compute_settle_seconds": 3600})
+    first = run_job(
+        "compute-indicators", settings=patient, session_factory=session_factory, tick=now
+    )
+    assert first.summary["mode"] == "full"
+    assert next(iter(values(db, "invasion_reports").values())).value == 0
+    for seconds in (1, 2):  # the next run takes it in, the one after adds nothing
+        outcome = run_job(
+            "compute-indicators",
+            settings=settings,
+            session_factory=session_factory,
+            tick=now + timedelta(seconds=seconds),
+            as_of=now,
+        )
+        assert outcome.summary["mode"] == "incremental"
+        assert next(iter(values(db, "invasion_reports").values())).value == 1
