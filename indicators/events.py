@@ -170,8 +170,10 @@ def indicator_events(
         pixel = {str(k): float(v) for k, v in rule.params.get("default_pixel_ha", {}).items()}
         area = deforestation["area_ha"].astype(float)
         if area.isna().any():
-            area = area.fillna(deforestation["dataset"].map(pixel)).fillna(0.0)
-        weight = deforestation["confidence"].map(weights).fillna(0.0).astype(float) * area
+            dataset = deforestation["dataset"].astype(object)
+            area = area.fillna(dataset.map(pixel).astype(float)).fillna(0.0)
+        alert_confidence = deforestation["confidence"].astype(object)
+        weight = alert_confidence.map(weights).astype(float).fillna(0.0) * area
         # An alert's date is a local day; its time is that day's midnight in Lima.
         day = (
             pd.to_datetime(deforestation["alert_date"])

@@ -108,6 +108,12 @@ def _points(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _labels(frame: pd.DataFrame, names: Sequence[str]) -> None:
+    """Few distinct strings in millions of rows: keep them as categories, not one object each."""
+    for name in names:
+        frame[name] = frame[name].astype("category")
+
+
 def _reports(frame: pd.DataFrame) -> pd.DataFrame:
     frame["observed_at"] = _utc(frame["observed_at"])
     frame["severity"] = frame["severity"].astype(float)
@@ -117,12 +123,14 @@ def _reports(frame: pd.DataFrame) -> pd.DataFrame:
 def _hotspots(frame: pd.DataFrame) -> pd.DataFrame:
     frame["acquired_at"] = _utc(frame["acquired_at"])
     frame["confidence_pct"] = frame["confidence_pct"].astype(float)
+    _labels(frame, ("instrument", "confidence"))
     return _points(frame)
 
 
 def _alerts(frame: pd.DataFrame) -> pd.DataFrame:
     frame["alert_date"] = pd.to_datetime(frame["alert_date"], format="ISO8601")
     frame["area_ha"] = frame["area_ha"].astype(float)
+    _labels(frame, ("confidence", "dataset"))
     return _points(frame)
 
 
