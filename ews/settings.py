@@ -50,9 +50,13 @@ class Settings(BaseSettings):
     # Scheduling (embedded in `ews serve` unless disabled; `ews scheduler` runs it alone).
     embedded_scheduler: bool = True
     embedded_worker: bool = True
-    compute_interval_minutes: int = 15
-    evaluate_interval_minutes: int = 15
-    deliver_interval_seconds: int = 30
+    compute_interval_minutes: float = 15
+    # The delivery worker (`ews worker`, or inside `ews serve`) delivers; set this to also run a
+    # delivery pass on the scheduler's ticks.
+    deliver_interval_seconds: int = 0
+    # Rows received in the last this many seconds wait for the next compute run: a transaction that
+    # inserted them may not have committed yet, and each row must enter the rollups exactly once.
+    compute_settle_seconds: float = 60.0
     feed_pull_interval_minutes: int = 60
     feed_pull_sources: list[str] = Field(default_factory=list)
 

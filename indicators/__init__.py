@@ -1,0 +1,42 @@
+"""The pure indicator core: no database, clock or network. Import from here."""
+
+from indicators.catalog import (
+    ALGORITHM_VERSION,
+    COLUMNS,
+    compute_all,
+    defender_threats,
+    deforestation_ha,
+    fire_hotspots,
+    forest_crime_reports,
+    illicit_crop_reports,
+    invasion_reports,
+    lookback_days,
+    patrol_silence_days,
+    threat_index,
+)
+from indicators.rules import Level, Rule, rules_from_entries
+from indicators.windows import LIMA, local_day_end, window
+from indicators.zones import locate_points, locate_reports
+
+__all__ = [
+    "ALGORITHM_VERSION",
+    "COLUMNS",
+    "LIMA",
+    "Level",
+    "Rule",
+    "compute_all",
+    "defender_threats",
+    "deforestation_ha",
+    "fire_hotspots",
+    "forest_crime_reports",
+    "illicit_crop_reports",
+    "invasion_reports",
+    "local_day_end",
+    "locate_points",
+    "locate_reports",
+    "lookback_days",
+    "patrol_silence_days",
+    "rules_from_entries",
+    "threat_index",
+    "window",
+]

@@ -18,7 +18,9 @@ from ews.api.routes import (
     alerts,
     feeds,
     health,
+    indicators,
     intake,
+    jobs,
     metrics,
     notifications,
     reference,
@@ -107,5 +109,7 @@ def _routers() -> list[Any]:
         alerts.router,
         silences.router,
         notifications.router,
+        indicators.router,
+        jobs.router,
         web.router,
     ]

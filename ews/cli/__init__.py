@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ews.cli import delivery, ingest, keys, service
+from ews.cli import delivery, demo, ingest, jobs, keys, service
 from ews.cli.base import app
 
 app.add_typer(keys.app, name="keys")
 service.register(app)
 ingest.register(app)
 delivery.register(app)
+jobs.register(app)
+demo.register(app)
 
 __all__ = ["app"]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from ews import migrate
 from ews.api.app import BackgroundStarter, create_app
 from ews.cli.base import console, load_settings, open_session
 from ews.db import build_engine
 from ews.delivery.worker import embedded_worker
+from ews.jobs.scheduler import build_scheduler
 from ews.logs import configure_logging
 from ews.reference.loader import FixtureError, load_reference_data
 from ews.settings import Settings
@@ -73,7 +76,19 @@ def embedded_background(settings: Settings) -> list[BackgroundStarter]:
     starters: list[BackgroundStarter] = []
     if settings.embedded_worker:
         starters.append(embedded_worker(settings))
+    if settings.embedded_scheduler:
+        starters.append(_start_scheduler)
     return starters
+
+
+def _start_scheduler(app: FastAPI) -> Callable[[], None]:
+    scheduler = build_scheduler(app.state.settings, app.state.session_factory)
+    scheduler.start()
+
+    def stop() -> None:
+        scheduler.shutdown(wait=False)
+
+    return stop
 
 
 def register(app: typer.Typer) -> None:

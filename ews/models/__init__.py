@@ -2,7 +2,7 @@
 
 from ews.models.alerts import Alert, AlertEvent, AuditLog, Silence
 from ews.models.base import Base
-from ews.models.indicators import IndicatorValue, JobRun
+from ews.models.indicators import IndicatorRollup, IndicatorRollupState, IndicatorValue, JobRun
 from ews.models.intake import (
     DeforestationAlert,
     FireHotspot,
@@ -35,6 +35,8 @@ __all__ = [
     "DeforestationAlert",
     "FactsheetItem",
     "FireHotspot",
+    "IndicatorRollup",
+    "IndicatorRollupState",
     "IndicatorRule",
     "IndicatorValue",
     "IngestBatch",

@@ -33,6 +33,40 @@ class IndicatorValue(Base):
     details: Mapped[dict[str, Any]]
 
 
+class IndicatorRollup(Base):
+    """What one community's input rows added to one indicator on one local day (Lima calendar), so a
+    run after new rows sums windows from these instead of re-reading every feed row. Built with the
+    rules :class:`IndicatorRollupState` names."""
+
+    __tablename__ = "indicator_rollup"
+    __table_args__ = (
+        UniqueConstraint("code", "community_code", "day"),
+        Index("ix_indicator_rollup_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"))
+    day: Mapped[int] = mapped_column(Integer)  # days since 1970-01-01 in Lima's calendar
+    core_value: Mapped[float] = mapped_column(Float)
+    buffer_value: Mapped[float] = mapped_column(Float)
+    inputs: Mapped[int] = mapped_column(Integer)
+    severe: Mapped[int] = mapped_column(Integer)
+
+
+class IndicatorRollupState(Base):
+    """What the stored rollups hold: the rows received up to ``watermark``, under the rules whose
+    hash is ``rules_hash``. Written in the same transaction as the rollups (one row, ``name`` =
+    ``rollups``)."""
+
+    __tablename__ = "indicator_rollup_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rules_hash: Mapped[str] = mapped_column(String(16))
+    watermark: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class JobRun(Base):
     """One claimed tick of a named job: unique (job, tick), so two schedulers never run it twice."""
 

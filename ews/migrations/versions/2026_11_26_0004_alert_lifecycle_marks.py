@@ -1,7 +1,7 @@
 """alert lifecycle marks: level_since and evaluated_through
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-26 13:45:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import ews.models.base
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

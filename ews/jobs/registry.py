@@ -1,0 +1,62 @@
+"""Named jobs. A job is ``job(*, settings, session_factory, as_of) -> dict`` (its summary); add one
+with one line in :data:`JOBS`. ``pipeline`` runs the registered ones of :data:`PIPELINE` in order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ews.alerting.jobs import evaluate_alerts
+from ews.delivery.jobs import deliver_notifications
+from ews.intake.pull import pull_feeds
+from ews.jobs.compute import compute_indicators
+from ews.settings import Settings
+
+
+class Job(Protocol):
+    def __call__(
+        self, *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
+    ) -> dict[str, Any]: ...
+
+
+JOBS: dict[str, Job] = {
+    "compute-indicators": compute_indicators,
+    "evaluate-alerts": evaluate_alerts,
+    "deliver-notifications": deliver_notifications,
+    "pull-feeds": pull_feeds,
+}
+PIPELINE = ("compute-indicators", "evaluate-alerts", "deliver-notifications")
+# A scheduled tick of the key runs these right after it, with the same tick (each claimed on its
+# own), so alerts are always evaluated on the values just computed.
+FOLLOWERS: dict[str, tuple[str, ...]] = {"compute-indicators": ("evaluate-alerts",)}
+
+
+def pipeline(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
+) -> dict[str, Any]:
+    """Compute indicators, evaluate alerts, deliver notifications, in that order."""
+    return {
+        name: JOBS[name](settings=settings, session_factory=session_factory, as_of=as_of)
+        for name in PIPELINE
+    }
+
+
+def job_names() -> list[str]:
+    return [*JOBS, "pipeline"]
+
+
+def get_job(name: str) -> Job | None:
+    return pipeline if name == "pipeline" else JOBS.get(name)
+
+
+def schedules(settings: Settings) -> dict[str, float]:
+    """Seconds between ticks of each scheduled job (0 turns one off). Evaluation follows each
+    computation (:data:`FOLLOWERS`); delivery is the worker's, unless an interval is set."""
+    every = {
+        "compute-indicators": settings.compute_interval_minutes * 60,
+        "deliver-notifications": settings.deliver_interval_seconds,
+        "pull-feeds": settings.feed_pull_interval_minutes * 60 if settings.feed_pull_sources else 0,
+    }
+    return {name: float(seconds) for name, seconds in every.items() if seconds > 0}

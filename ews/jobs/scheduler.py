@@ -1,0 +1,63 @@
+"""The scheduler: APScheduler 3 with an in-memory job store (never shared). Ticks are aligned to
+whole intervals since 2000-01-01 UTC, so every scheduler process computes the same tick for the same
+moment, and the claim in ``job_run`` lets exactly one of them run it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from ews.jobs.registry import FOLLOWERS, schedules
+from ews.jobs.runs import run_job
+from ews.models.base import utcnow
+from ews.settings import Settings
+
+logger = logging.getLogger(__name__)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def tick_for(moment: datetime, seconds: float) -> datetime:
+    """The start of the interval ``moment`` falls in (intervals aligned to :data:`EPOCH`)."""
+    elapsed = (moment - EPOCH).total_seconds()
+    return EPOCH + timedelta(seconds=(elapsed // seconds) * seconds)
+
+
+def _tick_runner(
+    name: str, seconds: float, settings: Settings, factory: sessionmaker[Session]
+) -> Callable[[], None]:
+    def run() -> None:
+        tick = tick_for(utcnow(), seconds)
+        for job in (name, *FOLLOWERS.get(name, ())):
+            run_job(job, settings=settings, session_factory=factory, tick=tick, as_of=tick)
+
+    return run
+
+
+def build_scheduler(
+    settings: Settings, factory: sessionmaker[Session], *, blocking: bool = False
+) -> BaseScheduler:
+    """A scheduler with one interval job per registered, scheduled job (see ``registry.schedules``)."""
+    options = {"jobstores": {"default": MemoryJobStore()}, "timezone": UTC}
+    scheduler: BaseScheduler = (
+        BlockingScheduler(**options) if blocking else BackgroundScheduler(**options)
+    )
+    for name, seconds in schedules(settings).items():
+        scheduler.add_job(
+            _tick_runner(name, seconds, settings, factory),
+            IntervalTrigger(seconds=seconds, start_date=EPOCH, timezone=UTC),
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(seconds)),
+        )
+        logger.info("scheduled %s every %s s", name, seconds)
+    return scheduler

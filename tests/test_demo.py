@@ -1,0 +1,121 @@
+"""The synthetic demonstration data: marked, varied, idempotent, and enough to raise alerts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
+from ews.jobs.compute import compute_full, local_day
+from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
+from ews.models.base import utcnow
+from ews.settings import Settings
+
+SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
+ANCHOR = date(2026, 11, 20)
+
+
+def test_generated_data_is_marked_and_has_a_fire_season() -> None:
+    data = generate(ANCHOR, SMALL)
+    assert len(data.communities) == 5
+    assert all(c["synthetic"] and c["name"].endswith("(sintético)") for c in data.communities)
+    assert set(data.reports["threat_type"]) == set(THREAT_TYPES)
+    assert data.reports["synthetic"].all()
+    assert data.reports["description"].str.startswith("(sintético)").all()
+    assert data.hotspots["synthetic"].all() and data.alerts["synthetic"].all()
+    months = data.hotspots["acquired_at"].dt.tz_convert("America/Lima").dt.month
+    per_month = months.value_counts()
+    season = per_month.reindex([8, 9, 10]).min()
+    rest = per_month.drop([8, 9, 10]).max()
+    assert season > 2 * rest
+    # Over the last 12+ months, and never after the anchor day.
+    observed = data.reports["observed_at"].dt.tz_convert("America/Lima").dt.date
+    assert observed.max() <= ANCHOR
+    assert observed.min() <= ANCHOR - timedelta(days=365)
+    # The same anchor and seed give the same data.
+    again = generate(ANCHOR, SMALL)
+    pd.testing.assert_frame_equal(data.reports, again.reports)
+
+
+def count(db: Session, model: type) -> int:
+    return db.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_loading_twice_adds_nothing_and_flor_de_ucayali_alerts(db: Session) -> None:
+    now = utcnow()
+    anchor = local_day(now) - timedelta(days=1)
+    data = generate(anchor, SMALL)
+    added = load_demo(db, data, now=now)
+    assert added["communities"] == 5
+    assert added["reports"] == len(data.reports)
+    assert added["fire_hotspots"] == len(data.hotspots)
+    totals = [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)]
+    again = load_demo(db, generate(anchor, SMALL), now=now)
+    assert set(again.values()) == {0}
+    assert [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)] == totals
+    assert db.execute(select(func.max(Report.received_at))).scalar_one() <= now
+    counts = compute_full(db, days=[local_day(now)], as_of=now, computed_at=now)
+    assert counts["inserted"] == 8 * 6  # every indicator for every community
+    flor = {
+        row.code: row
+        for row in db.execute(
+            select(IndicatorValue).where(IndicatorValue.community_code == "flor-de-ucayali")
+        ).scalars()
+    }
+    assert flor["defender_threats"].level == "critical"
+    assert flor["deforestation_ha"].details["core_value"] > 20
+    assert flor["deforestation_ha"].level in ("high", "critical")
+    assert flor["threat_index"].level != "none"
+
+
+def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_DATABASE_URL=fresh_settings.database_url,
+        EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_ENV="test",
+        EWS_COMPUTE_SETTLE_SECONDS="0",
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "ews",
+        "demo",
+        "--communities",
+        "3",
+        "--reports",
+        "300",
+        "--hotspots",
+        "1000",
+        "--alerts",
+        "500",
+        "--series-days",
+        "3",
+    ]
+    first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "'reports': 0" in second.stderr.replace("\n", " ")
+    assert "'inserted': 0" in second.stderr.replace("\n", " ")
+    job = subprocess.run(
+        [sys.executable, "-m", "ews", "run-job", "pipeline"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert job.returncode == 0, job.stderr
+    summary = json.loads(job.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "succeeded"
+    # The demo's series are stored and nothing arrived since: the run only checks for new rows.
+    compute = summary["summary"]["compute-indicators"]
+    assert compute["mode"] == "incremental"
+    assert compute["inserted"] == compute["updated"] == 0
