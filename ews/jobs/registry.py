@@ -12,6 +12,7 @@ from ews.alerting.jobs import evaluate_alerts
 from ews.delivery.jobs import deliver_notifications
 from ews.intake.pull import pull_feeds
 from ews.jobs.compute import compute_indicators
+from ews.models.base import utcnow
 from ews.settings import Settings
 
 
@@ -36,11 +37,14 @@ FOLLOWERS: dict[str, tuple[str, ...]] = {"compute-indicators": ("evaluate-alerts
 def pipeline(
     *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
 ) -> dict[str, Any]:
-    """Compute indicators, evaluate alerts, deliver notifications, in that order."""
-    return {
-        name: JOBS[name](settings=settings, session_factory=session_factory, as_of=as_of)
-        for name in PIPELINE
-    }
+    """Compute indicators, evaluate alerts, deliver notifications, in that order. Delivery runs at
+    the real time (or ``as_of`` if later): the messages just queued are due now, whatever moment
+    the indicators were computed for."""
+    summary: dict[str, Any] = {}
+    for name in PIPELINE:
+        moment = max(as_of, utcnow()) if name == "deliver-notifications" else as_of
+        summary[name] = JOBS[name](settings=settings, session_factory=session_factory, as_of=moment)
+    return summary
 
 
 def job_names() -> list[str]:
