@@ -21,7 +21,7 @@ from ews.auth.keys import Role, create_key
 from ews.db import build_engine
 from ews.models import FireHotspot
 from ews.reference.loader import load_reference_data
-from tests.conftest import FIXTURES_DIR, POSTGRES_URL, TEST_SECRET, make_settings
+from tests.conftest import FIXTURES_DIR, POSTGRES_URL, TEST_SECRET, make_settings, prepare_database
 from tests.pg_server import OwnPostgres
 
 pytestmark = [
@@ -137,3 +137,95 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
     with check.connect() as conn:
         assert conn.execute(select(func.count()).select_from(FireHotspot)).scalar_one() == rows
     check.dispose()
+
+
+def _scheduler(settings_url: str, secret: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_DATABASE_URL=settings_url,
+        EWS_SECRET_KEY=secret,
+        EWS_ENV="test",
+        EWS_COMPUTE_INTERVAL_MINUTES="0.1",
+        EWS_COMPUTE_SETTLE_SECONDS="0",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "ews", "scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_for(engine, query, predicate, timeout: float):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            value = conn.execute(query).all()
+        if predicate(value):
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting on {query}")
+
+
+@pytest.fixture
+def pg_settings(postgres_databases):  # type: ignore[no-untyped-def]
+    """A fresh, migrated and loaded PostgreSQL database on the shared server."""
+    settings = make_settings(postgres_databases.create())
+    prepare_database(settings).dispose()
+    return settings
+
+
+def test_a_scheduler_killed_mid_computation_leaves_no_partial_series_and_the_next_tick_completes(
+    pg_settings,  # type: ignore[no-untyped-def]
+) -> None:
+    fresh_settings = pg_settings
+    from ews.demo import DemoSizes, generate, load_demo
+    from ews.models import IndicatorValue, JobRun
+    from ews.models.base import utcnow
+
+    engine = build_engine(fresh_settings)
+    # Enough data that one computation takes seconds, so the kill lands inside it.
+    data = generate(
+        utcnow().date(),
+        DemoSizes(communities=150, reports=20_000, hotspots=400_000, alerts=150_000),
+    )
+    with Session(engine) as session:
+        load_demo(session, data, now=utcnow())
+        session.commit()
+    running = select(JobRun.tick).where(
+        JobRun.job == "compute-indicators", JobRun.status == "running"
+    )
+    values = select(func.count()).select_from(IndicatorValue)
+
+    first = _scheduler(fresh_settings.database_url, fresh_settings.secret_key)
+    try:
+        [(killed_tick,)] = _wait_for(engine, running, lambda rows: len(rows) == 1, timeout=60)
+        first.kill()  # SIGKILL in the middle of the computation
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    with engine.connect() as conn:
+        assert conn.execute(values).scalar_one() == 0, "a killed run must leave no partial series"
+
+    second = _scheduler(fresh_settings.database_url, fresh_settings.secret_key)
+    try:
+        done = select(JobRun.tick).where(
+            JobRun.job == "compute-indicators",
+            JobRun.status == "succeeded",
+            JobRun.tick > killed_tick,
+        )
+        _wait_for(engine, done, lambda rows: len(rows) >= 1, timeout=120)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    with engine.connect() as conn:
+        communities = conn.execute(text("SELECT count(*) FROM community")).scalar_one()
+        stored = conn.execute(
+            select(IndicatorValue.community_code, func.count()).group_by(
+                IndicatorValue.community_code
+            )
+        ).all()
+    engine.dispose()
+    assert len(stored) == communities  # every community has its series
+    assert all(count % 8 == 0 for _code, count in stored)  # all eight indicators, whole days
