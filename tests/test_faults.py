@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -229,3 +231,96 @@ def test_a_scheduler_killed_mid_computation_leaves_no_partial_series_and_the_nex
     engine.dispose()
     assert len(stored) == communities  # every community has its series
     assert all(count % 8 == 0 for _code, count in stored)  # all eight indicators, whole days
+
+
+def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_each_message_once(
+    pg_settings,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two `ews scheduler` and two `ews worker` processes on one PostgreSQL for two minutes of
+    3-second ticks, while new reports keep arriving and alerts keep changing."""
+    from ews.demo import DemoSizes, generate, load_demo
+    from ews.models import JobRun, OutboxMessage, Report
+    from ews.models.base import utcnow
+    from tests.delivery_support import SmtpServer
+
+    smtp = SmtpServer().start()
+    engine = build_engine(pg_settings)
+    with Session(engine) as session:
+        load_demo(session, generate(utcnow().date(), DemoSizes()), now=utcnow())
+        session.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_DATABASE_URL=pg_settings.database_url,
+        EWS_SECRET_KEY=pg_settings.secret_key,
+        EWS_ENV="test",
+        EWS_COMPUTE_INTERVAL_MINUTES="0.05",
+        EWS_COMPUTE_SETTLE_SECONDS="0",
+        EWS_SMTP_PORT=str(smtp.port),
+        EWS_DELIVERY_POLL_INTERVAL_S="0.2",
+    )
+    commands = [["scheduler"], ["scheduler"], ["worker"], ["worker"]]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ews", *c],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for c in commands
+    ]
+    threat_types = [
+        "settler_invasion",
+        "illegal_mining",
+        "coca_cultivation",
+        "fire",
+        "illegal_logging",
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        n = 0
+        while time.monotonic() < deadline:
+            with Session(engine) as session:  # a monitor's report now and then, changing levels
+                now = utcnow()
+                session.add(
+                    Report(
+                        id=str(uuid.uuid4()),
+                        community_code="flor-de-ucayali",
+                        threat_type=threat_types[n % len(threat_types)],
+                        severity=3,
+                        observed_at=now - timedelta(minutes=5),
+                        received_at=now,
+                        reporter_pseudonym="p" * 64,
+                        content_hash=uuid.uuid4().hex * 2,
+                        source="api",
+                    )
+                )
+                session.commit()
+            n += 1
+            time.sleep(4)
+            assert all(p.poll() is None for p in processes), "a scheduler or worker died"
+        pending = (
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")
+        )
+        _wait_for(engine, pending, lambda rows: rows[0][0] == 0, timeout=60)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        smtp.stop()
+    with engine.connect() as conn:
+        runs = conn.execute(select(JobRun.job, JobRun.tick, JobRun.status, JobRun.runner)).all()
+        sent = conn.execute(
+            select(OutboxMessage.message_id).where(OutboxMessage.status == "sent")
+        ).all()
+    engine.dispose()
+
+    computes = [r for r in runs if r.job == "compute-indicators"]
+    assert len(computes) >= 20, "ticks every 3 s for two minutes"
+    assert len({r.tick for r in computes}) == len(computes)  # each tick once
+    assert {r.status for r in runs} == {"succeeded"}
+    assert len({r.runner for r in computes}) == 2, "both schedulers took ticks"
+    ids = smtp.recorder.message_ids()
+    assert len(ids) == len(set(ids)), "a message was sent twice"
+    assert sorted(ids) == sorted(f"<{row.message_id}@ews.example.org>" for row in sent)
+    assert len(ids) > 50
