@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ews.alerting.jobs import evaluate_alerts
 from ews.auth.keys import Role, create_key
 from ews.delivery.jobs import deliver_notifications
+from ews.jobs.compute import compute_indicators
 from ews.logs import JsonFormatter
 from ews.models import Alert, Report
 from ews.settings import Settings
@@ -97,6 +98,7 @@ def test_no_reporter_identity_anywhere(
     )
     assert kobo.status_code == 201, kobo.text
 
+    compute_indicators(settings=settings, session_factory=session_factory, as_of=now)
     evaluate_alerts(settings=settings, session_factory=session_factory, as_of=now)
     delivered = deliver_notifications(settings=settings, session_factory=session_factory, as_of=now)
     assert delivered["sent"] >= 2  # the defender alert reached MINJUS and DP
@@ -130,7 +132,8 @@ def test_no_reporter_identity_anywhere(
                 *[f"/api/v1/alerts/{i}/cap" for i in alert_ids],
             ],
         ),
-        (institution, ["/api/v1/alerts", "/api/v1/alerts/feed.atom"]),
+        (institution, ["/api/v1/alerts", "/api/v1/alerts/feed.atom", "/api/v1/indicators"]),
+        (analyst, ["/api/v1/indicators", "/api/v1/indicators?format=csv&limit=1000"]),
         (admin, ["/api/v1/reports?limit=1000"]),
         (monitor, ["/api/v1/reports"]),
     ):
@@ -139,6 +142,7 @@ def test_no_reporter_identity_anywhere(
             assert response.status_code == 200, (url, response.text)
             seen[f"GET {url}"] = response.text
     seen["GET /metrics"] = client.get("/metrics").text
+    assert "defender_threats" in seen["GET /api/v1/indicators?format=csv&limit=1000"]
     for mail in smtp.recorder.messages:
         seen[f"mail to {mail['To']}"] = mail.as_string()
     formatter = JsonFormatter()
