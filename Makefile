@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# DEMO=0 skips the synthetic demo data (clearly marked "sintético"; `ews demo` is idempotent).
+DEMO ?= 1
+
 run: install
 	$(BIN)/ews init
+	if [ "$(DEMO)" != "0" ]; then $(BIN)/ews demo; fi
 	$(BIN)/ews serve --host $(HOST) --port $(PORT)
 
 demo: install
