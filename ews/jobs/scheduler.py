@@ -57,6 +57,9 @@ def build_scheduler(
             name=name,
             coalesce=True,
             max_instances=1,
+            # The current tick at once: a (re)started service catches up without waiting a whole
+            # interval; the claim in job_run keeps it to one run across processes.
+            next_run_time=utcnow(),
             misfire_grace_time=max(1, int(seconds)),
         )
         logger.info("scheduled %s every %s s", name, seconds)
