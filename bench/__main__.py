@@ -8,13 +8,14 @@ PostgreSQL server to create throwaway databases on (default: the local one, skip
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
+import multiprocessing
 import os
 import platform
 import sys
 import tempfile
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
-from bench.harness import DEFAULT_POSTGRES_URL, BenchContext, BenchResult
+from bench.harness import DEFAULT_POSTGRES_URL, BenchContext, BenchResult, run_module
 from ews.db import normalize_url
 
 HERE = Path(__file__).resolve().parent
@@ -66,13 +67,20 @@ def main() -> int:
     console = Console()
     results: list[BenchResult] = []
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="ews-bench-") as work:
-        ctx = BenchContext(work_dir=Path(work), postgres_url=_postgres_url(), quick=args.quick)
+    postgres_url = _postgres_url()
+    # Each benchmark runs in a process of its own, so one's memory never inflates the next one's
+    # peak (pandas does not give memory back to the system).
+    with (
+        tempfile.TemporaryDirectory(prefix="ews-bench-") as work,
+        ProcessPoolExecutor(
+            max_workers=1, max_tasks_per_child=1, mp_context=multiprocessing.get_context("spawn")
+        ) as pool,
+    ):
         for name in modules:
             console.rule(name)
+            ctx = BenchContext(work_dir=Path(work), postgres_url=postgres_url, quick=args.quick)
             try:
-                module = importlib.import_module(f"bench.{name}")
-                results.extend(module.run(ctx))
+                results.extend(pool.submit(run_module, name, ctx).result())
             except Exception:  # one broken benchmark must not hide the others
                 failures.append(name)
                 traceback.print_exc()

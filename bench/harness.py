@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 import time
@@ -115,3 +116,10 @@ def timer() -> Iterator[list[float]]:
         yield elapsed
     finally:
         elapsed[0] = time.perf_counter() - start
+
+
+def run_module(name: str, ctx: BenchContext) -> list[BenchResult]:
+    """Run ``bench/<name>.py`` (called in a fresh process by ``bench.__main__``)."""
+    module = importlib.import_module(f"bench.{name}")
+    results: list[BenchResult] = module.run(ctx)
+    return results
