@@ -19,6 +19,7 @@ def markdown(results: dict) -> str:  # type: ignore[type-arg]
     lines = [
         f"Ran {results['ran_at']} on {machine['cpus']} cores, {machine['memory_gb']} GB, "
         f"Python {machine['python']} ({machine['platform']}){' (quick sizes)' if results['quick'] else ''}.",
+        *([f"Note: {results['notes']}."] if results.get("notes") else []),
         "",
         "| benchmark | engine | metric | value | floor | ratio | target | ok |",
         "|---|---|---|---|---|---|---|---|",
