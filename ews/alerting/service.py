@@ -153,6 +153,19 @@ def _locked_open_alert(session: Session, *, principal: Principal, alert_id: int)
     return alert
 
 
+def _audit_alert_action(
+    session: Session, *, principal: Principal, alert: Alert, action: str, note: str
+) -> None:
+    audit.record(
+        session,
+        actor=principal.name,
+        action=f"alert.{action}",
+        object_type="alert",
+        object_id=alert.id,
+        details={"note": note, "role": principal.role.value},
+    )
+
+
 def acknowledge_alert(
     session: Session, *, principal: Principal, alert_id: int, note: str, now: datetime
 ) -> AlertEvent:
@@ -171,14 +184,7 @@ def acknowledge_alert(
         details={"role": principal.role.value, "institution": principal.institution_code},
     )
     session.add(event)
-    audit.record(
-        session,
-        actor=principal.name,
-        action="alert.acknowledge",
-        object_type="alert",
-        object_id=alert.id,
-        details={"note": note, "role": principal.role.value},
-    )
+    _audit_alert_action(session, principal=principal, alert=alert, action="acknowledge", note=note)
     session.flush()
     return event
 
@@ -207,14 +213,7 @@ def resolve_alert(
         note=note,
     )
     session.expire(alert)  # written by a bulk UPDATE: reload on next access
-    audit.record(
-        session,
-        actor=principal.name,
-        action="alert.resolve",
-        object_type="alert",
-        object_id=alert.id,
-        details={"note": note, "role": principal.role.value},
-    )
+    _audit_alert_action(session, principal=principal, alert=alert, action="resolve", note=note)
     session.flush()
     event = session.get(AlertEvent, applied.event_ids[0])
     assert event is not None
