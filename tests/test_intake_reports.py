@@ -3,6 +3,7 @@ listing without reporter identity, listeners after commit, concurrent resends.""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -79,12 +80,28 @@ def test_same_moment_in_another_offset_is_the_same_report(client: TestClient, mo
         ({"observed_at": "ayer"}, "observed_at", "ISO 8601"),
         ({"id": "abc"}, "id", "UUID"),
         ({"community": None}, "community", "texto"),
+        # Nothing dropped: a field the API does not know is refused, naming it.
+        ({"location": "-8.31,-74.10"}, "location", "campo no reconocido"),
+        ({"lat": -8.31}, "lat", "no reconocido"),
+        # Nothing invented: true is not 1, and a year nobody patrolled is not a date.
+        ({"severity": True}, "severity", "no verdadero/falso"),
+        ({"latitude": False}, "latitude", "no verdadero/falso"),
+        ({"observed_at": "1900-01-01T08:00:00-05:00"}, "observed_at", "anterior al 2000-01-01"),
+        ({"observed_at": "0001-01-01T00:00:00+00:01"}, "observed_at", "fuera del calendario"),
+        ({"observed_at": "9999-12-31T23:59:59-00:01"}, "observed_at", "fuera del calendario"),
+        ({"description": "hola\x00"}, "description", "carácter nulo"),
+        ({"description": "hola\ud800"}, "description", "sustituto"),
     ],
 )
 def test_bad_report_gets_a_message_per_field(
     client: TestClient, monitor: str, change: dict[str, Any], field: str, words: str
 ) -> None:
-    response = client.post("/api/v1/reports", json=report(**change), headers=auth(monitor))
+    # json.dumps escapes to ASCII, so a lone surrogate travels as the "\\ud800" a client may send.
+    response = client.post(
+        "/api/v1/reports",
+        content=json.dumps(report(**change)),
+        headers={**auth(monitor), "Content-Type": "application/json"},
+    )
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
     assert [error["field"] for error in errors] == [field]

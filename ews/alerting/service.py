@@ -19,6 +19,7 @@ from alerts.lifecycle import resolve_by_hand
 from ews import audit
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
+from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.models import Alert, AlertEvent, CategoryContext, Community, Silence
 
@@ -100,6 +101,8 @@ def visible_alerts(
     if cursor is not None:
         try:
             after = int(cursor)
+            if not row_id_in_range(after):
+                raise ValueError(cursor)
         except ValueError as exc:
             raise InvalidInput("cursor", "cursor inválido / invalid cursor") from exc
         query = query.where(Alert.id < after)

@@ -14,13 +14,15 @@ from ews.alerting.service import (
     AlertActionForbidden,
     AlertNotFound,
     AlertStateConflict,
+    InvalidInput,
     acknowledge_alert,
     alert_events,
     get_visible_alert,
     list_silences,
     resolve_alert,
 )
-from ews.api.deps import RowId, SessionDep
+from ews.api.deps import MAX_ROW_ID, RowId, SessionDep
+from ews.api.fields import Text, clamp_day
 from ews.auth.keys import Principal, Role, authenticate
 from ews.models import Community
 from ews.models.base import utcnow
@@ -100,8 +102,8 @@ def login_form(request: Request, notice: str | None = None) -> Response:
 def login(
     request: Request,
     session: SessionDep,
-    key: Annotated[str, Form(max_length=200)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    key: Annotated[Text, Form(max_length=200)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     settings: Settings = request.app.state.settings
     nonce = request.cookies.get(LOGIN_COOKIE)
@@ -144,7 +146,7 @@ def login(
 def logout(
     request: Request,
     principal: WebPrincipal,
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     if not check_form(request, csrf, request.state.web_session.nonce):
         raise HTTPException(status.HTTP_403_FORBIDDEN)
@@ -175,22 +177,25 @@ def alert_queue_page(
     category: str = "",
     level: str = "",
     institution: str = "",
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
 ) -> Response:
     if status_filter not in alert_queue.QUEUE_STATUSES:
         status_filter = "active"
     level = level if level in alert_queue.LEVEL_ORDER else ""
     institution = institution if principal.role is not Role.institution else ""
-    alerts, next_cursor = alert_queue.queue(
-        session,
-        principal=principal,
-        status=status_filter,
-        community=community or None,
-        category=category or None,
-        level=level or None,
-        institution=institution or None,
-        cursor=cursor,
-    )
+    try:
+        alerts, next_cursor = alert_queue.queue(
+            session,
+            principal=principal,
+            status=status_filter,
+            community=community or None,
+            category=category or None,
+            level=level or None,
+            institution=institution or None,
+            cursor=cursor,
+        )
+    except InvalidInput as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT) from exc
     filters = {
         "status": status_filter,
         "community": community,
@@ -298,11 +303,13 @@ def communities_page(request: Request, session: SessionDep, principal: WebPrinci
     return render(request, "communities.html", communities=rows)
 
 
-def _parse_day(text: str, default: date) -> date:
+def _parse_day(text: str, default: date, *, latest: date) -> date:
+    """A day of the date boxes, kept between 2000-01-01 and ``latest`` (a box may say 9999-12-31)."""
     try:
-        return date.fromisoformat(text) if text else default
+        day = date.fromisoformat(text) if text else default
     except ValueError:
-        return default
+        day = default
+    return clamp_day(day, latest=latest)
 
 
 @router.get("/communities/{code}")
@@ -323,8 +330,8 @@ def community_page(
     lang = request_lang(request)
     now = utcnow()
     today = now.astimezone(PERU).date()
-    day_until = _parse_day(until, today)
-    day_since = min(_parse_day(since, day_until - timedelta(days=MAP_DEFAULT_DAYS)), day_until)
+    day_until = _parse_day(until, today, latest=today)
+    day_since = _parse_day(since, day_until - timedelta(days=MAP_DEFAULT_DAYS), latest=day_until)
     layers = [name for name in (layer or LAYERS) if name in LAYERS]
     threats = [name for name in (threat or ()) if name in THREAT_TYPES]
     start = datetime.combine(day_since, datetime.min.time(), PERU).astimezone(UTC)
@@ -479,7 +486,7 @@ def deliveries_page(
     request: Request,
     session: SessionDep,
     principal: AnalystPrincipal,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
     rows, more = queries.deliveries(session, limit=200, offset=offset)
     return render(
@@ -554,8 +561,8 @@ def acknowledge(
     session: SessionDep,
     principal: WebPrincipal,
     alert_id: RowId,
-    note: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     return _act(
         request, session, principal, alert_id=alert_id, note=note, csrf=csrf, action="acknowledge"
@@ -568,8 +575,8 @@ def resolve(
     session: SessionDep,
     principal: WebPrincipal,
     alert_id: RowId,
-    note: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     return _act(
         request, session, principal, alert_id=alert_id, note=note, csrf=csrf, action="resolve"

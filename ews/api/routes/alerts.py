@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ews.alerting import service
 from ews.alerting.cap import render_alert_cap, render_alerts_feed
 from ews.api.deps import RowId, SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.fields import Text
 from ews.auth.keys import Principal, Role
 from ews.models import Alert, AlertEvent
 from ews.models.base import utcnow
@@ -70,7 +71,9 @@ class AlertPage(BaseModel):
 
 
 class NoteIn(BaseModel):
-    note: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(min_length=1, max_length=2000)
 
 
 def alert_out(alert: Alert) -> AlertOut:
