@@ -207,6 +207,27 @@ def test_batch_needs_a_list(client: TestClient, monitor: str) -> None:
     assert response.json()["errors"][0]["field"] == "reports"
 
 
+def test_batch_refuses_unknown_fields_of_the_batch_and_of_each_report(
+    client: TestClient, monitor: str
+) -> None:
+    extra = client.post(
+        "/api/v1/reports/batch", json={"reports": [], "device": "x"}, headers=auth(monitor)
+    )
+    assert extra.status_code == 422
+    assert extra.json()["errors"] == [
+        {"field": "device", "message": "campo no reconocido / unknown field"}
+    ]
+    item = report(location="-8.3,-74.1")
+    answer = client.post("/api/v1/reports/batch", json={"reports": [item]}, headers=auth(monitor))
+    assert answer.json()["items"] == [
+        {
+            "id": item["id"],
+            "status": "invalid",
+            "errors": [{"field": "location", "message": "campo no reconocido / unknown field"}],
+        }
+    ]
+
+
 def test_reporter_is_a_pseudonym_and_never_listed(
     client: TestClient, db: Session, make_key: Any, settings: Settings
 ) -> None:

@@ -151,6 +151,13 @@ def post_batch(
             INVALID,
             [{"field": "reports", "message": "se espera una lista de reportes / expected a list"}],
         )
+    unknown = sorted(str(key) for key in payload if key != "reports")
+    if unknown:
+        return problem(
+            422,
+            INVALID,
+            [{"field": key, "message": "campo no reconocido / unknown field"} for key in unknown],
+        )
     if len(reports) > settings.report_batch_max:
         return problem(
             413,
