@@ -33,6 +33,7 @@ from ews.delivery.worker import deliver_pass
 from ews.models import AuditLog, OutboxMessage, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
 from tests.delivery_support import (
     NOW,
     HttpReceiver,
@@ -298,6 +299,8 @@ def test_a_worker_killed_between_sending_and_recording_leads_to_one_resend_with_
         EWS_ENV="test",
         EWS_DATABASE_URL=settings.database_url,
         EWS_SECRET_KEY=settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_SMTP_PORT=str(smtp.port),
         EWS_BASE_URL=settings.base_url,
     )
@@ -365,6 +368,8 @@ def test_the_webhook_secret_command_shows_the_contacts_secret(
         EWS_ENV="test",
         EWS_DATABASE_URL=fresh_settings.database_url,
         EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
     )
     done = subprocess.run(
         [sys.executable, "-m", "ews", "webhook-secret", "minjus-regional-email"],
@@ -396,6 +401,8 @@ def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
         EWS_ENV="test",
         EWS_DATABASE_URL=fresh_settings.database_url,
         EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_SMTP_PORT=str(smtp.port),
         EWS_DELIVERY_POLL_INTERVAL_S="0.2",
     )

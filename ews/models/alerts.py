@@ -80,6 +80,8 @@ class AuditLog(Base):
     """Append-only (triggers refuse UPDATE and DELETE on both engines)."""
 
     __tablename__ = "audit_log"
+    # The dashboard's sign-in throttle counts recent failures of one client.
+    __table_args__ = (Index("ix_audit_log_action_object", "action", "object_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from ews.auth.keys import Principal, Role, authenticate
 from ews.models import Community
 from ews.models.base import utcnow
 from ews.settings import Settings
-from ews.web import alert_queue, charts, geo, queries
+from ews.web import alert_queue, charts, geo, queries, throttle
 from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
     DASHBOARD_ROLES,
@@ -107,31 +108,49 @@ def login(
 ) -> Response:
     settings: Settings = request.app.state.settings
     nonce = request.cookies.get(LOGIN_COOKIE)
+    client = throttle.client_pseudonym(
+        settings.secret_key, request.client.host if request.client else None
+    )
+    now = utcnow()
+    window = timedelta(minutes=settings.sign_in_window_minutes)
+    wait = throttle.wait_seconds(
+        throttle.recent_failures(session, client=client, now=now, window=window),
+        now=now,
+        max_failures=settings.sign_in_max_failures,
+        window=window,
+    )
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return _login_page(
+            request,
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Demasiados intentos fallidos; espere {minutes} min y vuelva a intentarlo.",
+            headers={"Retry-After": str(wait)},
+        )
     error = None
     if not check_form(request, csrf, nonce):
-        error = "El formulario venció o vino de otro sitio; inténtelo de nuevo."
-    principal = None if error else authenticate(session, key.strip())
-    if error is None and principal is None:
+        return _login_page(
+            request,
+            status.HTTP_400_BAD_REQUEST,
+            "El formulario venció o vino de otro sitio; inténtelo de nuevo.",
+        )
+    principal = authenticate(session, key.strip())
+    if principal is None:
         error = "Clave inválida o revocada."
-    if error is None and principal is not None and principal.role not in DASHBOARD_ROLES:
+    elif principal.role not in DASHBOARD_ROLES:
         error = (
             "Esta clave no da acceso al panel (solo analistas e instituciones). "
             "Los monitores usan la página de reporte."
         )
     if error is not None or principal is None:
-        fresh = new_nonce()
-        response = render(
-            request,
-            "login.html",
-            status_code=status.HTTP_400_BAD_REQUEST
-            if error and error.startswith("El formulario")
-            else status.HTTP_401_UNAUTHORIZED,
-            login_csrf=csrf_token(settings.secret_key, fresh),
-            error=error,
-            notice=None,
+        throttle.record_failure(
+            session,
+            client=client,
+            reason="invalid_key" if principal is None else "role",
+            key_prefix=throttle.key_prefix(key),
         )
-        _set_cookie(response, request, LOGIN_COOKIE, fresh, max_age=3600)
-        return response
+        return _login_page(request, status.HTTP_401_UNAUTHORIZED, error)
+    throttle.record_success(session, client=client, actor=principal.name, key_id=principal.key_id)
     lifetime = int(settings.web_session_hours * 3600)
     cookie = issue_session(
         settings.secret_key, key_id=principal.key_id, now=datetime.now(UTC), lifetime_s=lifetime
@@ -140,6 +159,25 @@ def login(
     _set_cookie(signed_in, request, SESSION_COOKIE, cookie, max_age=lifetime)
     signed_in.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
     return signed_in
+
+
+def _login_page(
+    request: Request, status_code: int, error: str | None, headers: dict[str, str] | None = None
+) -> Response:
+    """The sign-in form again, with a fresh anti-forgery token and the reason it failed."""
+    settings: Settings = request.app.state.settings
+    fresh = new_nonce()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        login_csrf=csrf_token(settings.secret_key, fresh),
+        error=error,
+        notice=None,
+    )
+    response.headers.update(headers or {})
+    _set_cookie(response, request, LOGIN_COOKIE, fresh, max_age=3600)
+    return response
 
 
 @router.post("/logout")
