@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # CAP <sender>: this deployment's name as receivers see it, e.g. "alertas@ews.minjus.gob.pe";
     # required outside development.
     cap_sender: str | None = None
+    # How long a CAP message holds (<expires> = sent + this): twice the reminder interval, so a
+    # receiver whose last message expired knows it missed one.
+    cap_expires_hours: float = 48.0
     base_url: str = "http://127.0.0.1:8000"
     fixtures_dir: Path = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from ews.alerting.cap import CapSource
 from ews.alerting.service import (
     AlertActionForbidden,
     AlertNotFound,
@@ -581,9 +582,20 @@ def _act(
     note = note.strip()
     if not note:
         return _see_other(f"{page}?notice=note")
-    service = acknowledge_alert if action == "acknowledge" else resolve_alert
     try:
-        service(session, principal=principal, alert_id=alert_id, note=note, now=utcnow())
+        if action == "acknowledge":
+            acknowledge_alert(
+                session, principal=principal, alert_id=alert_id, note=note, now=utcnow()
+            )
+        else:
+            resolve_alert(
+                session,
+                principal=principal,
+                alert_id=alert_id,
+                note=note,
+                now=utcnow(),
+                cap=CapSource.of(request.app.state.settings),
+            )
     except AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
     except AlertActionForbidden:
