@@ -6,6 +6,7 @@ event. Both engines."""
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from alerts.cap import cap_time
 from ews.alerting.jobs import evaluate
@@ -87,7 +88,6 @@ def received_by(http: HttpReceiver, settings: Settings) -> dict[str, list[Receiv
     by_contact: dict[str, list[Received]] = defaultdict(list)
     for request in http.requests:
         code = parse_qs(urlsplit(request.path).query)["c"][0]
-        assert request.headers["content-type"] == "application/cap+xml"
         # A CAP body is XML, not JSON: the receiver passes json_parse=False.
         Webhook(webhook_secret(settings, code)).verify(
             request.body, request.headers, json_parse=False
@@ -194,6 +194,7 @@ def test_an_alert_walks_through_its_events_and_each_message_is_right_on_the_wire
 
     # What each receiver got: exactly the messages of the events it was told of, byte for byte.
     got = received_by(receiver, settings)
+    assert {r.headers["content-type"] for r in receiver.requests} == {"application/cap+xml"}
     assert [r.body for r in got["minam-cap"]] == [
         served["raised"],
         served["escalated"],
@@ -289,3 +290,40 @@ def test_a_silenced_event_has_no_message(
         ).status_code
         == 404
     )
+
+
+def readme_receiver() -> Any:
+    """The receiver's verification code as the README shows it, run as written."""
+    readme = (CAP_XSD.parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- receiver-example -->", 1)[1].split("```python", 1)[1]
+    code = textwrap.dedent(block.split("```", 1)[0])
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["receive"]
+
+
+def test_the_readme_receiver_code_verifies_json_and_cap_webhooks(
+    db: Session,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    receiver: HttpReceiver,
+) -> None:
+    receive = readme_receiver()
+    db.execute(update(Contact).where(Contact.code == "dp-cap").values(payload_format="json"))
+    db.execute(update(Contact).where(Contact.code == "minam-cap").values(min_level="warning"))
+    add_value(db, "fire_hotspots", "critical", NOW - H, value=40)
+    evaluate(db, settings=settings, now=NOW - H)
+    db.commit()
+    deliver(settings, session_factory)
+    got = received_by(receiver, settings)
+    as_json = receive(
+        got["dp-cap"][0].body, got["dp-cap"][0].headers, webhook_secret(settings, "dp-cap")
+    )
+    assert as_json["type"] == "alert.escalated_national"
+    as_cap = receive(
+        got["minam-cap"][0].body, got["minam-cap"][0].headers, webhook_secret(settings, "minam-cap")
+    )
+    assert as_cap.tag == f"{CAP}alert" and as_cap.findtext(f"{CAP}msgType") == "Alert"
+    tampered = got["minam-cap"][0].body.replace(b"Actual", b"Exercise")
+    with pytest.raises(WebhookVerificationError):
+        receive(tampered, got["minam-cap"][0].headers, webhook_secret(settings, "minam-cap"))
