@@ -63,7 +63,7 @@ class CapMessage:
     level: Level
     infos: Sequence[CapInfo]
     area_desc: str
-    boundary: dict[str, Any]  # GeoJSON Polygon or MultiPolygon (lon, lat)
+    polygons: Sequence[str]  # CAP polygons ("lat,lon ..."), see cap_polygons
     ubigeo: str
     expires: datetime
     references: Sequence[tuple[str, str, datetime]] = ()  # (sender, identifier, sent)
@@ -153,7 +153,7 @@ def render_cap(message: CapMessage) -> bytes:
         _sub(parameter, "value", message.level.value)
         area = _sub(node, "area")
         _sub(area, "areaDesc", message.area_desc)
-        for polygon in cap_polygons(message.boundary):
+        for polygon in message.polygons:
             _sub(area, "polygon", polygon)
         geocode = _sub(area, "geocode")
         _sub(geocode, "valueName", "UBIGEO")

@@ -16,13 +16,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Row, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.atom import FeedEntry, render_atom
-from alerts.cap import LEVEL_WORDS, CapInfo, render_cap
+from alerts.cap import LEVEL_WORDS, CapInfo, cap_polygons, render_cap
 from alerts.cap import CapMessage as CapDocument
 from alerts.cap import msg_type as choose_msg_type
 from alerts.levels import Level
@@ -92,13 +93,25 @@ def _level_word(language: str, level: str) -> str:
         return level
 
 
+@dataclass(frozen=True)
+class Area:
+    """What a CAP message says of a community: its name, where it is, its territory."""
+
+    name: str
+    description: str
+    polygons: tuple[str, ...]
+    ubigeo: str
+    synthetic: bool
+
+
 def _description(
-    alert: Alert, event: AlertEvent, language: str, names: dict[str, dict[str, str]]
+    alert: Row[Any], kind: str, language: str, names: dict[str, dict[str, str]]
 ) -> str:
     """What happened and the evidence, in ``language`` only."""
-    lines = [f"{EVENT_WORDS[language].get(event.kind, event.kind)}."]
+    lines = [f"{EVENT_WORDS[language].get(kind, kind)}."]
     key = "es" if language == "es-PE" else "en"
-    for item in alert.evidence.get("indicators", []):
+    evidence: dict[str, Any] = alert.evidence or {}
+    for item in evidence.get("indicators", []):
         name = names.get(item["code"], {}).get(key) or item["code"]
         level = _level_word(language, str(item.get("level", "")))
         baseline = item.get("baseline")
@@ -110,9 +123,9 @@ def _description(
             lines.append(f"{name}: {item['value']:g} ({level} level{usual})")
     kinds = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
     counts = [
-        f"{len(alert.evidence.get(kind, []))} {word}"
+        f"{len(evidence.get(kind, []))} {word}"
         for kind, word in zip(kinds, EVIDENCE_WORDS[language], strict=True)
-        if alert.evidence.get(kind)
+        if evidence.get(kind)
     ]
     if counts:
         lines.append(", ".join(counts))
@@ -127,34 +140,30 @@ def _description(
 
 
 def _info(
-    alert: Alert,
-    event: AlertEvent,
-    community: Community,
-    language: str,
-    names: dict[str, dict[str, str]],
+    alert: Row[Any], event: Row[Any], area: Area, language: str, names: dict[str, dict[str, str]]
 ) -> CapInfo:
     key = "es" if language == "es-PE" else "en"
     category: dict[str, Any] = (alert.context or {}).get("category", {})
     name = str(category.get(f"name_{key}") or alert.category)
     level = _level_word(language, event.level)
     headline = (
-        f"{name} - nivel {level}: {community.name}"
+        f"{name} - nivel {level}: {area.name}"
         if language == "es-PE"
-        else f"{name} - {level} level: {community.name}"
+        else f"{name} - {level} level: {area.name}"
     )
-    if community.synthetic:
+    if area.synthetic:
         headline = f"{EXERCISE_WORD[language]}: {headline}"
     return CapInfo(
         language=language,
         event=name,
         headline=headline,
-        description=_description(alert, event, language, names),
+        description=_description(alert, event.kind, language, names),
         instruction=str(category.get(f"action_{key}") or ""),
         sender_name=SENDER_NAME[language],
     )
 
 
-def _restriction(alert: Alert, event: AlertEvent) -> list[str]:
+def _restriction(alert: Row[Any], event: Row[Any]) -> list[str]:
     """The institutions this event reached: the alert's routes then, and the national ones."""
     details = event.details or {}
     codes = list(details.get("routed_to") or alert.routed_to)
@@ -164,15 +173,16 @@ def _restriction(alert: Alert, event: AlertEvent) -> list[str]:
 
 def build_document(
     *,
-    alert: Alert,
-    event: AlertEvent,
-    community: Community,
+    alert: Row[Any],
+    event: Row[Any],
+    area: Area,
     earlier: Sequence[tuple[str, str, datetime]],
     names: dict[str, dict[str, str]],
     source: CapSource,
     identifier: str,
 ) -> CapDocument:
-    """The CAP message of ``event`` (pure, given the rows)."""
+    """The CAP message of ``event`` (pure, given the rows: ``alert`` with ``id, category,
+    routed_to, evidence, context``; ``event`` with ``kind, level, at, details``)."""
     level = Level(event.level) if event.level in Level.__members__ else Level.none
     return CapDocument(
         identifier=identifier,
@@ -182,30 +192,59 @@ def build_document(
         restriction=_restriction(alert, event),
         category=alert.category,
         level=level,
-        infos=[_info(alert, event, community, language, names) for language in LANGUAGES],
-        area_desc=(
-            f"{community.name} ({community.district}, {community.province}, {community.region})"
-        ),
-        boundary=community.boundary,
-        ubigeo=community.ubigeo,
+        infos=[_info(alert, event, area, language, names) for language in LANGUAGES],
+        area_desc=area.description,
+        polygons=area.polygons,
+        ubigeo=area.ubigeo,
         expires=event.at + source.expires_after,
         references=list(earlier),
         web=f"{source.base_url}/api/v1/alerts/{alert.id}",
-        status="Exercise" if community.synthetic else "Actual",
+        status="Exercise" if area.synthetic else "Actual",
         all_clear=event.kind == "resolved",
     )
 
 
 def indicator_names(session: Session) -> dict[str, dict[str, str]]:
     return {
-        rule.code: {"es": rule.name_es, "en": rule.name_en}
-        for rule in session.scalars(select(IndicatorRule))
+        code: {"es": name_es, "en": name_en}
+        for code, name_es, name_en in session.execute(
+            select(IndicatorRule.code, IndicatorRule.name_es, IndicatorRule.name_en)
+        )
+    }
+
+
+def areas(session: Session, codes: set[str]) -> dict[str, Area]:
+    """The CAP area of each community (its territory's polygons computed once)."""
+    rows = session.execute(
+        select(
+            Community.code,
+            Community.name,
+            Community.district,
+            Community.province,
+            Community.region,
+            Community.ubigeo,
+            Community.boundary,
+            Community.synthetic,
+        ).where(Community.code.in_(codes))
+    )
+    return {
+        row.code: Area(
+            name=row.name,
+            description=f"{row.name} ({row.district}, {row.province}, {row.region})",
+            polygons=tuple(cap_polygons(row.boundary)),
+            ubigeo=row.ubigeo,
+            synthetic=bool(row.synthetic),
+        )
+        for row in rows
     }
 
 
 def store_event_messages(session: Session, event_ids: Sequence[int], *, source: CapSource) -> int:
     """Render and keep the CAP message of each of ``event_ids`` that queued an outbox message
-    (an event that notified nobody has none); flushes, never commits. Answers how many."""
+    (an event that notified nobody has none); flushes, never commits. Answers how many.
+
+    Reads the alerts as the statements before it left them (columns, not ORM objects: a first
+    evaluation writes thousands)."""
     notified: list[int] = []
     for chunk in _chunks(event_ids):
         notified += session.scalars(
@@ -219,32 +258,40 @@ def store_event_messages(session: Session, event_ids: Sequence[int], *, source: 
     wanted = sorted(set(notified) - known)
     if not wanted:
         return 0
-    events: list[AlertEvent] = []
+    events: list[Row[Any]] = []
     for chunk in _chunks(wanted):
-        events += session.scalars(select(AlertEvent).where(AlertEvent.id.in_(chunk))).all()
+        events += session.execute(
+            select(
+                AlertEvent.id,
+                AlertEvent.alert_id,
+                AlertEvent.kind,
+                AlertEvent.level,
+                AlertEvent.at,
+                AlertEvent.details,
+            ).where(AlertEvent.id.in_(chunk))
+        ).all()
     events.sort(key=lambda event: event.id)  # in the order they happened: references chain
-    alert_ids = [event.alert_id for event in events]
-    alerts: dict[int, Alert] = {}
+    alerts: dict[int, Row[Any]] = {}
     earlier: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
-    for chunk in _chunks(alert_ids):
-        # Written by bulk statements a moment ago: read them fresh.
-        alerts.update(
-            (alert.id, alert)
-            for alert in session.scalars(
-                select(Alert).where(Alert.id.in_(chunk)).execution_options(populate_existing=True)
-            )
-        )
+    for chunk in _chunks([event.alert_id for event in events]):
+        for alert in session.execute(
+            select(
+                Alert.id,
+                Alert.community_code,
+                Alert.category,
+                Alert.routed_to,
+                Alert.evidence,
+                Alert.context,
+            ).where(Alert.id.in_(chunk))
+        ):
+            alerts[alert.id] = alert
         for alert_id, sender, identifier, sent in session.execute(
             select(CapMessage.alert_id, CapMessage.sender, CapMessage.identifier, CapMessage.sent)
             .where(CapMessage.alert_id.in_(chunk))
             .order_by(CapMessage.id)
         ):
             earlier[alert_id].append((sender, identifier, sent))
-    codes = {alert.community_code for alert in alerts.values()}
-    communities = {
-        community.code: community
-        for community in session.scalars(select(Community).where(Community.code.in_(codes)))
-    }
+    where = areas(session, {alert.community_code for alert in alerts.values()})
     names = indicator_names(session)
     rows: list[dict[str, Any]] = []
     for event in events:
@@ -253,7 +300,7 @@ def store_event_messages(session: Session, event_ids: Sequence[int], *, source: 
         document = build_document(
             alert=alert,
             event=event,
-            community=communities[alert.community_code],
+            area=where[alert.community_code],
             earlier=earlier[alert.id],
             names=names,
             source=source,
@@ -271,7 +318,10 @@ def store_event_messages(session: Session, event_ids: Sequence[int], *, source: 
             }
         )
         earlier[alert.id].append((source.sender, identifier, event.at))
-    session.execute(insert(cast(Table, CapMessage.__table__)), rows)
+    # One message per event even if two writers store the same (older) event at once.
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CapMessage)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]), rows)
     return len(rows)
 
 
