@@ -62,6 +62,8 @@ EVIDENCE_WORDS = {
 }
 EXERCISE_WORD = {"es-PE": "SIMULACRO", "en": "EXERCISE"}
 IN_CHUNKS = 1000
+# Rows per multi-row INSERT (as ews.alerting.apply): smaller statements convert faster in psycopg.
+INSERT_PAGE_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -321,7 +323,12 @@ def store_event_messages(session: Session, event_ids: Sequence[int], *, source: 
     # One message per event even if two writers store the same (older) event at once.
     dialect = session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CapMessage)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]), rows)
+    session.execute(
+        statement.on_conflict_do_nothing(index_elements=["event_id"]).execution_options(
+            insertmanyvalues_page_size=INSERT_PAGE_ROWS
+        ),
+        rows,
+    )
     return len(rows)
 
 
