@@ -1,9 +1,13 @@
 """CAP 1.2 rendering (OASIS Common Alerting Protocol), valid against ``CAP-v1.2.xsd``.
 
-An alert renders as one message: ``Alert`` while only raised, ``Update`` after any later event,
-``Cancel`` once resolved (the later two reference the original message). Scope is ``Restricted``,
-naming the routed institutions; there is one ``<info>`` in es-PE and one in en, the level maps to
-severity, and ``<area>`` carries the territory polygon and the ubigeo geocode.
+One message per notified event of an alert (the shell renders it once, when the event is written,
+and keeps it): the first is ``Alert``, a later one ``Update``, a resolution ``Cancel``
+(``msg_type``); each later message lists every earlier one in ``<references>``. Scope is
+``Restricted``, naming the institutions the event reached; ``status`` is ``Exercise`` for a
+synthetic (demo) community. There is one ``<info>`` in es-PE and one in en, each in its own
+language only, each with ``<expires>``; the level maps to severity, and ``<area>`` carries the
+territory polygon and the ubigeo geocode. Machine codes (the category in ``<eventCode>``, the level
+in ``<parameter>``) are the same in both, as codes are.
 """
 
 from __future__ import annotations
@@ -59,11 +63,22 @@ class CapMessage:
     level: Level
     infos: Sequence[CapInfo]
     area_desc: str
-    boundary: dict[str, Any]  # GeoJSON Polygon or MultiPolygon (lon, lat)
+    polygons: Sequence[str]  # CAP polygons ("lat,lon ..."), see cap_polygons
     ubigeo: str
+    expires: datetime
     references: Sequence[tuple[str, str, datetime]] = ()  # (sender, identifier, sent)
     web: str | None = None
     note: str | None = None
+    status: str = "Actual"  # Actual | Exercise (a synthetic community's alert)
+    all_clear: bool = False  # the event ends the alert (a resolution), whatever its msgType
+
+
+def msg_type(event_kind: str, *, earlier_messages: int) -> str:
+    """``Alert`` for the first message of an alert (whatever event it notifies: a receiver cannot
+    update what it never got), ``Cancel`` for a resolution, ``Update`` otherwise."""
+    if earlier_messages == 0:
+        return "Alert"
+    return "Cancel" if event_kind == "resolved" else "Update"
 
 
 def cap_time(moment: datetime) -> str:
@@ -101,7 +116,7 @@ def render_cap(message: CapMessage) -> bytes:
     _sub(root, "identifier", message.identifier)
     _sub(root, "sender", message.sender)
     _sub(root, "sent", cap_time(message.sent))
-    _sub(root, "status", "Actual")
+    _sub(root, "status", message.status)
     _sub(root, "msgType", message.msg_type)
     _sub(root, "scope", "Restricted")
     _sub(root, "restriction", " ".join(message.restriction))
@@ -113,7 +128,7 @@ def render_cap(message: CapMessage) -> bytes:
             "references",
             " ".join(f"{s},{i},{cap_time(t)}" for s, i, t in message.references),
         )
-    cancelled = message.msg_type == "Cancel"
+    cancelled = message.msg_type == "Cancel" or message.all_clear
     for info in message.infos:
         node = _sub(root, "info")
         _sub(node, "language", info.language)
@@ -126,6 +141,7 @@ def render_cap(message: CapMessage) -> bytes:
         event_code = _sub(node, "eventCode")
         _sub(event_code, "valueName", "EWS_CATEGORY")
         _sub(event_code, "value", message.category)
+        _sub(node, "expires", cap_time(message.expires))
         _sub(node, "senderName", info.sender_name)
         _sub(node, "headline", info.headline)
         _sub(node, "description", info.description)
@@ -137,7 +153,7 @@ def render_cap(message: CapMessage) -> bytes:
         _sub(parameter, "value", message.level.value)
         area = _sub(node, "area")
         _sub(area, "areaDesc", message.area_desc)
-        for polygon in cap_polygons(message.boundary):
+        for polygon in message.polygons:
             _sub(area, "polygon", polygon)
         geocode = _sub(area, "geocode")
         _sub(geocode, "valueName", "UBIGEO")

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from bench.harness import BenchContext, BenchResult, timer
+from bench.harness import BENCH_KEYS, BenchContext, BenchResult, timer
 from ews import migrate
 from ews.alerting.jobs import evaluate_alerts
 from ews.alerting.urgent import evaluate_urgent_report
@@ -59,7 +59,7 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 def _settings(url: str) -> Settings:
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, env="test", database_url=url, secret_key=SECRET
+        _env_file=None, env="test", database_url=url, secret_key=SECRET, **BENCH_KEYS
     )
 
 

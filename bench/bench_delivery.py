@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bench.harness import BenchContext, BenchResult
+from bench.harness import BENCH_KEYS, BenchContext, BenchResult
 from ews import migrate
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.channels import build_channels
@@ -267,6 +267,7 @@ def run(ctx: BenchContext) -> list[BenchResult]:
                     env="test",
                     database_url=url,
                     secret_key=SECRET,
+                    **BENCH_KEYS,
                     smtp_port=smtp_port,
                     webhook_allow_private=True,
                     embedded_scheduler=False,

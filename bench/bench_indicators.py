@@ -23,7 +23,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bench.harness import BenchContext, BenchResult, PeakMemory, timer
+from bench.harness import BENCH_KEYS, BenchContext, BenchResult, PeakMemory, timer
 from ews import migrate
 from ews.bulk import bulk_insert
 from ews.db import build_engine, build_session_factory
@@ -52,7 +52,12 @@ LOOKBACK_DAYS = 456  # what compute_days reads: the longest window and its year 
 
 def _settings(url: str) -> Settings:
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=url, env="test", secret_key="b" * 40, compute_settle_seconds=0
+        _env_file=None,
+        database_url=url,
+        env="test",
+        secret_key="b" * 40,
+        compute_settle_seconds=0,
+        **BENCH_KEYS,
     )
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.orm import Session
 
-from bench.harness import BenchContext, BenchResult
+from bench.harness import BENCH_KEYS, BenchContext, BenchResult
 from ews import migrate
 from ews.auth.keys import Role, create_key
 from ews.db import build_engine
@@ -34,7 +34,9 @@ def _free_port() -> int:
 
 
 def _prepare(url: str) -> str:
-    settings = Settings(_env_file=None, env="test", database_url=url, secret_key=SECRET)  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None, env="test", database_url=url, secret_key=SECRET, **BENCH_KEYS
+    )  # type: ignore[call-arg]
     engine = build_engine(settings)
     migrate.upgrade(engine)
     with Session(engine) as session:
@@ -108,6 +110,8 @@ def run(ctx: BenchContext) -> list[BenchResult]:
             env.update(
                 EWS_DATABASE_URL=url,
                 EWS_SECRET_KEY=SECRET,
+                EWS_ENCRYPTION_KEY=BENCH_KEYS["encryption_key"],
+                EWS_CAP_SENDER=BENCH_KEYS["cap_sender"],
                 EWS_ENV="test",
                 EWS_EMBEDDED_SCHEDULER="false",
                 EWS_EMBEDDED_WORKER="false",

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bench.harness import BenchContext, BenchResult, timer
+from bench.harness import BENCH_KEYS, BenchContext, BenchResult, timer
 from ews import migrate
 from ews.api.app import create_app
 from ews.auth.keys import Role, create_key
@@ -114,6 +114,7 @@ def run(ctx: BenchContext) -> list[BenchResult]:
             env="test",
             database_url=url,
             secret_key=SECRET,  # type: ignore[call-arg]
+            **BENCH_KEYS,
             embedded_scheduler=False,
             embedded_worker=False,
             base_url="http://testserver",

@@ -18,6 +18,11 @@ from sqlalchemy.engine import make_url
 from ews.db import normalize_url
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# What every benchmark's settings need outside development (a Fernet key, a CAP sender).
+BENCH_KEYS = {
+    "encryption_key": "YmVuY2gtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXMhISE=",
+    "cap_sender": "bench@ews.example.org",
+}
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from ews.crypto import attach_cipher, build_cipher
 from ews.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -72,6 +73,13 @@ def normalize_url(url: str) -> str:
 
 
 def build_engine(settings: Settings, **kwargs: Any) -> Engine:
+    """The engine the settings name, with the cipher of its encrypted columns (``ews.crypto``)."""
+    engine = _create_engine(settings, **kwargs)
+    attach_cipher(engine, build_cipher(settings.encryption_keys))
+    return engine
+
+
+def _create_engine(settings: Settings, **kwargs: Any) -> Engine:
     url = normalize_url(settings.database_url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ews.crypto import development_key, parse_keys
+
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "dev", "development", "secret"})
 DEVELOPMENT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside development
+DEVELOPMENT_CAP_SENDER = "desarrollo@ews.invalid"
 
 
 class Environment(StrEnum):
@@ -26,8 +30,15 @@ class Settings(BaseSettings):
     env: Environment = Environment.development
     database_url: str = "sqlite:///./var/ews.sqlite3"
     secret_key: str = DEVELOPMENT_SECRET
-    # Fernet key (urlsafe base64, 32 bytes) for contact details at rest; derived from secret_key if unset.
+    # Fernet keys (urlsafe base64, 32 bytes) for contact details at rest, comma-separated, newest
+    # first (ews/crypto.py); required outside development, derived from secret_key in development.
     encryption_key: str | None = None
+    # CAP <sender>: this deployment's name as receivers see it, e.g. "alertas@ews.minjus.gob.pe";
+    # required outside development.
+    cap_sender: str | None = None
+    # How long a CAP message holds (<expires> = sent + this): twice the reminder interval, so a
+    # receiver whose last message expired knows it missed one.
+    cap_expires_hours: float = 48.0
     base_url: str = "http://127.0.0.1:8000"
     fixtures_dir: Path = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -96,6 +107,9 @@ class Settings(BaseSettings):
     # none by default, so the pages need no internet.
     map_tile_url: str | None = None
     web_session_hours: float = 12.0
+    # Dashboard sign-in: after this many failures from one client within the window, it waits.
+    sign_in_max_failures: int = 5
+    sign_in_window_minutes: float = 15.0
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -112,6 +126,48 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _require_keys_outside_development(self) -> Settings:
+        development = self.env is Environment.development
+        if self.encryption_key is not None:
+            parse_keys(self.encryption_key)
+        elif not development:
+            msg = (
+                "Falta EWS_ENCRYPTION_KEY (clave Fernet para los contactos; cree una con "
+                "`ews encryption new-key` y guárdela fuera de la base de datos). / "
+                "EWS_ENCRYPTION_KEY is missing (the Fernet key for contact details; make one with "
+                "`ews encryption new-key` and keep it outside the database)."
+            )
+            raise ValueError(msg)
+        if self.cap_sender is not None and (
+            not self.cap_sender.strip() or re.search(r"[\s,<&]", self.cap_sender)
+        ):
+            msg = (
+                "EWS_CAP_SENDER no puede estar vacío ni llevar espacios, comas, < o & (CAP 1.2). / "
+                "EWS_CAP_SENDER may not be empty or hold spaces, commas, < or & (CAP 1.2)."
+            )
+            raise ValueError(msg)
+        if self.cap_sender is None and not development:
+            msg = (
+                "Falta EWS_CAP_SENDER, el remitente de los mensajes CAP (p. ej. "
+                "alertas@ews.institucion.gob.pe). / EWS_CAP_SENDER is missing: the sender of the "
+                "CAP messages (e.g. alertas@ews.institution.gob.pe)."
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        """The Fernet keys, newest first (in development without a key, one derived key)."""
+        if self.encryption_key is None:
+            return [development_key(self.secret_key)]
+        return parse_keys(self.encryption_key)
+
+    @property
+    def cap_sender_id(self) -> str:
+        """The CAP sender: ``EWS_CAP_SENDER``, or in development a name that says so."""
+        return self.cap_sender or DEVELOPMENT_CAP_SENDER
 
     @property
     def is_sqlite(self) -> bool:

@@ -25,6 +25,9 @@ from ews.settings import Settings
 
 POSTGRES_URL = os.environ.get("EWS_TEST_POSTGRES_URL")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# A Fernet key for the tests' contact addresses (32 bytes, urlsafe base64), and the CAP sender.
+TEST_ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="
+TEST_CAP_SENDER = "pruebas@ews.example.org"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -34,6 +37,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "env": "test",
         "database_url": database_url,
         "secret_key": TEST_SECRET,
+        "encryption_key": TEST_ENCRYPTION_KEY,
+        "cap_sender": TEST_CAP_SENDER,
         "embedded_scheduler": False,
         "embedded_worker": False,
         "base_url": "http://testserver",

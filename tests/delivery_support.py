@@ -111,6 +111,8 @@ class HttpReceiver:
     statuses: list[int] = field(default_factory=lambda: [200])
     delay_s: float = 0.0
     requests: list[Received] = field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = 0
 
     def __post_init__(self) -> None:
         receiver = self
@@ -138,13 +140,17 @@ class HttpReceiver:
                 pass
 
         lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def bound_port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"http://{self.host}:{self.bound_port}/hook"
 
     def __enter__(self) -> HttpReceiver:
         self.thread.start()

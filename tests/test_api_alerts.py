@@ -4,7 +4,6 @@ every state (validated against the OASIS schema), the Atom feed, and no reporter
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,9 +16,8 @@ from ews.alerting.urgent import evaluate_report
 from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings
 from tests.alerting_helpers import add_report, add_value, alerts_by_category
-from tests.helpers import auth
+from tests.helpers import CAP_XSD, auth
 
-CAP_XSD = Path(__file__).resolve().parents[1].parent / "shared" / "standards" / "CAP-v1.2.xsd"
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -264,7 +262,9 @@ def test_cap_in_every_state_is_valid(
     update = check("Update", "Severe")  # escalated
     assert update.findtext(f"{CAP}references").split(",")[1] == seen[0]
     client.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=headers, json={"note": "visto"})
-    check("Update", "Severe")  # acknowledged
+    check("Update", "Severe")  # acknowledged: it notified nobody, so the latest message stands
+    assert seen[-1] == seen[-2]
+    seen.pop()
     add_value(db, "fire_hotspots", "critical", NOW - H, value=30)
     evaluate(db, settings=settings, now=NOW - H)
     db.commit()
@@ -273,6 +273,11 @@ def test_cap_in_every_state_is_valid(
     client.post(f"/api/v1/alerts/{alert_id}/resolve", headers=headers, json={"note": "apagado"})
     cancel = check("Cancel", "Extreme")  # resolved
     assert cancel.findtext(f"{CAP}references").split(",")[1] == seen[0]
+    # Every earlier message, in order: raised, escalated, then escalated and escalated_national
+    # (one evaluation, two messages; /cap showed the latter).
+    references = [r.split(",")[1] for r in cancel.findtext(f"{CAP}references").split()]
+    assert len(references) == 4
+    assert [references[0], references[1], references[3]] == seen[:-1]
     assert len(set(seen)) == len(seen)  # every message has its own identifier
     # The fast path's alert renders too.
     evaluate_report(db, settings=settings, report_id=report.id, now=NOW)

@@ -26,7 +26,7 @@ from alerts.channels import (
     WebhookChannel,
     WebhookConfig,
 )
-from alerts.channels.webhook import UrlRefused, check_url
+from alerts.channels.webhook import UrlRefused, UrlUnresolved, check_url, pin_url
 from tests.delivery_support import HttpReceiver, SmtpServer, free_port
 
 SENDER = "EWS Alertas Tempranas <alertas@ews.example.org>"
@@ -252,6 +252,68 @@ def test_webhook_urls_to_public_addresses_and_only_http_pass() -> None:
             check_url(url, allow_private=True)
     with pytest.raises(UrlRefused):
         check_url("http://localhost:9/x", allow_private=False)
+
+
+def test_a_webhook_connects_to_the_address_it_checked_not_a_second_answer() -> None:
+    """A DNS server that answers a checked address first and another one next (rebinding) cannot
+    steer the request: the name is resolved once and the connection goes to that address, with
+    the name kept in the Host header."""
+    with (
+        HttpReceiver(host="127.0.0.2") as checked,
+        HttpReceiver(host="127.0.0.1", port=checked.bound_port) as other,
+    ):
+        answers = iter([["127.0.0.2"], ["127.0.0.1"], ["127.0.0.1"]])
+        asked: list[str] = []
+
+        def rebinding(host: str, _port: int) -> list[str]:
+            asked.append(host)
+            return next(answers)
+
+        channel = WebhookChannel(
+            WebhookConfig(allow_private=True),
+            secret_for=lambda _code: "whsec_" + "A" * 44,
+            resolver=rebinding,
+        )
+        url = f"http://hooks.example.test:{checked.bound_port}/hook?x=1"
+        result = channel.send(message(url))
+        channel.close()
+    assert result.sent, result.error
+    assert asked == ["hooks.example.test"]
+    [request] = checked.requests
+    assert request.headers["host"] == f"hooks.example.test:{checked.bound_port}"
+    assert request.path == "/hook?x=1"
+    assert other.requests == []
+
+
+def test_pinning_keeps_the_name_for_tls_and_refuses_private_answers() -> None:
+    pinned = pin_url(
+        "https://user:pw@hooks.example.org:8443/a/b?c=d",
+        allow_private=False,
+        resolver=lambda _h, _p: ["8.8.8.8"],
+    )
+    assert pinned.url == "https://user:pw@8.8.8.8:8443/a/b?c=d"
+    assert (pinned.hostname, pinned.host_header) == ("hooks.example.org", "hooks.example.org:8443")
+    six = pin_url(
+        "https://hooks.example.org/x",
+        allow_private=False,
+        resolver=lambda _h, _p: ["2001:4860:4860::8888"],
+    )
+    assert six.url == "https://[2001:4860:4860::8888]/x"
+    with pytest.raises(UrlRefused, match="privada"):
+        pin_url("https://10.0.0.1/x", allow_private=False)
+    with pytest.raises(UrlUnresolved):
+        pin_url("https://nowhere.invalid/x", allow_private=False)
+
+
+def test_a_webhook_whose_name_does_not_resolve_is_retried_not_dropped() -> None:
+    def failing(_host: str, _port: int) -> list[str]:
+        raise OSError("Name or service not known")
+
+    channel = WebhookChannel(
+        WebhookConfig(), secret_for=lambda _code: "whsec_" + "A" * 44, resolver=failing
+    )
+    result = channel.send(message("https://hooks.example.org/x"))
+    assert not result.sent and result.retryable and "no se resuelve" in (result.error or "")
 
 
 def test_sms_goes_to_the_gateway_with_its_template_and_credentials() -> None:

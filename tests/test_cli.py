@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET
 
 
 def run_ews(
@@ -34,6 +34,8 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'ews.sqlite3'}",
         EWS_SECRET_KEY=TEST_SECRET,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_EMBEDDED_SCHEDULER="false",
         EWS_EMBEDDED_WORKER="false",

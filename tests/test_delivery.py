@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,9 +29,10 @@ from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.channels import build_channels, webhook_secret
 from ews.delivery.jobs import deliver_notifications
 from ews.delivery.worker import deliver_pass
-from ews.models import AuditLog, OutboxMessage, Report
+from ews.models import AuditLog, CapMessage, OutboxMessage, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
 from tests.delivery_support import (
     NOW,
     HttpReceiver,
@@ -41,7 +41,7 @@ from tests.delivery_support import (
     free_port,
     queue_alert,
 )
-from tests.helpers import auth
+from tests.helpers import CAP_XSD, auth
 
 MINJUS = "alertas@minjus.example.org"
 DP = "alertas@dp.example.org"
@@ -298,6 +298,8 @@ def test_a_worker_killed_between_sending_and_recording_leads_to_one_resend_with_
         EWS_ENV="test",
         EWS_DATABASE_URL=settings.database_url,
         EWS_SECRET_KEY=settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_SMTP_PORT=str(smtp.port),
         EWS_BASE_URL=settings.base_url,
     )
@@ -365,6 +367,8 @@ def test_the_webhook_secret_command_shows_the_contacts_secret(
         EWS_ENV="test",
         EWS_DATABASE_URL=fresh_settings.database_url,
         EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
     )
     done = subprocess.run(
         [sys.executable, "-m", "ews", "webhook-secret", "minjus-regional-email"],
@@ -396,6 +400,8 @@ def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
         EWS_ENV="test",
         EWS_DATABASE_URL=fresh_settings.database_url,
         EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_SMTP_PORT=str(smtp.port),
         EWS_DELIVERY_POLL_INTERVAL_S="0.2",
     )
@@ -532,9 +538,6 @@ def test_evidence_as_the_alert_engine_writes_it_with_words_only_where_allowed(
     assert "f" * 64 not in body
 
 
-CAP_XSD = Path(__file__).resolve().parents[1].parent / "shared" / "standards" / "CAP-v1.2.xsd"
-
-
 def test_a_webhook_contact_that_asks_for_cap_gets_signed_valid_cap_xml(
     db: Session, settings: Settings, session_factory: sessionmaker[Session]
 ) -> None:
@@ -566,7 +569,12 @@ def test_a_webhook_contact_that_asks_for_cap_gets_signed_valid_cap_xml(
     cap = "{urn:oasis:names:tc:emergency:cap:1.2}"
     assert document.findtext(f"{cap}scope") == "Restricted"
     assert [i.findtext(f"{cap}language") for i in document.iter(f"{cap}info")] == ["es-PE", "en"]
-    assert document.findtext(f"{cap}identifier").startswith(f"ews.alert.{alert.id}.")
+    # An event queued without its message (an older database) gets it once, then kept as sent.
+    stored = db.scalar(select(CapMessage).where(CapMessage.event_id == row.event_id))
+    assert stored is not None and stored.alert_id == alert.id
+    assert request.body == stored.xml.encode()
+    assert document.findtext(f"{cap}identifier") == stored.identifier
+    assert stored.identifier.startswith("urn:uuid:")
     assert "Juan" not in request.body.decode()
 
 

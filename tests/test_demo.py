@@ -17,6 +17,7 @@ from ews.jobs.compute import compute_full, local_day
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
 ANCHOR = date(2026, 11, 20)
@@ -80,6 +81,8 @@ def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:
     env.update(
         EWS_DATABASE_URL=fresh_settings.database_url,
         EWS_SECRET_KEY=fresh_settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_COMPUTE_SETTLE_SECONDS="0",
     )

@@ -23,7 +23,15 @@ from ews.auth.keys import Role, create_key
 from ews.db import build_engine
 from ews.models import FireHotspot
 from ews.reference.loader import load_reference_data
-from tests.conftest import FIXTURES_DIR, POSTGRES_URL, TEST_SECRET, make_settings, prepare_database
+from tests.conftest import (
+    FIXTURES_DIR,
+    POSTGRES_URL,
+    TEST_CAP_SENDER,
+    TEST_ENCRYPTION_KEY,
+    TEST_SECRET,
+    make_settings,
+    prepare_database,
+)
 from tests.pg_server import OwnPostgres
 
 pytestmark = [
@@ -50,6 +58,8 @@ def start_api(url: str, port: int) -> subprocess.Popen[bytes]:
     env.update(
         EWS_DATABASE_URL=url,
         EWS_SECRET_KEY=TEST_SECRET,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_EMBEDDED_SCHEDULER="false",
         EWS_EMBEDDED_WORKER="false",
@@ -146,6 +156,8 @@ def _scheduler(settings_url: str, secret: str) -> subprocess.Popen[bytes]:
     env.update(
         EWS_DATABASE_URL=settings_url,
         EWS_SECRET_KEY=secret,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_COMPUTE_INTERVAL_MINUTES="0.1",
         EWS_COMPUTE_SETTLE_SECONDS="0",
@@ -252,6 +264,8 @@ def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_
     env.update(
         EWS_DATABASE_URL=pg_settings.database_url,
         EWS_SECRET_KEY=pg_settings.secret_key,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_COMPUTE_INTERVAL_MINUTES="0.05",
         EWS_COMPUTE_SETTLE_SECONDS="0",

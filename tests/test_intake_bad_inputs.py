@@ -6,6 +6,7 @@ answers is printed with ``pytest -s -k corpus_answers``.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import zipfile
@@ -23,6 +24,13 @@ VIIRS = (
 )
 ROW = "-8.3,-74.1,330,0.4,0.4,2026-11-20,0533,N,VIIRS,n,2,290,1,N"
 GFW = "latitude,longitude,gfw_integrated_alerts__date,gfw_integrated_alerts__confidence"
+GOOD_REPORT = {
+    "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "community": "flor-de-ucayali",
+    "threat_type": "fire",
+    "severity": 3,
+    "observed_at": "2026-11-20T08:30:00-05:00",
+}
 
 
 def _zip() -> bytes:
@@ -289,7 +297,119 @@ CORPUS: list[Case] = [
         422,
         "inválidos",
     ),
+    (
+        "report: an unknown field",
+        "post",
+        "/api/v1/reports",
+        "monitor",
+        {"json": {**GOOD_REPORT, "location": "-8.31,-74.10"}},
+        422,
+        "no reconocido",
+    ),
+    (
+        "report: severity true",
+        "post",
+        "/api/v1/reports",
+        "monitor",
+        {"json": {**GOOD_REPORT, "severity": True}},
+        422,
+        "verdadero/falso",
+    ),
+    (
+        "report: observed in 1900",
+        "post",
+        "/api/v1/reports",
+        "monitor",
+        {"json": {**GOOD_REPORT, "observed_at": "1900-01-01T08:00:00-05:00"}},
+        422,
+        "2000-01-01",
+    ),
+    (
+        "report: observed at the calendar's first minute",
+        "post",
+        "/api/v1/reports",
+        "monitor",
+        {"json": {**GOOD_REPORT, "observed_at": "0001-01-01T00:00:00+00:01"}},
+        422,
+        "fuera del calendario",
+    ),
+    (
+        "sms: an unknown field",
+        "post",
+        "/api/v1/intake/sms",
+        "feed",
+        {
+            "json": {
+                "id": "1",
+                "from": "+51999",
+                "text": "EWS",
+                "received_at": "2026-11-20T10:00:00-05:00",
+                "lat": -8.3,
+            }
+        },
+        422,
+        "no reconocido",
+    ),
+    (
+        "sms: received at the calendar's last minute",
+        "post",
+        "/api/v1/intake/sms",
+        "feed",
+        {
+            "json": {
+                "id": "1",
+                "from": "+51999",
+                "text": "EWS",
+                "received_at": "9999-12-31T23:59:59-00:01",
+            }
+        },
+        422,
+        "fuera del calendario",
+    ),
+    (
+        "silence: ends in year 1",
+        "post",
+        "/api/v1/silences",
+        "analyst",
+        {
+            "json": {
+                "community": "flor-de-ucayali",
+                "ends_at": "0001-01-01T00:00:00Z",
+                "reason": "x",
+            }
+        },
+        422,
+        "2000-01-01",
+    ),
+    (
+        "job: as_of in 9999",
+        "post",
+        "/api/v1/jobs/compute-indicators/run",
+        "analyst",
+        {"json": {"as_of": "9999-12-31T00:00:00Z"}},
+        422,
+        "as_of",
+    ),
     ("list: bad cursor", "get", "/api/v1/reports?cursor=%%%", "analyst", {}, 422, "cursor"),
+    (
+        "notifications: a cursor past 64 bits",
+        "get",
+        "/api/v1/notifications?cursor="
+        + base64.urlsafe_b64encode(b"0:99999999999999999999").decode(),
+        "analyst",
+        {},
+        422,
+        "cursor",
+    ),
+    (
+        "alerts: a cursor past 32 bits",
+        "get",
+        "/api/v1/alerts?cursor=2147483648",
+        "analyst",
+        {},
+        422,
+        "cursor",
+    ),
     (
         "list: naive since",
         "get",

@@ -14,7 +14,7 @@ from ews.auth.pseudonyms import pseudonymize
 from ews.intake.kobo import DEFAULT_MAPPING, mapping_from, report_payload
 from ews.intake.reports import ThreatType
 from ews.intake.sms import SmsError, parse_sms
-from ews.models import Report, SmsMessage
+from ews.models import Community, QuarantineRow, Report, SmsMessage
 from ews.settings import Settings
 from tests.helpers import auth
 
@@ -85,7 +85,7 @@ def test_configured_mapping_replaces_default_questions() -> None:
     assert payload["community"] == COMMUNITY
     assert payload["threat_type"] == "fire"
     assert payload["severity"] == 2
-    assert (payload["latitude"], payload["longitude"]) == ("-8.2", "-74.05")
+    assert (payload["latitude"], payload["longitude"]) == (-8.2, -74.05)
 
 
 def test_kobo_created_resent_edited(
@@ -129,7 +129,7 @@ def test_kobo_created_resent_edited(
         ({"patrulla/community": "nadie"}, "community"),
         ({"patrulla/amenaza/threat_type": "ovni"}, "threat_type"),
         ({"patrulla/amenaza/severity": "9"}, "severity"),
-        ({"_geolocation": [95, -74]}, "latitude"),
+        ({"_geolocation": [95, -74]}, "_geolocation"),
     ],
 )
 def test_kobo_invalid_names_the_field(
@@ -306,3 +306,128 @@ def test_kobo_mapping_comes_from_settings(
     assert response.status_code == 201, response.text
     row = db.get(Report, "11111111-2222-4333-8444-555555555555")
     assert row is not None and (row.threat_type, row.severity) == ("illegal_mining", 2)
+
+
+@pytest.mark.parametrize(
+    ("geolocation", "position"),
+    [
+        ("-8.3,-74.1", (-8.3, -74.1)),
+        ("-8.3 -74.1 150 4.5", (-8.3, -74.1)),
+        ({"lat": -8.3, "lon": -74.1}, (-8.3, -74.1)),
+        ({"type": "Point", "coordinates": [-74.1, -8.3]}, (-8.3, -74.1)),
+        (["-8.3", "-74.1"], (-8.3, -74.1)),
+        ([None, None], (None, None)),
+    ],
+)
+def test_kobo_geopoints_in_every_shape_keep_the_position(
+    client: TestClient, db: Session, feed: str, geolocation: Any, position: Any
+) -> None:
+    response = client.post(
+        "/api/v1/intake/kobo", json=submission(_geolocation=geolocation), headers=auth(feed)
+    )
+    assert response.status_code == 201, response.text
+    row = db.get(Report, response.json()["id"])
+    assert row is not None and (row.latitude, row.longitude) == position
+
+
+@pytest.mark.parametrize(
+    ("geolocation", "words"),
+    [
+        ([-8.3], "falta la longitud"),
+        ({"x": -8.3, "y": -74.1}, "se espera"),
+        ("-8.3 -74.1 0 0;-8.4 -74.2 0 0", "no un punto"),
+    ],
+)
+def test_kobo_unreadable_geopoint_is_refused_and_kept_once_pseudonymized(
+    client: TestClient, db: Session, feed: str, geolocation: Any, words: str
+) -> None:
+    body = submission(_geolocation=geolocation, deviceid="imei:356938035643809")
+    for _ in range(2):
+        response = client.post("/api/v1/intake/kobo", json=body, headers=auth(feed))
+        assert response.status_code == 422, response.text
+        error = response.json()["errors"][0]
+        assert error["field"] == "_geolocation" and words in error["message"]
+        assert "no se pudo leer la posición" in error["message"]
+    assert db.get(Report, INSTANCE.removeprefix("uuid:")) is None
+    kept = db.scalars(select(QuarantineRow).where(QuarantineRow.source == "kobo")).all()
+    assert len(kept) == 1
+    assert "camión con trozas" in kept[0].raw and "_geolocation" in kept[0].error
+    assert "vigilante01" not in kept[0].raw and "356938035643809" not in kept[0].raw
+    assert "pseudonym:" in kept[0].raw
+
+
+def test_kobo_conflicting_resend_is_kept_for_review(
+    client: TestClient, db: Session, feed: str
+) -> None:
+    assert (
+        client.post("/api/v1/intake/kobo", json=submission(), headers=auth(feed)).status_code == 201
+    )
+    other = submission(**{"patrulla/amenaza/severity": "5"})
+    for _ in range(2):
+        assert client.post("/api/v1/intake/kobo", json=other, headers=auth(feed)).status_code == 409
+    kept = db.scalars(select(QuarantineRow).where(QuarantineRow.source == "kobo")).all()
+    assert [row.details["status"] for row in kept if row.details] == ["conflict"]
+
+
+def test_sms_position_with_a_comma_is_stored_and_confirmed(
+    client: TestClient, db: Session, feed: str
+) -> None:
+    text = "EWS flor-de-ucayali tala 3 -8.31,-74.10 camión con trozas"
+    response = client.post("/api/v1/intake/sms", json=sms(text=text), headers=auth(feed))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    report = db.get(Report, body["report_id"])
+    assert report is not None
+    assert (report.latitude, report.longitude, report.description) == (
+        -8.31,
+        -74.1,
+        "camión con trozas",
+    )
+    assert "posición -8.31,-74.1" in body["reply"]
+    plain = client.post(
+        "/api/v1/intake/sms",
+        json=sms(id="gw-0009", text="EWS flor-de-ucayali tala 3 camión"),
+        headers=auth(feed),
+    )
+    assert "sin posición" in plain.json()["reply"]
+
+
+def test_sms_unreadable_position_is_refused_with_a_correction(
+    client: TestClient, db: Session, feed: str
+) -> None:
+    text = "EWS flor-de-ucayali tala 3 -8.31,-74.10camion"
+    response = client.post("/api/v1/intake/sms", json=sms(text=text), headers=auth(feed))
+    assert response.json()["status"] == "rejected"
+    assert "No se pudo leer" in response.json()["reply"]
+    assert db.scalars(select(Report)).all() == []
+
+
+def test_rejected_sms_is_kept_pseudonymized_once_and_the_reply_lists_no_community(
+    client: TestClient, db: Session, feed: str, settings: Settings
+) -> None:
+    message = sms(id="gw-0100", text="EWS flor-de-ucayal fuego 3 humo")
+    for _ in range(3):  # the gateway retries
+        response = client.post("/api/v1/intake/sms", json=message, headers=auth(feed))
+        assert response.json()["status"] in ("rejected", "duplicate")
+        reply = response.json()["reply"]
+        assert "desconocida" in reply
+        assert not any(code in reply for code in db.scalars(select(Community.code)))
+    kept = db.scalars(select(QuarantineRow).where(QuarantineRow.source == "sms")).all()
+    assert len(kept) == 1
+    assert kept[0].raw == message["text"]
+    assert kept[0].details == {
+        "gateway_id": "gw-0100",
+        "status": "rejected",
+        "sender": pseudonymize(settings.secret_key, "phone:+51987654321"),
+    }
+    assert "987654321" not in f"{kept[0].raw} {kept[0].error} {kept[0].details}"
+
+
+def test_unknown_fields_of_an_sms_are_refused(client: TestClient, feed: str) -> None:
+    response = client.post(
+        "/api/v1/intake/sms", json={**sms(), "location": "-8.3,-74.1"}, headers=auth(feed)
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "location", "message": "campo no reconocido / unknown field"}
+    ]

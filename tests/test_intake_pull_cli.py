@@ -20,7 +20,7 @@ from ews.db import build_engine, build_session_factory, session_scope
 from ews.intake.pull import PullError, parse_source, pull_feeds
 from ews.models import DeforestationAlert, FireHotspot, IngestBatch
 from ews.settings import Settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET
 
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
@@ -47,7 +47,11 @@ def test_cli_ingest_prints_the_summary(fresh_settings: Settings, tmp_path: Path)
     path.write_text("\n".join([VIIRS, *ROWS, "bad,row"]) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
     env.update(
-        EWS_DATABASE_URL=fresh_settings.database_url, EWS_SECRET_KEY=TEST_SECRET, EWS_ENV="test"
+        EWS_DATABASE_URL=fresh_settings.database_url,
+        EWS_SECRET_KEY=TEST_SECRET,
+        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
+        EWS_CAP_SENDER=TEST_CAP_SENDER,
+        EWS_ENV="test",
     )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

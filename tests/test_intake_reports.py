@@ -3,6 +3,7 @@ listing without reporter identity, listeners after commit, concurrent resends.""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -79,12 +80,28 @@ def test_same_moment_in_another_offset_is_the_same_report(client: TestClient, mo
         ({"observed_at": "ayer"}, "observed_at", "ISO 8601"),
         ({"id": "abc"}, "id", "UUID"),
         ({"community": None}, "community", "texto"),
+        # Nothing dropped: a field the API does not know is refused, naming it.
+        ({"location": "-8.31,-74.10"}, "location", "campo no reconocido"),
+        ({"lat": -8.31}, "lat", "no reconocido"),
+        # Nothing invented: true is not 1, and a year nobody patrolled is not a date.
+        ({"severity": True}, "severity", "no verdadero/falso"),
+        ({"latitude": False}, "latitude", "no verdadero/falso"),
+        ({"observed_at": "1900-01-01T08:00:00-05:00"}, "observed_at", "anterior al 2000-01-01"),
+        ({"observed_at": "0001-01-01T00:00:00+00:01"}, "observed_at", "fuera del calendario"),
+        ({"observed_at": "9999-12-31T23:59:59-00:01"}, "observed_at", "fuera del calendario"),
+        ({"description": "hola\x00"}, "description", "carácter nulo"),
+        ({"description": "hola\ud800"}, "description", "sustituto"),
     ],
 )
 def test_bad_report_gets_a_message_per_field(
     client: TestClient, monitor: str, change: dict[str, Any], field: str, words: str
 ) -> None:
-    response = client.post("/api/v1/reports", json=report(**change), headers=auth(monitor))
+    # json.dumps escapes to ASCII, so a lone surrogate travels as the "\\ud800" a client may send.
+    response = client.post(
+        "/api/v1/reports",
+        content=json.dumps(report(**change)),
+        headers={**auth(monitor), "Content-Type": "application/json"},
+    )
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
     assert [error["field"] for error in errors] == [field]
@@ -188,6 +205,27 @@ def test_batch_needs_a_list(client: TestClient, monitor: str) -> None:
     response = client.post("/api/v1/reports/batch", json={"reportes": []}, headers=auth(monitor))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "reports"
+
+
+def test_batch_refuses_unknown_fields_of_the_batch_and_of_each_report(
+    client: TestClient, monitor: str
+) -> None:
+    extra = client.post(
+        "/api/v1/reports/batch", json={"reports": [], "device": "x"}, headers=auth(monitor)
+    )
+    assert extra.status_code == 422
+    assert extra.json()["errors"] == [
+        {"field": "device", "message": "campo no reconocido / unknown field"}
+    ]
+    item = report(location="-8.3,-74.1")
+    answer = client.post("/api/v1/reports/batch", json={"reports": [item]}, headers=auth(monitor))
+    assert answer.json()["items"] == [
+        {
+            "id": item["id"],
+            "status": "invalid",
+            "errors": [{"field": "location", "message": "campo no reconocido / unknown field"}],
+        }
+    ]
 
 
 def test_reporter_is_a_pseudonym_and_never_listed(

@@ -18,6 +18,7 @@ from ews.db import build_engine
 from ews.jobs.scheduler import tick_for
 from ews.models import JobRun
 from ews.settings import Settings
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERVAL_S = 2.0
@@ -41,6 +42,8 @@ def test_two_scheduler_processes_never_run_the_same_tick(
         "EWS_ENV": "test",
         "EWS_DATABASE_URL": fresh_settings.database_url,
         "EWS_SECRET_KEY": fresh_settings.secret_key,
+        "EWS_ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
+        "EWS_CAP_SENDER": TEST_CAP_SENDER,
         "EWS_COMPUTE_INTERVAL_MINUTES": str(INTERVAL_S / 60),
         "EWS_LOG_LEVEL": "INFO",
     }

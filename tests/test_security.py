@@ -34,6 +34,9 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/alerts/feed.atom"): frozenset({"analyst", "institution", "admin"}),
     ("GET", "/api/v1/alerts/{alert_id}"): frozenset({"analyst", "institution", "admin"}),
     ("GET", "/api/v1/alerts/{alert_id}/cap"): frozenset({"analyst", "institution", "admin"}),
+    ("GET", "/api/v1/alerts/{alert_id}/events/{event_id}/cap"): frozenset(
+        {"analyst", "institution", "admin"}
+    ),
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): frozenset(
         {"analyst", "institution", "admin"}
     ),
@@ -48,6 +51,7 @@ PATH_VALUES = {
     "source": "firms",
     "name": "no-such-job",
     "alert_id": "999999",
+    "event_id": "999999",
     "silence_id": "999999",
     "notification_id": "999999",
 }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
 from alerts.routing import ContactInfo
+from ews.alerting.cap import CapSource, store_event_messages
 from ews.models import (
     Alert,
     AlertEvent,
@@ -163,6 +164,7 @@ class Applied:
     muted: int = 0
     messages: int = 0
     event_ids: list[int] = field(default_factory=list)
+    cap_messages: int = 0
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -219,12 +221,13 @@ def apply_outcomes(
     regions: Mapping[str, str],
     contacts: Sequence[ContactInfo],
     context: ContextBuilder,
+    cap: CapSource,
     now: datetime,
     actor: str = SYSTEM_ACTOR,
     note: str | None = None,
 ) -> Applied:
     """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
-    ``regions`` the communities' region ubigeo by code."""
+    ``regions`` the communities' region ubigeo by code, ``cap`` who signs the CAP messages."""
     applied = Applied()
     alert_ids: list[int | None] = []
     new_rows: list[dict[str, Any]] = []
@@ -339,6 +342,8 @@ def apply_outcomes(
     if messages:
         session.execute(insert(cast(Table, OutboxMessage.__table__)), messages)
     applied.messages = len(messages)
+    # One CAP message per event that notified anyone, written with the event (ews.alerting.cap).
+    applied.cap_messages = store_event_messages(session, applied.event_ids, source=cap)
     return applied
 
 

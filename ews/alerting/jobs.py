@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.lifecycle import Fingerprint, category_states, decide
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions
+from ews.alerting.cap import CapSource
 from ews.db import session_scope
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -53,6 +54,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         regions=community_regions(session),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
+        cap=CapSource.of(settings),
         now=now,
     )
     return {

@@ -19,6 +19,8 @@ from alerts.lifecycle import resolve_by_hand
 from ews import audit
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
+from ews.alerting.cap import CapSource
+from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.models import Alert, AlertEvent, CategoryContext, Community, Silence
 
@@ -100,6 +102,8 @@ def visible_alerts(
     if cursor is not None:
         try:
             after = int(cursor)
+            if not row_id_in_range(after):
+                raise ValueError(cursor)
         except ValueError as exc:
             raise InvalidInput("cursor", "cursor inválido / invalid cursor") from exc
         query = query.where(Alert.id < after)
@@ -190,9 +194,16 @@ def acknowledge_alert(
 
 
 def resolve_alert(
-    session: Session, *, principal: Principal, alert_id: int, note: str, now: datetime
+    session: Session,
+    *,
+    principal: Principal,
+    alert_id: int,
+    note: str,
+    now: datetime,
+    cap: CapSource,
 ) -> AlertEvent:
-    """Resolve by hand: a ``resolved`` event, notified to everyone the alert reached. Audited."""
+    """Resolve by hand: a ``resolved`` event, notified to everyone the alert reached (its CAP
+    message signed by ``cap``). Audited."""
     alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
     outcome = resolve_by_hand(
         loading.as_open_alert(alert),
@@ -208,6 +219,7 @@ def resolve_alert(
         regions=community_regions(session, [alert.community_code]),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
+        cap=cap,
         now=now,
         actor=principal.name,
         note=note,

@@ -16,6 +16,7 @@ from alerts import defender
 from alerts.lifecycle import CategoryState, Fingerprint, decide
 from ews.alerting import loading
 from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
+from ews.alerting.cap import CapSource
 from ews.db import session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
@@ -104,6 +105,7 @@ def evaluate_report(
         regions=community_regions(session, [report.community_code]),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
+        cap=CapSource.of(settings),
         now=now,
     )
 

@@ -9,8 +9,11 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from ews.api.fields import MAX_ROW_ID
 from ews.auth.keys import Principal, Role, authenticate
 from ews.settings import Settings
+
+__all__ = ["MAX_ROW_ID", "PrincipalDep", "RowId", "SessionDep", "SettingsDep", "require_roles"]
 
 
 def get_settings(request: Request) -> Settings:
@@ -78,7 +81,5 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     return dependency
 
 
-# Row ids are 32-bit integers on PostgreSQL; a larger number can name no row, so it is a 422, not a
-# database error.
-MAX_ROW_ID = 2**31 - 1
+# A number past the 32-bit row ids of PostgreSQL can name no row, so it is a 422, not a database error.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id (1 .. 2147483647)")]

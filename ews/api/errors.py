@@ -44,6 +44,15 @@ _MESSAGES: dict[str, str] = {
 }
 
 
+# Bounds, with the limit pydantic reports in the error's context.
+_BOUNDS: dict[str, tuple[str, str, str]] = {
+    "greater_than_equal": ("ge", "debe ser mayor o igual a", "must be at least"),
+    "greater_than": ("gt", "debe ser mayor que", "must be greater than"),
+    "less_than_equal": ("le", "debe ser menor o igual a", "must be at most"),
+    "less_than": ("lt", "debe ser menor que", "must be less than"),
+}
+
+
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     """Turn pydantic errors into ``{"field", "message"}`` pairs with human words."""
     result = []
@@ -51,6 +60,11 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
         kind = error.get("type", "")
         message = _MESSAGES.get(kind)
+        bound = _BOUNDS.get(kind)
+        context = error.get("ctx") or {}
+        if bound is not None and bound[0] in context:
+            limit = context[bound[0]]
+            message = f"{bound[1]} {limit} / {bound[2]} {limit}"
         if message is None:
             raw = str(error.get("msg", "valor inválido / invalid value"))
             message = raw.removeprefix("Value error, ")

@@ -11,5 +11,6 @@ def pseudonymize(secret_key: str, identity: str, *, purpose: str = "reporter") -
 
     ``purpose`` separates domains, so a phone's pseudonym never equals a key's.
     """
-    message = f"{purpose}:{identity}".encode()
+    # surrogatepass: an identity from JSON may hold a lone surrogate; it still has one pseudonym.
+    message = f"{purpose}:{identity}".encode("utf-8", "surrogatepass")
     return hmac.new(secret_key.encode("utf-8"), message, hashlib.sha256).hexdigest()

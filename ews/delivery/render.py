@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from alerts.channels import OutboundMessage
 from alerts.messages import Notice, render_message, webhook_json
-from ews.alerting.cap import render_alert_cap
+from ews.alerting.cap import CapSource, message_for_delivery
 from ews.models import (
     Alert,
     AlertEvent,
@@ -183,16 +183,16 @@ def render_rows(
                 contact=contact,
                 cache=cache,
             )
-            alert = alerts[row.alert_id]
+            # The CAP message written with the event, byte for byte (never re-rendered).
             cap_body = (
-                render_alert_cap(session, alert=alert, settings=settings)
+                message_for_delivery(session, event_id=row.event_id, source=CapSource.of(settings))
                 if contact.channel == "webhook" and contact.payload_format == "cap"
                 else None
             )
             out[row.id] = to_outbound(
                 settings=settings, row=row, notice=notice, contact=contact, cap_body=cap_body
             )
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, LookupError) as exc:
             out[row.id] = RenderError(f"no se pudo redactar / cannot render: {exc!r}")
     return out
 

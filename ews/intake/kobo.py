@@ -17,6 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ews.api.fields import storable
+from ews.intake.positions import PositionError, read_geopoint
+from ews.intake.quarantine import as_json, keep_message, pseudonymized_submission
 from ews.intake.reports import StoreStatus, store_report, threat_from_word, validate_report
 from ews.models import Report
 
@@ -69,20 +72,22 @@ def report_id_for(instance_id: str) -> str:
         return str(uuid.uuid5(KOBO_NAMESPACE, instance_id))
 
 
-def _location(value: Any) -> tuple[Any, Any]:
-    if isinstance(value, list | tuple) and len(value) >= 2:
-        return value[0], value[1]
-    if isinstance(value, str) and value.strip():
-        parts = value.split()
-        if len(parts) >= 2:
-            return parts[0], parts[1]
-    return None, None
+class UnreadableLocation(ValueError):
+    """A location question holds something that is not one readable point."""
+
+    def __init__(self, question: str, reason: str) -> None:
+        super().__init__(f"{question}: {reason}")
+        self.question = question
+        self.reason = reason
 
 
 def report_payload(
     submission: Mapping[str, Any], mapping: Mapping[str, list[str]], *, report_id: str
 ) -> dict[str, Any]:
-    """The report fields of a submission (pure); validation happens afterwards."""
+    """The report fields of a submission (pure); validation happens afterwards.
+
+    The first location question that holds a value gives the position, in any geopoint shape
+    (``ews.intake.positions``); one that cannot be read raises ``UnreadableLocation``."""
     payload: dict[str, Any] = {"id": report_id}
     for name in ("community", "threat_type", "severity", "description"):
         for question in mapping[name]:
@@ -109,23 +114,23 @@ def report_payload(
             payload["observed_at"] = value
             break
     for question in mapping["location"]:
-        latitude, longitude = _location(_find(submission, question))
-        if latitude is not None and longitude is not None:
-            payload["latitude"], payload["longitude"] = latitude, longitude
+        try:
+            position = read_geopoint(_find(submission, question))
+        except PositionError as exc:
+            raise UnreadableLocation(question, str(exc)) from None
+        if position is not None:
+            payload["latitude"], payload["longitude"] = position
             break
     return payload
 
 
-def _missing_instance() -> KoboOutcome:
+def _bad_instance(message: str) -> KoboOutcome:
     return KoboOutcome(
-        KoboStatus.invalid,
-        errors=[
-            {
-                "field": "meta/instanceID",
-                "message": "falta meta/instanceID / meta/instanceID is missing",
-            }
-        ],
+        KoboStatus.invalid, errors=[{"field": "meta/instanceID", "message": message}]
     )
+
+
+MAX_INSTANCE_ID = 200  # report.source_ref
 
 
 def receive_kobo(
@@ -134,10 +139,54 @@ def receive_kobo(
     submission: Any,
     mapping: Mapping[str, list[str]],
     reporter_pseudonym: str,
+    secret_key: str,
     now: datetime,
     future_tolerance: timedelta,
 ) -> KoboOutcome:
-    """Store one submission; flushes, never commits."""
+    """Store one submission; flushes, never commits. A refused one (invalid, or its instanceID
+    already stored with other content) is kept in quarantine with its identity questions
+    pseudonymized (``secret_key``), once however often it is sent."""
+    outcome = _receive(
+        session,
+        submission=submission,
+        mapping=mapping,
+        reporter_pseudonym=reporter_pseudonym,
+        now=now,
+        future_tolerance=future_tolerance,
+    )
+    if outcome.status in (KoboStatus.invalid, KoboStatus.conflict):
+        raw = as_json(pseudonymized_submission(secret_key, {"submission": submission}))
+        errors = outcome.errors or [
+            {
+                "field": "meta/instanceID",
+                "message": "ya recibido con otro contenido / already received with other content",
+            }
+        ]
+        keep_message(
+            session,
+            source="kobo",
+            raw=raw,
+            error="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            identity=outcome.status.value,
+            details={
+                "status": outcome.status.value,
+                "reporter": reporter_pseudonym,
+                "errors": errors,
+            },
+            received_at=now,
+        )
+    return outcome
+
+
+def _receive(
+    session: Session,
+    *,
+    submission: Any,
+    mapping: Mapping[str, list[str]],
+    reporter_pseudonym: str,
+    now: datetime,
+    future_tolerance: timedelta,
+) -> KoboOutcome:
     if not isinstance(submission, Mapping):
         return KoboOutcome(
             KoboStatus.invalid,
@@ -147,16 +196,32 @@ def receive_kobo(
         )
     instance_id = _find(submission, "instanceID")
     if not isinstance(instance_id, str) or not instance_id.strip():
-        return _missing_instance()
+        return _bad_instance("falta meta/instanceID / meta/instanceID is missing")
     instance_id = instance_id.strip()
+    if len(instance_id) > MAX_INSTANCE_ID or not storable(instance_id):
+        return _bad_instance(
+            f"meta/instanceID no es un identificador (a lo sumo {MAX_INSTANCE_ID} caracteres de "
+            f"texto) / meta/instanceID is not an id (at most {MAX_INSTANCE_ID} characters of text)"
+        )
     deprecated = _find(submission, "deprecatedID")
+    if not isinstance(deprecated, str) or not storable(deprecated):
+        deprecated = None
     report_id = report_id_for(instance_id)
-    report, errors = validate_report(
-        session,
-        report_payload(submission, mapping, report_id=report_id),
-        now=now,
-        future_tolerance=future_tolerance,
-    )
+    try:
+        payload = report_payload(submission, mapping, report_id=report_id)
+    except UnreadableLocation as exc:
+        spanish, _, english = exc.reason.partition(" / ")
+        return KoboOutcome(
+            KoboStatus.invalid,
+            errors=[
+                {
+                    "field": exc.question,
+                    "message": f"no se pudo leer la posición: {spanish} / could not read the "
+                    f"position: {english or spanish}",
+                }
+            ],
+        )
+    report, errors = validate_report(session, payload, now=now, future_tolerance=future_tolerance)
     if report is None:
         return KoboOutcome(KoboStatus.invalid, errors=errors)
     current = session.execute(
@@ -166,7 +231,7 @@ def receive_kobo(
         same = current.content_hash == report.content_hash
         return KoboOutcome(KoboStatus.duplicate if same else KoboStatus.conflict, current)
     earlier = None
-    if isinstance(deprecated, str) and deprecated.strip():
+    if deprecated is not None and deprecated.strip():
         earlier = session.execute(
             select(Report).where(Report.source == "kobo", Report.source_ref == deprecated.strip())
         ).scalar_one_or_none()

@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ews.api.errors import field_errors
+from ews.api.fields import Number, PlausibleTime, Text, WholeNumber
 from ews.models import Community, Report
 
 
@@ -81,18 +82,21 @@ def threat_from_word(word: str) -> ThreatType | None:
 
 
 class ReportIn(BaseModel):
-    """A patrol report as a phone sends it."""
+    """A patrol report as a phone sends it. A field it does not know is refused, never dropped."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: uuid.UUID = Field(description="UUID generado en el teléfono / client-generated UUID")
-    community: str = Field(min_length=1, max_length=80)
+    community: Text = Field(min_length=1, max_length=80)
     threat_type: ThreatType
-    severity: int = Field(ge=1, le=5)
-    observed_at: AwareDatetime
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    description: str | None = Field(default=None, max_length=4000)
+    severity: WholeNumber = Field(ge=1, le=5)
+    observed_at: PlausibleTime = Field(
+        description="con zona horaria, desde 2000-01-01, a lo sumo 10 min en el futuro / with an "
+        "offset, on or after 2000-01-01, at most 10 minutes ahead"
+    )
+    latitude: Number | None = Field(default=None, ge=-90, le=90)
+    longitude: Number | None = Field(default=None, ge=-180, le=180)
+    description: Text | None = Field(default=None, max_length=4000)
 
 
 class ReportOut(BaseModel):

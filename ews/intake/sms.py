@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ews.intake.positions import PositionError, read_sms_position
+from ews.intake.quarantine import keep_message
 from ews.intake.reports import (
     THREAT_LABELS_ES,
     StoreStatus,
@@ -31,9 +33,9 @@ from ews.models import Community, SmsMessage
 
 SMS_NAMESPACE = uuid.UUID("0b7f9c1e-3f4a-4f3e-8d55-5a8f2b9e6c21")
 SYNTAX = "EWS <comunidad> <amenaza> <gravedad 1-5> [lat lon] [texto]"
-EXAMPLE = "Ej: EWS flor-de-ucayali fuego 3 -8.31 -74.10 humo en la quebrada"
+# No real community in the example: the gateway answers anyone who texts it.
+EXAMPLE = "Ej: EWS <comunidad> fuego 3 -8.31 -74.10 humo en la quebrada"
 WORDS = "coca narco tala deforestacion fuego invasion mineria amenaza armados sin_novedad otro"
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
 class SmsError(ValueError):
@@ -63,24 +65,23 @@ def parse_sms(text: str, *, communities: Collection[str]) -> ParsedSms:
         raise SmsError(f"Faltan datos. Escriba: {SYNTAX}. {EXAMPLE}")
     community = words[1].lower()
     if community not in communities:
-        known = ", ".join(sorted(communities))
-        raise SmsError(f"Comunidad '{words[1]}' desconocida. Use: {known}. {EXAMPLE}")
+        # No list of communities in the answer: anyone can text the gateway.
+        raise SmsError(
+            f"Comunidad '{words[1][:40]}' desconocida. Revise el código de su comunidad con su "
+            f"coordinador. {EXAMPLE}"
+        )
     threat = threat_from_word(words[2])
     if threat is None:
-        raise SmsError(f"Amenaza '{words[2]}' desconocida. Use: {WORDS}.")
-    if not words[3].isdigit() or not 1 <= int(words[3]) <= 5:
-        raise SmsError(f"Gravedad '{words[3]}' no válida: use un número de 1 a 5.")
+        raise SmsError(f"Amenaza '{words[2][:40]}' desconocida. Use: {WORDS}.")
+    if words[3] not in ("1", "2", "3", "4", "5"):
+        raise SmsError(f"Gravedad '{words[3][:10]}' no válida: use un número de 1 a 5.")
     severity = int(words[3])
-    rest = words[4:]
-    latitude = longitude = None
-    if len(rest) >= 2 and _NUMBER.match(rest[0]) and _NUMBER.match(rest[1]):
-        latitude = float(rest[0].replace(",", "."))
-        longitude = float(rest[1].replace(",", "."))
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise SmsError("Coordenadas fuera de rango: latitud -90 a 90, longitud -180 a 180.")
-        rest = rest[2:]
-    elif rest and _NUMBER.match(rest[0]):
-        raise SmsError("Envíe latitud y longitud juntas (ej: -8.31 -74.10), o ninguna.")
+    try:
+        position, used = read_sms_position(words[4:])
+    except PositionError as exc:
+        raise SmsError(str(exc)) from None
+    latitude, longitude = position if position is not None else (None, None)
+    rest = words[4 + used :]
     return ParsedSms(
         community=community,
         threat_type=threat,
@@ -92,9 +93,15 @@ def parse_sms(text: str, *, communities: Collection[str]) -> ParsedSms:
 
 
 def confirmation(parsed: ParsedSms, report_id: str) -> str:
+    """The reply to a stored report: what was understood, the position included (or its absence)."""
+    where = (
+        "sin posición"
+        if parsed.latitude is None or parsed.longitude is None
+        else f"posición {parsed.latitude:g},{parsed.longitude:g}"
+    )
     return (
         f"Recibido: {THREAT_LABELS_ES[parsed.threat_type]}, gravedad {parsed.severity}, "
-        f"{parsed.community}. Ref {report_id[:8]}. Gracias."
+        f"{parsed.community}, {where}. Ref {report_id[:8]}. Gracias."
     )
 
 
@@ -136,11 +143,12 @@ def receive_sms(
     known = session.get(SmsMessage, gateway_id)
     if known is not None:
         if known.content_hash != content_hash:
-            return SmsOutcome(
-                SmsStatus.conflict,
+            reply = (
                 "Este id de mensaje ya se usó con otro texto. / This message id was used with "
-                "another text.",
+                "another text."
             )
+            _keep(session, SmsStatus.conflict, gateway_id, sender_pseudonym, text, reply, now)
+            return SmsOutcome(SmsStatus.conflict, reply)
         return SmsOutcome(SmsStatus.duplicate, known.reply, known.report_id)
     communities = set(session.execute(select(Community.code)).scalars())
     report_id: str | None = None
@@ -196,4 +204,27 @@ def receive_sms(
         )
         .on_conflict_do_nothing()
     )
+    if status is SmsStatus.rejected:
+        _keep(session, status, gateway_id, sender_pseudonym, text, reply, now)
     return SmsOutcome(status, reply, report_id, created)
+
+
+def _keep(
+    session: Session,
+    status: SmsStatus,
+    gateway_id: str,
+    sender_pseudonym: str,
+    text: str,
+    reply: str,
+    now: datetime,
+) -> None:
+    """A refused message's text, kept for review under the sender's pseudonym (never the phone)."""
+    keep_message(
+        session,
+        source="sms",
+        raw=text,
+        error=reply,
+        identity=f"{gateway_id}\n{sender_pseudonym}",
+        details={"gateway_id": gateway_id, "status": status.value, "sender": sender_pseudonym},
+        received_at=now,
+    )

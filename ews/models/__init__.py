@@ -1,6 +1,6 @@
 """Every ORM model, in one place, so nothing imports in a cycle."""
 
-from ews.models.alerts import Alert, AlertEvent, AuditLog, Silence
+from ews.models.alerts import Alert, AlertEvent, AuditLog, CapMessage, Silence
 from ews.models.base import Base
 from ews.models.indicators import IndicatorRollup, IndicatorRollupState, IndicatorValue, JobRun
 from ews.models.intake import (
@@ -29,6 +29,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
+    "CapMessage",
     "CategoryContext",
     "Community",
     "Contact",

@@ -61,6 +61,22 @@ class AlertEvent(Base):
     details: Mapped[dict[str, Any]]
 
 
+class CapMessage(Base):
+    """The CAP 1.2 message of one notified alert event: rendered once, when the event was written,
+    and served and delivered as stored, never re-rendered (ews.alerting.cap)."""
+
+    __tablename__ = "cap_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_event.id"), unique=True)
+    identifier: Mapped[str] = mapped_column(String(200), unique=True)
+    sender: Mapped[str] = mapped_column(String(200))
+    sent: Mapped[datetime]
+    msg_type: Mapped[str] = mapped_column(String(10))  # Alert | Update | Cancel
+    xml: Mapped[str] = mapped_column(Text)
+
+
 class Silence(Base):
     __tablename__ = "silence"
 
@@ -80,6 +96,8 @@ class AuditLog(Base):
     """Append-only (triggers refuse UPDATE and DELETE on both engines)."""
 
     __tablename__ = "audit_log"
+    # The dashboard's sign-in throttle counts recent failures of one client.
+    __table_args__ = (Index("ix_audit_log_action_object", "action", "object_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

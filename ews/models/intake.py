@@ -133,9 +133,11 @@ class IngestBatch(Base):
 
 
 class QuarantineRow(Base):
-    """A row that could not be taken in, kept with its row number and reason for review."""
+    """A feed row, SMS or Kobo submission that could not be taken in, kept with its row number and
+    reason for review; ``fingerprint`` keeps each one once however often it is sent again."""
 
     __tablename__ = "quarantine_row"
+    __table_args__ = (UniqueConstraint("source", "fingerprint"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[str | None] = mapped_column(String(36))
@@ -146,3 +148,5 @@ class QuarantineRow(Base):
     error: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    # SHA-256 of what identifies the item (ews.intake.quarantine); older rows have none.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))

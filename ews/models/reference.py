@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ews.crypto import EncryptedText
 from ews.models.base import Base
 
 
@@ -87,7 +88,8 @@ class Contact(Base):
     institution_code: Mapped[str] = mapped_column(ForeignKey("institution.code"))
     name: Mapped[str]
     channel: Mapped[str] = mapped_column(String(20))  # email | webhook | sms
-    address: Mapped[str] = mapped_column(Text)
+    # A Fernet token at rest (ews.crypto.EncryptedText): read and written in clear through the engine.
+    address: Mapped[str] = mapped_column(EncryptedText)
     scope: Mapped[str] = mapped_column(String(20))  # regional | national
     region_ubigeo: Mapped[str | None] = mapped_column(String(6))
     language: Mapped[str] = mapped_column(String(5), default="es")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import zip_longest
 from typing import Any
 
 WIDTH = 640.0
@@ -118,7 +119,8 @@ def build_chart(
     day_width = max((right - left) / span_days, 1.0)
     runs: dict[str, list[str]] = {}
     run_start: DayValue | None = None
-    for current, following in zip(series, [*series[1:], None], strict=True):
+    # Each day with the next one (None after the last); an empty series draws no runs.
+    for current, following in zip_longest(series, series[1:]):
         if current.level not in LEVELS:
             continue
         run_start = run_start or current

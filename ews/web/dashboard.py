@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -10,22 +11,25 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from ews.alerting.cap import CapSource
 from ews.alerting.service import (
     AlertActionForbidden,
     AlertNotFound,
     AlertStateConflict,
+    InvalidInput,
     acknowledge_alert,
     alert_events,
     get_visible_alert,
     list_silences,
     resolve_alert,
 )
-from ews.api.deps import RowId, SessionDep
+from ews.api.deps import MAX_ROW_ID, RowId, SessionDep
+from ews.api.fields import Text, clamp_day
 from ews.auth.keys import Principal, Role, authenticate
 from ews.models import Community
 from ews.models.base import utcnow
 from ews.settings import Settings
-from ews.web import alert_queue, charts, geo, queries
+from ews.web import alert_queue, charts, geo, queries, throttle
 from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
     DASHBOARD_ROLES,
@@ -100,36 +104,54 @@ def login_form(request: Request, notice: str | None = None) -> Response:
 def login(
     request: Request,
     session: SessionDep,
-    key: Annotated[str, Form(max_length=200)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    key: Annotated[Text, Form(max_length=200)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     settings: Settings = request.app.state.settings
     nonce = request.cookies.get(LOGIN_COOKIE)
+    client = throttle.client_pseudonym(
+        settings.secret_key, request.client.host if request.client else None
+    )
+    now = utcnow()
+    window = timedelta(minutes=settings.sign_in_window_minutes)
+    wait = throttle.wait_seconds(
+        throttle.recent_failures(session, client=client, now=now, window=window),
+        now=now,
+        max_failures=settings.sign_in_max_failures,
+        window=window,
+    )
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return _login_page(
+            request,
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Demasiados intentos fallidos; espere {minutes} min y vuelva a intentarlo.",
+            headers={"Retry-After": str(wait)},
+        )
     error = None
     if not check_form(request, csrf, nonce):
-        error = "El formulario venció o vino de otro sitio; inténtelo de nuevo."
-    principal = None if error else authenticate(session, key.strip())
-    if error is None and principal is None:
+        return _login_page(
+            request,
+            status.HTTP_400_BAD_REQUEST,
+            "El formulario venció o vino de otro sitio; inténtelo de nuevo.",
+        )
+    principal = authenticate(session, key.strip())
+    if principal is None:
         error = "Clave inválida o revocada."
-    if error is None and principal is not None and principal.role not in DASHBOARD_ROLES:
+    elif principal.role not in DASHBOARD_ROLES:
         error = (
             "Esta clave no da acceso al panel (solo analistas e instituciones). "
             "Los monitores usan la página de reporte."
         )
     if error is not None or principal is None:
-        fresh = new_nonce()
-        response = render(
-            request,
-            "login.html",
-            status_code=status.HTTP_400_BAD_REQUEST
-            if error and error.startswith("El formulario")
-            else status.HTTP_401_UNAUTHORIZED,
-            login_csrf=csrf_token(settings.secret_key, fresh),
-            error=error,
-            notice=None,
+        throttle.record_failure(
+            session,
+            client=client,
+            reason="invalid_key" if principal is None else "role",
+            key_prefix=throttle.key_prefix(key),
         )
-        _set_cookie(response, request, LOGIN_COOKIE, fresh, max_age=3600)
-        return response
+        return _login_page(request, status.HTTP_401_UNAUTHORIZED, error)
+    throttle.record_success(session, client=client, actor=principal.name, key_id=principal.key_id)
     lifetime = int(settings.web_session_hours * 3600)
     cookie = issue_session(
         settings.secret_key, key_id=principal.key_id, now=datetime.now(UTC), lifetime_s=lifetime
@@ -140,11 +162,30 @@ def login(
     return signed_in
 
 
+def _login_page(
+    request: Request, status_code: int, error: str | None, headers: dict[str, str] | None = None
+) -> Response:
+    """The sign-in form again, with a fresh anti-forgery token and the reason it failed."""
+    settings: Settings = request.app.state.settings
+    fresh = new_nonce()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        login_csrf=csrf_token(settings.secret_key, fresh),
+        error=error,
+        notice=None,
+    )
+    response.headers.update(headers or {})
+    _set_cookie(response, request, LOGIN_COOKIE, fresh, max_age=3600)
+    return response
+
+
 @router.post("/logout")
 def logout(
     request: Request,
     principal: WebPrincipal,
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     if not check_form(request, csrf, request.state.web_session.nonce):
         raise HTTPException(status.HTTP_403_FORBIDDEN)
@@ -175,22 +216,25 @@ def alert_queue_page(
     category: str = "",
     level: str = "",
     institution: str = "",
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
 ) -> Response:
     if status_filter not in alert_queue.QUEUE_STATUSES:
         status_filter = "active"
     level = level if level in alert_queue.LEVEL_ORDER else ""
     institution = institution if principal.role is not Role.institution else ""
-    alerts, next_cursor = alert_queue.queue(
-        session,
-        principal=principal,
-        status=status_filter,
-        community=community or None,
-        category=category or None,
-        level=level or None,
-        institution=institution or None,
-        cursor=cursor,
-    )
+    try:
+        alerts, next_cursor = alert_queue.queue(
+            session,
+            principal=principal,
+            status=status_filter,
+            community=community or None,
+            category=category or None,
+            level=level or None,
+            institution=institution or None,
+            cursor=cursor,
+        )
+    except InvalidInput as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT) from exc
     filters = {
         "status": status_filter,
         "community": community,
@@ -298,11 +342,13 @@ def communities_page(request: Request, session: SessionDep, principal: WebPrinci
     return render(request, "communities.html", communities=rows)
 
 
-def _parse_day(text: str, default: date) -> date:
+def _parse_day(text: str, default: date, *, latest: date) -> date:
+    """A day of the date boxes, kept between 2000-01-01 and ``latest`` (a box may say 9999-12-31)."""
     try:
-        return date.fromisoformat(text) if text else default
+        day = date.fromisoformat(text) if text else default
     except ValueError:
-        return default
+        day = default
+    return clamp_day(day, latest=latest)
 
 
 @router.get("/communities/{code}")
@@ -323,8 +369,8 @@ def community_page(
     lang = request_lang(request)
     now = utcnow()
     today = now.astimezone(PERU).date()
-    day_until = _parse_day(until, today)
-    day_since = min(_parse_day(since, day_until - timedelta(days=MAP_DEFAULT_DAYS)), day_until)
+    day_until = _parse_day(until, today, latest=today)
+    day_since = _parse_day(since, day_until - timedelta(days=MAP_DEFAULT_DAYS), latest=day_until)
     layers = [name for name in (layer or LAYERS) if name in LAYERS]
     threats = [name for name in (threat or ()) if name in THREAT_TYPES]
     start = datetime.combine(day_since, datetime.min.time(), PERU).astimezone(UTC)
@@ -479,7 +525,7 @@ def deliveries_page(
     request: Request,
     session: SessionDep,
     principal: AnalystPrincipal,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
     rows, more = queries.deliveries(session, limit=200, offset=offset)
     return render(
@@ -536,9 +582,20 @@ def _act(
     note = note.strip()
     if not note:
         return _see_other(f"{page}?notice=note")
-    service = acknowledge_alert if action == "acknowledge" else resolve_alert
     try:
-        service(session, principal=principal, alert_id=alert_id, note=note, now=utcnow())
+        if action == "acknowledge":
+            acknowledge_alert(
+                session, principal=principal, alert_id=alert_id, note=note, now=utcnow()
+            )
+        else:
+            resolve_alert(
+                session,
+                principal=principal,
+                alert_id=alert_id,
+                note=note,
+                now=utcnow(),
+                cap=CapSource.of(request.app.state.settings),
+            )
     except AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
     except AlertActionForbidden:
@@ -554,8 +611,8 @@ def acknowledge(
     session: SessionDep,
     principal: WebPrincipal,
     alert_id: RowId,
-    note: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     return _act(
         request, session, principal, alert_id=alert_id, note=note, csrf=csrf, action="acknowledge"
@@ -568,8 +625,8 @@ def resolve(
     session: SessionDep,
     principal: WebPrincipal,
     alert_id: RowId,
-    note: Annotated[str, Form(max_length=2000)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
 ) -> Response:
     return _act(
         request, session, principal, alert_id=alert_id, note=note, csrf=csrf, action="resolve"

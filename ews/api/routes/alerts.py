@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ews.alerting import service
-from ews.alerting.cap import render_alert_cap, render_alerts_feed
+from ews.alerting import cap, service
+from ews.alerting.cap import render_alerts_feed
 from ews.api.deps import RowId, SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.fields import Text
 from ews.auth.keys import Principal, Role
 from ews.models import Alert, AlertEvent
 from ews.models.base import utcnow
@@ -70,7 +71,9 @@ class AlertPage(BaseModel):
 
 
 class NoteIn(BaseModel):
-    note: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(min_length=1, max_length=2000)
 
 
 def alert_out(alert: Alert) -> AlertOut:
@@ -169,22 +172,67 @@ def get_alert(session: SessionDep, principal: Viewer, alert_id: RowId) -> AlertD
     return AlertDetail(**alert_out(alert).model_dump(), events=[event_out(e) for e in events])
 
 
-@router.get("/{alert_id}/cap", response_class=Response, summary="CAP 1.2")
-def get_alert_cap(
-    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: RowId
-) -> Response:
+NO_CAP = (
+    "Este evento no notificó a nadie (silenciado, o sin contactos), así que no tiene mensaje CAP. / "
+    "This event notified nobody (silenced, or no contacts), so it has no CAP message."
+)
+
+
+@router.get(
+    "/{alert_id}/cap",
+    response_class=Response,
+    summary="CAP 1.2 del último evento notificado / CAP 1.2 of the latest notified event",
+    responses={200: {"content": {CAP_MEDIA_TYPE: {}}}, 404: {}},
+)
+def get_alert_cap(session: SessionDep, principal: Viewer, alert_id: RowId) -> Response:
+    """The CAP message of the alert's latest notified event, exactly as it was sent."""
     alert = _visible(session, principal, alert_id)
-    return Response(
-        render_alert_cap(session, alert=alert, settings=settings), media_type=CAP_MEDIA_TYPE
-    )
+    stored = cap.latest_message(session, alert_id=alert.id)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_CAP)
+    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+
+
+@router.get(
+    "/{alert_id}/events/{event_id}/cap",
+    response_class=Response,
+    summary="CAP 1.2 de un evento / CAP 1.2 of one event",
+    responses={200: {"content": {CAP_MEDIA_TYPE: {}}}, 404: {}},
+)
+def get_event_cap(
+    session: SessionDep, principal: Viewer, alert_id: RowId, event_id: RowId
+) -> Response:
+    """The CAP message written with that event (404 for an event that notified nobody)."""
+    alert = _visible(session, principal, alert_id)
+    stored = cap.event_message(session, alert_id=alert.id, event_id=event_id)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_CAP)
+    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
 
 
 def _act(
-    session: SessionDep, principal: Principal, alert_id: int, note: str, action: str
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Principal,
+    alert_id: int,
+    note: str,
+    action: str,
 ) -> EventOut:
-    act = service.acknowledge_alert if action == "acknowledge" else service.resolve_alert
+    now = utcnow()
     try:
-        event = act(session, principal=principal, alert_id=alert_id, note=note, now=utcnow())
+        if action == "acknowledge":
+            event = service.acknowledge_alert(
+                session, principal=principal, alert_id=alert_id, note=note, now=now
+            )
+        else:
+            event = service.resolve_alert(
+                session,
+                principal=principal,
+                alert_id=alert_id,
+                note=note,
+                now=now,
+                cap=cap.CapSource.of(settings),
+            )
     except service.AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc
     except service.AlertStateConflict as exc:
@@ -197,10 +245,14 @@ def _act(
     response_model=EventOut,
     summary="Atender (detiene los recordatorios) / Acknowledge (stops reminders)",
 )
-def acknowledge(session: SessionDep, principal: Viewer, alert_id: RowId, body: NoteIn) -> EventOut:
-    return _act(session, principal, alert_id, body.note, "acknowledge")
+def acknowledge(
+    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: RowId, body: NoteIn
+) -> EventOut:
+    return _act(session, settings, principal, alert_id, body.note, "acknowledge")
 
 
 @router.post("/{alert_id}/resolve", response_model=EventOut, summary="Resolver / Resolve")
-def resolve(session: SessionDep, principal: Viewer, alert_id: RowId, body: NoteIn) -> EventOut:
-    return _act(session, principal, alert_id, body.note, "resolve")
+def resolve(
+    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: RowId, body: NoteIn
+) -> EventOut:
+    return _act(session, settings, principal, alert_id, body.note, "resolve")

@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews import audit
 from ews.api.deps import SessionDep, SettingsDep, require_roles
+from ews.api.fields import FilterTime, clamp_utc, row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.models import IndicatorValue
 
@@ -68,7 +69,10 @@ def _encode(row: IndicatorValue) -> str:
 def _decode(cursor: str) -> tuple[datetime, int]:
     try:
         end, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(end), int(ident)
+        moment, row_id = datetime.fromisoformat(end), int(ident)
+        if moment.tzinfo is None or not row_id_in_range(row_id):
+            raise ValueError(cursor)
+        return clamp_utc(moment), row_id
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, BAD_CURSOR) from exc
 
@@ -103,8 +107,8 @@ def list_indicators(
         str | None, Query(description="Código de comunidad / community code")
     ] = None,
     code: Annotated[str | None, Query(description="Código del indicador / indicator code")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="window_end >= since")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="window_end <= until")] = None,
+    since: Annotated[FilterTime | None, Query(description="window_end >= since")] = None,
+    until: Annotated[FilterTime | None, Query(description="window_end <= until")] = None,
     limit: Annotated[int, Query(ge=1)] = 100,
     cursor: str | None = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",

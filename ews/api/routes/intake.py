@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.fields import Text, UtcTime
 from ews.api.limits import enforce_intake_rate
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
@@ -49,6 +50,7 @@ def post_kobo(
         submission=submission,
         mapping=mapping_from(settings.kobo_mapping),
         reporter_pseudonym=pseudonymize(settings.secret_key, identity),
+        secret_key=settings.secret_key,
         now=utcnow(),
         future_tolerance=timedelta(minutes=settings.report_future_tolerance_minutes),
     )
@@ -75,12 +77,14 @@ def post_kobo(
 
 
 class SmsIn(BaseModel):
-    """A message as the SMS gateway forwards it."""
+    """A message as the SMS gateway forwards it (a field it does not know is refused)."""
 
-    id: str = Field(min_length=1, max_length=200)
-    from_: str = Field(alias="from", min_length=3, max_length=40)
-    text: str = Field(max_length=2000)
-    received_at: AwareDatetime
+    model_config = ConfigDict(extra="forbid")
+
+    id: Text = Field(min_length=1, max_length=200)
+    from_: Text = Field(alias="from", min_length=3, max_length=40)
+    text: Text = Field(max_length=2000)
+    received_at: UtcTime
 
 
 class SmsOut(BaseModel):

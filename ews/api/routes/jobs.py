@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.deps import SessionDep, SettingsDep, require_roles
+from ews.api.errors import problem
+from ews.api.fields import PlausibleTime
 from ews.auth.keys import Role
 from ews.jobs import get_job, job_names, run_job
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+# A run "as of" a later moment would compute windows for data that cannot exist yet.
+AS_OF_AHEAD = timedelta(days=1)
 
 
 class JobRunIn(BaseModel):
-    as_of: AwareDatetime | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: PlausibleTime | None = None
 
 
 class JobRunOut(BaseModel):
@@ -43,12 +49,19 @@ def run_now(
     session: SessionDep,
     settings: SettingsDep,
     body: Annotated[JobRunIn | None, Body()] = None,
-) -> JobRunOut:
+) -> JobRunOut | Any:
     if get_job(name) is None:
         names = ", ".join(job_names())
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             f"No existe el trabajo {name!r}; hay: {names}. / No job {name!r}; there are: {names}.",
+        )
+    as_of = body.as_of if body else None
+    if as_of is not None and as_of > utcnow() + AS_OF_AHEAD:
+        return problem(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "as_of está más de un día en el futuro. / as_of is more than a day ahead.",
+            [{"field": "as_of", "message": "a lo sumo un día en el futuro / at most a day ahead"}],
         )
     # The job opens its own sessions: end this one's transaction first (SQLite has one writer).
     session.commit()
@@ -58,7 +71,7 @@ def run_now(
         settings=settings,
         session_factory=factory,
         tick=utcnow(),
-        as_of=body.as_of if body else None,
+        as_of=as_of,
     )
     if outcome.status == "failed":
         raise HTTPException(

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, or_, select
 
 from ews import audit
 from ews.api.deps import MAX_ROW_ID, RowId, SessionDep, SettingsDep, require_roles
+from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.delivery.outbox import NotDead, requeue
 from ews.delivery.policy import Status
@@ -30,6 +31,7 @@ RANK = case(
     (OutboxMessage.status == Status.pending, 3),
     else_=4,
 )
+MAX_RANK = 4
 
 
 class NotificationOut(BaseModel):
@@ -84,6 +86,8 @@ def _cursor(rank: int, row_id: int) -> str:
 def _parse_cursor(cursor: str) -> tuple[int, int]:
     try:
         rank, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        if not (0 <= int(rank) <= MAX_RANK and row_id_in_range(int(row_id))):
+            raise ValueError(cursor)
         return int(rank), int(row_id)
     except (ValueError, binascii.Error) as exc:
         raise HTTPException(

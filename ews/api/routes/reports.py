@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import and_, or_, select
 
 from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
+from ews.api.fields import FilterTime, clamp_utc
 from ews.api.limits import enforce_intake_rate
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
@@ -150,6 +151,13 @@ def post_batch(
             INVALID,
             [{"field": "reports", "message": "se espera una lista de reportes / expected a list"}],
         )
+    unknown = sorted(str(key) for key in payload if key != "reports")
+    if unknown:
+        return problem(
+            422,
+            INVALID,
+            [{"field": key, "message": "campo no reconocido / unknown field"} for key in unknown],
+        )
     if len(reports) > settings.report_batch_max:
         return problem(
             413,
@@ -185,7 +193,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         observed, report_id = json.loads(raw)
-        return datetime.fromisoformat(observed), str(report_id)
+        moment = datetime.fromisoformat(observed)
+        if moment.tzinfo is None:
+            raise ValueError(observed)
+        return clamp_utc(moment), str(report_id)
     except (ValueError, TypeError) as exc:
         raise HTTPException(
             422, "El cursor no es válido; use el valor 'next'. / Invalid cursor; use 'next'."
@@ -199,8 +210,8 @@ def list_reports(
     principal: Reader,
     community: str | None = None,
     threat_type: ThreatType | None = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[FilterTime | None, Query()] = None,
+    until: Annotated[FilterTime | None, Query()] = None,
     limit: Annotated[int, Query(ge=1)] = 100,
     cursor: str | None = None,
 ) -> ReportPage:

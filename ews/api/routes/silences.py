@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ews.alerting import service
 from ews.api.deps import RowId, SessionDep, require_roles
 from ews.api.errors import problem
+from ews.api.fields import PlausibleTime, Text
 from ews.auth.keys import Principal, Role
 from ews.models import Silence
 from ews.models.base import utcnow
@@ -21,11 +22,13 @@ Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.analyst))]
 
 
 class SilenceIn(BaseModel):
-    community: str | None = None
-    category: str | None = None
-    starts_at: AwareDatetime | None = None  # default: now
-    ends_at: AwareDatetime
-    reason: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(extra="forbid")
+
+    community: Text | None = Field(default=None, max_length=80)
+    category: Text | None = Field(default=None, max_length=40)
+    starts_at: PlausibleTime | None = None  # default: now
+    ends_at: PlausibleTime
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class SilenceOut(BaseModel):

@@ -14,3 +14,12 @@ class FeedError(Exception):
 
 class RowError(ValueError):
     """One row is unusable; the message says which value and why."""
+
+
+def implausible_date(column: str, value: str, ahead: str) -> RowError:
+    """A date before 2000-01-01 or further ahead than ``ahead``: a broken clock or a typing mistake."""
+    return RowError(
+        f"{column} fuera de lo plausible (desde 2000-01-01, a lo sumo {ahead.split(' / ')[0]} en "
+        f"el futuro) / {column} is implausible (on or after 2000-01-01, at most "
+        f"{ahead.split(' / ')[-1]} ahead): {value!r}"
+    )

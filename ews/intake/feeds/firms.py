@@ -8,9 +8,10 @@ VIIRS and 0-100 for MODIS. ``acq_time`` is UTC HHMM and may have lost its leadin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from ews.intake.feeds.errors import FeedError, RowError
+from ews.api.fields import EARLIEST_DAY
+from ews.intake.feeds.errors import FeedError, RowError, implausible_date
 
 COLUMNS = (
     "instrument",
@@ -87,9 +88,13 @@ class FirmsLayout:
     index: dict[str, int]
     width: int
     time_suffix: str = ""  # the engine's timestamp tail, e.g. ".000000" on SQLite
+    # The latest plausible acquisition (UTC, naive), set by the ingest from its clock: now + 1 day.
+    latest: datetime = datetime.max  # noqa: DTZ901 - naive UTC, compared with the row's text
 
     def __post_init__(self) -> None:
         self._dates: dict[str, str | None] = {}
+        self._latest_day = self.latest.date().isoformat()
+        self._latest_text = self.latest.strftime("%Y-%m-%d %H:%M")
         self._get = [
             self.index.get(column)
             for column in (
@@ -111,17 +116,20 @@ class FirmsLayout:
         known = self._dates.get(raw, "")
         if known == "":
             try:
-                known = (
-                    date.fromisoformat(raw.strip()).isoformat() if len(raw.strip()) == 10 else None
-                )
+                day = date.fromisoformat(raw.strip()) if len(raw.strip()) == 10 else None
             except ValueError:
-                known = None
+                day = None
+            known = day.isoformat() if day is not None else None
+            if day is not None and not EARLIEST_DAY <= day <= self.latest.date():
+                known = "implausible"
             if len(self._dates) < 10_000:
                 self._dates[raw] = known
         if known is None:
             raise RowError(
                 f"acq_date no es una fecha AAAA-MM-DD / acq_date is not a YYYY-MM-DD date: {raw!r}"
             )
+        if known == "implausible":
+            raise implausible_date("acq_date", raw.strip(), "un día / one day")
         return known
 
     def parse(self, fields: list[str]) -> ParsedRow:
@@ -143,10 +151,14 @@ class FirmsLayout:
         hhmm = hhmm.zfill(4)
         if int(hhmm[:2]) > 23 or int(hhmm[2:]) > 59:
             raise RowError(f"acq_time no es una hora válida / acq_time is not a valid time: {hhmm}")
+        if day == self._latest_day and f"{day} {hhmm[:2]}:{hhmm[2:]}" > self._latest_text:
+            raise implausible_date("acq_date/acq_time", f"{day} {hhmm}", "un día / one day")
         satellite = fields[sat_i].strip()
         if not satellite:
             raise RowError("falta satellite / satellite is missing")
         instrument = fields[ins_i].strip().upper() if ins_i is not None else self.instrument_default
+        if "\x00" in satellite + instrument + (fields[ver_i] if ver_i is not None else ""):
+            raise RowError("la fila tiene un carácter nulo / the row has a NUL character")
         raw_confidence = fields[conf_i].strip().lower()
         percent: int | None = None
         if self.name == "modis":
@@ -184,8 +196,13 @@ class FirmsLayout:
         )
 
 
-def detect_layout(header: list[str]) -> FirmsLayout:
-    """The layout of a FIRMS header, or ``FeedError`` naming what is missing."""
+def detect_layout(
+    header: list[str],
+    *,
+    latest: datetime = datetime.max,  # noqa: DTZ901 - naive UTC
+) -> FirmsLayout:
+    """The layout of a FIRMS header, or ``FeedError`` naming what is missing. Rows acquired after
+    ``latest`` (naive UTC) or before 2000-01-01 are refused as implausible."""
     index = {name: position for position, name in enumerate(header)}
     if "bright_ti4" in index:
         name, instrument, brightness = "viirs", "VIIRS", "bright_ti4"
@@ -202,5 +219,9 @@ def detect_layout(header: list[str]) -> FirmsLayout:
         raise FeedError(f"Faltan columnas de FIRMS / FIRMS columns missing: {', '.join(missing)}")
     index["brightness"] = index[brightness]
     return FirmsLayout(
-        name=name, instrument_default=instrument, index=index, width=max(index.values()) + 1
+        name=name,
+        instrument_default=instrument,
+        index=index,
+        width=max(index.values()) + 1,
+        latest=latest,
     )

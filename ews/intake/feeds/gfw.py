@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ews.intake.feeds.errors import FeedError, RowError
+from ews.api.fields import EARLIEST_DAY
+from ews.intake.feeds.errors import FeedError, RowError, implausible_date
 
 DATASETS = {
     "gfw_integrated_alerts": 0.01,
@@ -30,6 +31,8 @@ COLUMNS = (
     "area_ha",
 )
 ParsedRow = tuple[str, str, float, float, int, int, str, float]
+Day = date  # GfwLayout has a field named ``date``
+LAST_DAY = date.max
 
 
 def _float(value: str, name: str, low: float, high: float) -> float:
@@ -51,6 +54,7 @@ class GfwLayout:
     confidence: int | None
     area: int | None
     width: int
+    latest: Day = LAST_DAY  # the latest plausible alert date: today (UTC) + 1 day
     _dates: dict[str, str | None] = field(default_factory=dict)
 
     def parse(self, fields: list[str]) -> ParsedRow:
@@ -65,13 +69,18 @@ class GfwLayout:
         day = self._dates.get(raw, "")
         if day == "":
             try:
-                day = date.fromisoformat(raw[:10]).isoformat() if len(raw) in (10, 19) else None
+                parsed = date.fromisoformat(raw[:10]) if len(raw) in (10, 19) else None
             except ValueError:
-                day = None
+                parsed = None
+            day = None if parsed is None else parsed.isoformat()
+            if parsed is not None and not EARLIEST_DAY <= parsed <= self.latest:
+                day = "implausible"
             if len(self._dates) < 10_000:
                 self._dates[raw] = day
         if day is None:
             raise RowError(f"{self.name}__date no es AAAA-MM-DD / is not YYYY-MM-DD: {raw!r}")
+        if day == "implausible":
+            raise implausible_date(f"{self.name}__date", raw, "un día / one day")
         confidence = "nominal"
         if self.confidence is not None:
             raw_confidence = fields[self.confidence].strip().lower()
@@ -97,7 +106,9 @@ class GfwLayout:
         )
 
 
-def detect_layout(header: list[str]) -> GfwLayout:
+def detect_layout(header: list[str], *, latest: date = date.max) -> GfwLayout:
+    """The layout of a GFW header, or ``FeedError``; alerts dated after ``latest`` or before
+    2000-01-01 are refused as implausible."""
     index = {name: position for position, name in enumerate(header)}
     datasets = [name for name in DATASETS if f"{name}__date" in index]
     if len(datasets) != 1 or "latitude" not in index or "longitude" not in index:
@@ -115,4 +126,4 @@ def detect_layout(header: list[str]) -> GfwLayout:
         "area": index.get("alert_area__ha"),
     }
     width = max(value for value in positions.values() if value is not None) + 1
-    return GfwLayout(name=dataset, width=width, **positions)  # type: ignore[arg-type]
+    return GfwLayout(name=dataset, width=width, latest=latest, **positions)  # type: ignore[arg-type]

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, BinaryIO
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ews.intake.feeds import firms, gfw
 from ews.intake.feeds.errors import FeedError, RowError
 from ews.intake.feeds.store import BulkWriter
 from ews.intake.feeds.text import open_csv
-from ews.models import IngestBatch, QuarantineRow
+from ews.intake.quarantine import fingerprint, keep
+from ews.models import IngestBatch
 from ews.models.base import new_uuid, utcnow
 
 CHUNK_ROWS = 20_000
+# A feed row dated later than this ahead of the clock is implausible (a broken clock or a typo).
+FEED_AHEAD = timedelta(days=1)
 REJECTED_SHOWN = 1000  # the answer lists this many bad rows; all are kept in quarantine_row
 
 
@@ -57,15 +59,18 @@ class IngestSummary:
         }
 
 
-def _layout(source: FeedSource, header: list[str]) -> firms.FirmsLayout | gfw.GfwLayout:
+def _layout(
+    source: FeedSource, header: list[str], *, now: datetime
+) -> firms.FirmsLayout | gfw.GfwLayout:
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         raise FeedError(
             "El CSV está separado por punto y coma o tabulaciones; expórtelo separado por comas. / "
             "The CSV is separated by semicolons or tabs; export it comma-separated."
         )
+    latest = now.astimezone(UTC) + FEED_AHEAD
     if source is FeedSource.firms:
-        return firms.detect_layout(header)
-    return gfw.detect_layout(header)
+        return firms.detect_layout(header, latest=latest.replace(tzinfo=None))
+    return gfw.detect_layout(header, latest=latest.date())
 
 
 def ingest_feed(
@@ -85,8 +90,8 @@ def ingest_feed(
     quarantined with their line number (the header is line 1) and the good rows load.
     """
     header, rows = open_csv(stream, max_bytes=max_bytes)
-    layout = _layout(source, header)
     now = now or utcnow()
+    layout = _layout(source, header, now=now)
     batch = IngestBatch(
         id=new_uuid(), source=source.value, layout=layout.name, origin=origin, started_at=now
     )
@@ -105,8 +110,7 @@ def ingest_feed(
 
     def flush() -> None:
         summary.inserted += writer.write(good)
-        if bad:
-            session.execute(insert(QuarantineRow), bad)
+        keep(session, bad)
         good.clear()
         bad.clear()
         if progress is not None:
@@ -122,15 +126,19 @@ def ingest_feed(
             summary.rejected_total += 1
             if len(summary.rejected) < REJECTED_SHOWN:
                 summary.rejected.append({"row": line, "error": str(exc)})
+            raw = ",".join(fields)
             bad.append(
                 {
                     "batch_id": batch.id,
                     "source": source.value,
                     "origin": origin,
                     "row_number": line,
-                    "raw": ",".join(fields)[:2000],
+                    "raw": raw[:2000],
                     "error": str(exc),
                     "received_at": now,
+                    # The row's own text: the same bad row sent again (the file resent, or a pull
+                    # that overlaps the last one) is kept once.
+                    "fingerprint": fingerprint(source.value, raw),
                 }
             )
         else:
