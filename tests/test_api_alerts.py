@@ -4,7 +4,6 @@ every state (validated against the OASIS schema), the Atom feed, and no reporter
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,9 +16,8 @@ from ews.alerting.urgent import evaluate_report
 from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings
 from tests.alerting_helpers import add_report, add_value, alerts_by_category
-from tests.helpers import auth
+from tests.helpers import CAP_XSD, auth
 
-CAP_XSD = Path(__file__).resolve().parents[1].parent / "shared" / "standards" / "CAP-v1.2.xsd"
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = datetime.now(UTC).replace(microsecond=0)

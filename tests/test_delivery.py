@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,7 +40,7 @@ from tests.delivery_support import (
     free_port,
     queue_alert,
 )
-from tests.helpers import auth
+from tests.helpers import CAP_XSD, auth
 
 MINJUS = "alertas@minjus.example.org"
 DP = "alertas@dp.example.org"
@@ -530,9 +529,6 @@ def test_evidence_as_the_alert_engine_writes_it_with_words_only_where_allowed(
     [minjus] = smtp.recorder.to(MINJUS)
     assert "Motosierras" not in minjus.get_content()  # defender safety does not
     assert "f" * 64 not in body
-
-
-CAP_XSD = Path(__file__).resolve().parents[1].parent / "shared" / "standards" / "CAP-v1.2.xsd"
 
 
 def test_a_webhook_contact_that_asks_for_cap_gets_signed_valid_cap_xml(

@@ -1,112 +1,23 @@
-"""The pages in a real browser: Debian's Chromium driven by Playwright, against the service started
-here on loopback. No request may leave 127.0.0.1 and no page may log a console error.
-Screenshots go to ``test-artifacts/`` (copies in ``docs/screenshots/`` are shown in the README)."""
+"""The pages in a real browser: Chromium driven by Playwright, against the service started here on
+loopback. No request may leave 127.0.0.1 and no page may log a console error. Screenshots go to
+``test-artifacts/`` (``make screenshots`` copies them to ``docs/screenshots/``, shown in the README).
+Without Chromium these tests skip (``EWS_REQUIRE_BROWSER=1`` makes them fail instead)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from ews.api.app import create_app
 from ews.auth.keys import Role, create_key
 from ews.models import AlertEvent, Report
-from ews.settings import Settings
 from tests import web_sample
+from tests.browser_support import LiveServer, Watch, shot
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Inside the illustrative territory of Flor de Ucayali.
 PATROL_POSITION = {"latitude": -8.31, "longitude": -74.08}
-
-
-@dataclass
-class LiveServer:
-    url: str
-    settings: Settings
-    session: Session
-
-
-@dataclass
-class Watch:
-    """Every request a context makes and every console error its pages log."""
-
-    base: str
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext) -> None:
-        context.on("request", lambda request: self.requests.append(request.url))
-        context.on("page", self.page)
-
-    def page(self, page: Page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-
-    def assert_clean(self) -> None:
-        foreign = [url for url in self.requests if not url.startswith(self.base)]
-        assert self.requests and not foreign, foreign
-        assert not self.errors, self.errors
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "apt-get install -y chromium (the browser tests need it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def live_server(fresh_settings: Settings) -> Iterator[LiveServer]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = fresh_settings.model_copy(update={"base_url": url})
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, ws="none", lifespan="on", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the service did not start"
-    with Session(app.state.engine) as session:
-        yield LiveServer(url=url, settings=settings, session=session)
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
-    app.state.engine.dispose()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_dashboard_sign_in_acknowledge_map_chart_and_english(

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ews.cli.base import console, load_settings
+from ews.cli.base import check_database, console, load_settings
 from ews.db import build_engine, build_session_factory
 from ews.jobs import UnknownJobError, job_names, run_job
 from ews.jobs.scheduler import build_scheduler
@@ -79,6 +79,7 @@ def scheduler_command() -> None:
     """Ejecuta el planificador solo (su propio proceso) / run the scheduler alone."""
     settings = load_settings()
     configure_logging(settings)
+    check_database(settings)
     engine = build_engine(settings)
     scheduler = build_scheduler(settings, build_session_factory(engine), blocking=True)
 
