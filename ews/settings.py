@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     def catches_mail(self) -> bool:
         """Development with no SMTP relay named: e-mail is kept in ``mail_dir``, never sent."""
         named = {"smtp_host", "smtp_port"} & self.model_fields_set
-        return self.env is Environment.development and not named
+        return self.env == Environment.development and not named
 
     def served_at(self, host: str, port: int) -> Settings:
         """These settings for a service listening on ``host:port``: unless ``EWS_BASE_URL`` was

@@ -84,12 +84,14 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(fresh_settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
-    """The service on a free loopback port, its links pointing at that port, its mail caught in a
-    folder of the test's own."""
+    """The service on a free loopback port as a newcomer runs it (development, no SMTP relay): its
+    links point at that port and its mail is kept in a folder of the test's own."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = fresh_settings.model_copy(update={"base_url": url, "mail_dir": tmp_path / "mail"})
+    settings = fresh_settings.model_copy(
+        update={"base_url": url, "mail_dir": tmp_path / "mail", "env": "development"}
+    )
     app = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, log_config=None, ws="none", lifespan="on", access_log=False)

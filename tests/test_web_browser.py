@@ -6,13 +6,18 @@ Without Chromium these tests skip (``EWS_REQUIRE_BROWSER=1`` makes them fail ins
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from ews.auth.keys import Role, create_key
-from ews.models import AlertEvent, Report
+from ews.delivery.jobs import deliver_notifications
+from ews.demo import generate_communities
+from ews.models import AlertEvent, Community, Report
+from ews.reference.loader import community_values
 from tests import web_sample
 from tests.browser_support import LiveServer, Watch, shot
+from tests.delivery_support import queue_alert
 
 pytestmark = pytest.mark.browser
 
@@ -157,5 +162,83 @@ def test_report_page_keeps_reports_offline_and_sends_each_once(
     located = {r.threat_type: r.latitude for r in stored}
     assert located["settler_invasion"] == pytest.approx(-8.31)
     assert located["all_quiet"] is None
+    context.close()
+    watch.assert_clean()
+
+
+def _sign_in(page: Page, key: str) -> None:
+    page.goto("/dashboard")
+    page.fill("#key", key)
+    page.click("form[action='/dashboard/login'] button")
+    expect(page.locator("#alert-queue")).to_be_visible()
+
+
+def test_landing_map_alert_story_mail_view_and_docs_offline(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    db = live_server.session
+    sample = web_sample.populate(db, now=web_sample.utc_now())
+    demo = generate_communities(1)[0]
+    db.add(Community(code=demo["code"], **community_values(demo)))
+    db.flush()
+    queue_alert(
+        db, contact_codes=["minjus-regional-email", "dp-regional-email"], community=demo["code"]
+    )
+    _row, key = create_key(db, role=Role.analyst, name="Ana Analista")
+    db.commit()
+    sent = deliver_notifications(
+        settings=live_server.settings, session_factory=sessionmaker(bind=db.get_bind())
+    )
+    assert sent["sent"] == 2
+    watch = Watch(live_server.url)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    watch.attach(context)
+    page = context.new_page()
+    _sign_in(page, key)
+
+    # The landing page opens with the map: every community, coloured by its highest open alert.
+    overview = page.locator("#overview-map")
+    expect(overview).to_be_visible()
+    box = overview.bounding_box()
+    assert box and box["width"] > 600
+    flor = page.locator("#overview-map a[data-community='flor-de-ucayali']")
+    expect(flor).to_have_attribute("data-level", "critical")
+    expect(page.locator(f"#overview-map a[data-community='{demo['code']}']")).to_have_attribute(
+        "data-level", "critical"
+    )
+    shot(page, "dashboard-map")
+    flor.locator("circle").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/communities/flor-de-ucayali")
+    expect(page.locator("svg#map path#territory")).to_be_visible()
+
+    # The alert page tells the story in Spanish.
+    page.goto(f"/dashboard/alerts/{sample.alert_ids[0]}")
+    for section in ("#what-happened", "#when", "#where", "#monitors-said", "#asked", "#evidence"):
+        expect(page.locator(section)).to_be_visible()
+    expect(page.locator("#where svg#map .layer-reports circle").first).to_be_visible()
+    expect(page.locator("#asks tbody tr")).to_have_count(2)
+    expect(page.locator("#words-withheld")).to_be_visible()
+    expect(page.locator("#evidence-reports thead")).to_contain_text("Fecha y hora")
+    page.locator("#evidence-reports a").first.click()
+    expect(page.locator("h1")).to_contain_text("amenaza a defensores")
+    page.go_back()
+    expect(page.locator("#what-happened")).to_be_visible()
+    shot(page, "dashboard-alert-story")
+
+    # The mail the service kept instead of sending it.
+    page.click("header nav a[href='/dashboard/mail']")
+    expect(page.locator("#mail-caught")).to_be_visible()
+    rows = page.locator("#mail-list tbody tr")
+    expect(rows).to_have_count(2)
+    shot(page, "dashboard-mail")
+    rows.first.locator("a").click()
+    expect(page.locator("#mail-subject")).to_contain_text("SIMULACRO")
+    expect(page.locator("#mail-body")).to_contain_text("SIMULACRO: ejercicio con datos sintéticos")
+    expect(page.locator("#mail-body")).to_contain_text(f"{live_server.url}/dashboard/alerts/")
+    shot(page, "dashboard-mail-message")
+
+    # The API docs render from the service alone.
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("EWS")
     context.close()
     watch.assert_clean()

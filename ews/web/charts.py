@@ -118,7 +118,8 @@ def build_chart(
     day_width = max((right - left) / span_days, 1.0)
     runs: dict[str, list[str]] = {}
     run_start: DayValue | None = None
-    for current, following in zip(series, [*series[1:], None], strict=True):
+    # (An indicator with no value yet has an empty series: no runs, and no error.)
+    for current, following in zip(series, [*series[1:], None][: len(series)], strict=True):
         if current.level not in LEVELS:
             continue
         run_start = run_start or current

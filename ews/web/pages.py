@@ -98,6 +98,14 @@ def _local(value: datetime | None, with_year: bool = True) -> str:
     return when.strftime("%d/%m/%Y %H:%M" if with_year else "%d/%m %H:%M")
 
 
+def _covers(window_end: datetime | None) -> str:
+    """The local day a value covers: its window ends at the next midnight (Lima), so the day shown
+    is the one just before that end, never "tomorrow"."""
+    if window_end is None:
+        return ""
+    return (window_end.astimezone(PERU) - timedelta(microseconds=1)).strftime("%d/%m/%Y")
+
+
 def _age(value: datetime | None, now: datetime) -> str:
     if value is None:
         return ""
@@ -142,6 +150,7 @@ def environment(lang: Lang) -> Environment:
     env.globals["months"] = MONTHS[lang]
     env.filters["local"] = _local
     env.filters["number"] = _number
+    env.filters["covers"] = _covers
     env.globals["age"] = _age
     env.globals["asset"] = asset_url
     return env
