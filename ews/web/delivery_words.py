@@ -140,23 +140,28 @@ def explain_delivery(
         return Explanation("Delivered." if english else "Entregado.", "")
     cause = _cause(last_error, english)
     if status == "dead":
-        what = cause.what if cause else ("It will not be sent." if english else "No se enviará.")
-        todo = (
-            cause.todo
-            if cause
-            else (
-                "Read the detail, fix the cause and requeue."
-                if english
-                else "Lea el detalle, corrija la causa y reenvíe."
-            )
+        if last_error and re.search(HELD, last_error):
+            return cause or Explanation("", "")
+        gave_up = (
+            f"It will not be sent: it failed {attempts} time(s) and is no longer retried."
+            if english
+            else f"No se enviará: falló {attempts} vez/veces y ya no se reintenta."
         )
-        if cause and not cause.todo.startswith(("Nothing", "Nada")):
-            todo += (
-                " It will not be tried again by itself."
+        if cause is None:
+            fix = (
+                "Read the technical detail, fix the cause, then requeue it."
                 if english
-                else " No se volverá a intentar por sí solo."
+                else "Lea el detalle técnico, corrija la causa y luego reenvíelo."
             )
-        return Explanation(what, todo)
+            return Explanation(gave_up, fix)
+        if cause.todo.startswith(("Nothing", "Nada")):  # a passing cause that did not pass
+            fix = (
+                "Once the destination works again, requeue it."
+                if english
+                else "Cuando el destino vuelva a funcionar, reenvíelo."
+            )
+            return Explanation(f"{cause.what} {gave_up}", fix)
+        return Explanation(f"{cause.what} {gave_up}", cause.todo)
     if last_error is None:
         waiting = "Waiting to be sent." if english else "En cola para enviarse."
         return Explanation(waiting, "")
