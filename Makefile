@@ -34,7 +34,7 @@ test: install
 # The browser tests, then their screenshots (test-artifacts/) copied to docs/screenshots/.
 screenshots: install
 	EWS_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser -k sqlite $(PYTEST_ARGS)
-	cp test-artifacts/*.png docs/screenshots/
+	cp test-artifacts/dashboard-*.png test-artifacts/report-offline.png test-artifacts/report-sent.png docs/screenshots/
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from ews.demo import generate_communities
 from ews.models import Community, IndicatorValue, Report
 from ews.reference.loader import community_values
 from ews.settings import Settings
+from ews.web import geo
 from ews.web.delivery_words import explain_delivery
 from ews.web.i18n import Lang
 from ews.web.pages import PERU
@@ -295,3 +296,31 @@ def test_the_mail_kept_in_development_is_shown_on_the_dashboard(
         client.cookies.clear()
         sign_in(client, make_key("institution", institution="MINJUS"))
         assert client.get("/dashboard/mail").status_code == 403
+
+
+def test_the_overview_draws_every_community_with_the_most_urgent_on_top() -> None:
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[-74.2, -8.4], [-74.0, -8.4], [-74.0, -8.2], [-74.2, -8.2], [-74.2, -8.4]]
+        ],
+    }
+    far = {
+        "type": "Polygon",
+        "coordinates": [
+            [[-75.1, -10.6], [-74.9, -10.6], [-74.9, -10.4], [-75.1, -10.4], [-75.1, -10.6]]
+        ],
+    }
+    view = geo.build_overview(
+        [("a", "Alfa", square), ("b", "Beta", far), ("c", "Gamma", far)],
+        {"a": ("critical", 2), "c": ("warning", 1)},
+    )
+    assert [(p.code, p.level, p.open_alerts) for p in view.places] == [
+        ("b", "none", 0),
+        ("c", "warning", 1),
+        ("a", "critical", 2),
+    ]
+    assert all(p.path.startswith("M") and p.path.endswith("Z") for p in view.places)
+    assert view.width >= view.height  # a landscape map, whatever the communities' spread
+    a, b = view.places[2], view.places[0]
+    assert a.y < b.y and a.x > b.x  # north up, east right

@@ -268,6 +268,7 @@ class Overview:
 
 LEVEL_DRAW_ORDER = {"none": 0, "warning": 1, "high": 2, "critical": 3}
 OVERVIEW_MAX_HEIGHT_PX = 520
+OVERVIEW_ASPECT = 1.6  # width over height, at least
 
 
 def build_overview(
@@ -286,13 +287,17 @@ def build_overview(
                 lats.append(lat)
     if not lons:
         return Overview(width=TARGET_WIDTH_PX, height=TARGET_WIDTH_PX / 2, places=[])
+    west, south, east, north = min(lons), min(lats), max(lons), max(lats)
+    # A landscape map fills the page: widen a tall extent (near the equator, degrees of longitude
+    # and latitude draw about the same length).
+    widen = max(OVERVIEW_ASPECT * (north - south) - (east - west), 0.0) / 2
     project = Projection(
-        (min(lons), min(lats), max(lons), max(lats)), max_height_px=OVERVIEW_MAX_HEIGHT_PX
+        (west - widen, south, east + widen, north), max_height_px=OVERVIEW_MAX_HEIGHT_PX
     )
     places = []
     for code, name, boundary in communities:
-        west, south, east, north = geometry_bounds(boundary)
-        x, y = project((west + east) / 2, (south + north) / 2)
+        left, bottom, right, top = geometry_bounds(boundary)
+        x, y = project((left + right) / 2, (bottom + top) / 2)
         level, count = levels.get(code, ("none", 0))
         places.append(Place(code, name, level, count, svg_path(boundary, project), x, y))
     places.sort(key=lambda p: (LEVEL_DRAW_ORDER.get(p.level, 0), p.name))
