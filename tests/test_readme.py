@@ -136,7 +136,7 @@ def _wait_for_alerts(
                 if token is None:
                     token = _key(folder, env)
                 answer = httpx.get(
-                    f"{base}/api/v1/alerts?status=open&limit=1",
+                    f"{base}/api/v1/alerts?status=open&community=demo-0001&limit=1",
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=5,
                 )

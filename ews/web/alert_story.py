@@ -30,7 +30,7 @@ from ews.models import (
 )
 from ews.web import geo
 from ews.web.i18n import Lang, label
-from ews.web.pages import PERU
+from ews.web.pages import PERU, covered_day
 
 ROWS_SHOWN = 50
 WORDS_SHOWN = 5
@@ -58,12 +58,6 @@ class AlertStory:
     more: dict[str, int] = field(default_factory=dict)  # rows of each kind not shown
     institutions: list[dict[str, str]] = field(default_factory=list)
     map: geo.MapView | None = None
-
-
-def covered_day(window_end: datetime) -> date:
-    """The local day a value covers: its window ends at the next midnight (Lima), which is the
-    following day, so the day shown is the one just before that end."""
-    return (window_end.astimezone(PERU) - timedelta(microseconds=1)).date()
 
 
 def _parse(moment: Any) -> datetime | None:
