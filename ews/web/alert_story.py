@@ -113,6 +113,107 @@ def _indicator_rows(
     return rows
 
 
+Layer = tuple[list[Row], list[geo.MapPoint]]
+
+
+def _ids(evidence: dict[str, Any], key: str) -> list[Any]:
+    """The newest ids of one kind (an alert keeps its evidence ids oldest first)."""
+    return list(evidence.get(key) or [])[-ROWS_SHOWN * 4 :]
+
+
+def _report_rows(
+    session: Session, ids: list[str], *, lang: Lang, zones: Any, words_allowed: bool
+) -> Layer:
+    rows: list[Row] = []
+    marks: list[geo.MapPoint] = []
+    query = (
+        select(Report)
+        .where(Report.id.in_(ids))
+        .order_by(Report.observed_at.desc())
+        .limit(ROWS_SHOWN)
+    )
+    for report in session.execute(query).scalars():
+        kind = label(lang, "threat", report.threat_type)
+        at = f"{report.observed_at.astimezone(PERU):%d/%m/%Y %H:%M}"
+        cells = [at, kind, f"{report.severity}/5"]
+        if words_allowed:
+            cells.append(" ".join((report.description or "").split()))
+        place = _place(report.longitude, report.latitude, zones)
+        rows.append(Row(report.observed_at, cells, place, link=f"/dashboard/reports/{report.id}"))
+        if report.longitude is not None and report.latitude is not None:
+            title = f"{at} · {kind} · {report.severity}/5"
+            marks.append(
+                geo.MapPoint(report.longitude, report.latitude, f"t-{report.threat_type}", title)
+            )
+    return rows, marks
+
+
+def _hotspot_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -> Layer:
+    rows: list[Row] = []
+    marks: list[geo.MapPoint] = []
+    query = (
+        select(FireHotspot)
+        .where(FireHotspot.id.in_(ids))
+        .order_by(FireHotspot.acquired_at.desc())
+        .limit(ROWS_SHOWN)
+    )
+    for spot in session.execute(query).scalars():
+        at = f"{spot.acquired_at.astimezone(PERU):%d/%m/%Y %H:%M}"
+        confidence = label(lang, "confidence", spot.confidence)
+        position = f"{spot.latitude:.4f}, {spot.longitude:.4f}"
+        cells = [at, f"{spot.instrument} ({spot.satellite})", confidence, position]
+        rows.append(Row(spot.acquired_at, cells, _place(spot.longitude, spot.latitude, zones)))
+        title = f"{at} · {spot.instrument} · {confidence}"
+        marks.append(geo.MapPoint(spot.longitude, spot.latitude, f"h-{spot.confidence}", title))
+    return rows, marks
+
+
+def _clearing_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -> Layer:
+    rows: list[Row] = []
+    marks: list[geo.MapPoint] = []
+    query = (
+        select(DeforestationAlert)
+        .where(DeforestationAlert.id.in_(ids))
+        .order_by(DeforestationAlert.alert_date.desc())
+        .limit(ROWS_SHOWN)
+    )
+    for clearing in session.execute(query).scalars():
+        day = f"{clearing.alert_date:%d/%m/%Y}"
+        product = label(lang, "dataset", clearing.dataset)
+        confidence = label(lang, "confidence", clearing.confidence)
+        area = f"{clearing.area_ha:.2f}" if clearing.area_ha is not None else ""
+        position = f"{clearing.latitude:.4f}, {clearing.longitude:.4f}"
+        place = _place(clearing.longitude, clearing.latitude, zones)
+        rows.append(Row(clearing.alert_date, [day, product, confidence, area, position], place))
+        title = f"{day} · {product} · {confidence}"
+        kind = f"d-{clearing.confidence}"
+        marks.append(geo.MapPoint(clearing.longitude, clearing.latitude, kind, title))
+    return rows, marks
+
+
+def _asked(
+    alert: Alert, category: CategoryContext | None, institutions: dict[str, Institution], lang: Lang
+) -> list[dict[str, str]]:
+    """Each routed institution: its name, its role in the fact sheet and what it is asked."""
+    english = lang is Lang.en
+    action = (category.action_en if english else category.action_es) if category else ""
+    asked = []
+    for code in alert.routed_to or []:
+        inst = institutions.get(code)
+        asked.append(
+            {
+                "code": code,
+                "name": (inst.name_en if english else inst.name_es) if inst else code,
+                "role": ((inst.role_en if english else inst.role_es) or "") if inst else "",
+                "mandate": ((inst.mandate_en if english else inst.mandate_es) or "")
+                if inst
+                else "",
+                "action": action,
+            }
+        )
+    return asked
+
+
 def build_story(
     session: Session,
     *,
@@ -124,10 +225,33 @@ def build_story(
     institutions: dict[str, Institution],
     tile_template: str | None = None,
 ) -> AlertStory:
+    """Everything the alert page says about ``alert``, in ``lang``."""
     evidence: dict[str, Any] = alert.evidence or {}
     words_allowed = bool(category and category.reporter_words_allowed)
     zones = _places(community)
-    story = AlertStory(
+    report_ids = [str(i) for i in _ids(evidence, "report_ids")]
+    hotspot_ids = [int(i) for i in _ids(evidence, "fire_hotspot_ids")]
+    clearing_ids = [int(i) for i in _ids(evidence, "deforestation_alert_ids")]
+    reports, report_marks = _report_rows(
+        session, report_ids, lang=lang, zones=zones, words_allowed=words_allowed
+    )
+    hotspots, hotspot_marks = _hotspot_rows(session, hotspot_ids, lang=lang, zones=zones)
+    clearings, clearing_marks = _clearing_rows(session, clearing_ids, lang=lang, zones=zones)
+    said = [r.cells[3] for r in reports if words_allowed and r.cells[3]][:WORDS_SHOWN]
+    counted = {
+        key: len(evidence.get(key) or [])
+        for key in ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
+    }
+    layers = [
+        (name, marks)
+        for name, marks, ids in (
+            ("reports", report_marks, report_ids),
+            ("hotspots", hotspot_marks, hotspot_ids),
+            ("deforestation", clearing_marks, clearing_ids),
+        )
+        if ids
+    ]
+    return AlertStory(
         exercise=bool(community and community.synthetic),
         happened=evidence_lines(
             evidence,
@@ -135,140 +259,24 @@ def build_story(
             indicator_names=indicator_names,
             reporter_words_allowed=False,
         ),
-        words=[] if words_allowed else None,
+        words=said if words_allowed else None,
         indicators=_indicator_rows(evidence, lang, indicator_names),
-    )
-    points: list[tuple[str, list[geo.MapPoint]]] = []
-
-    report_ids = [str(i) for i in evidence.get("report_ids") or []]
-    if report_ids:
-        reports = session.execute(
-            select(Report)
-            .where(Report.id.in_(report_ids[-ROWS_SHOWN * 4 :]))
-            .order_by(Report.observed_at.desc())
-            .limit(ROWS_SHOWN)
-        ).scalars()
-        marks = []
-        for report in reports:
-            kind = label(lang, "threat", report.threat_type)
-            local = report.observed_at.astimezone(PERU)
-            cells = [f"{local:%d/%m/%Y %H:%M}", kind, f"{report.severity}/5"]
-            if words_allowed:
-                said = " ".join((report.description or "").split())
-                cells.append(said)
-                if said and story.words is not None and len(story.words) < WORDS_SHOWN:
-                    story.words.append(said)
-            place = _place(report.longitude, report.latitude, zones)
-            story.reports.append(
-                Row(report.observed_at, cells, place, link=f"/dashboard/reports/{report.id}")
-            )
-            if report.longitude is not None and report.latitude is not None:
-                marks.append(
-                    geo.MapPoint(
-                        report.longitude,
-                        report.latitude,
-                        f"t-{report.threat_type}",
-                        f"{local:%d/%m/%Y %H:%M} · {kind} · {report.severity}/5",
-                    )
-                )
-        points.append(("reports", marks))
-        story.more["reports"] = max(len(report_ids) - len(story.reports), 0)
-
-    hotspot_ids = [int(i) for i in evidence.get("fire_hotspot_ids") or []]
-    if hotspot_ids:
-        hotspots = session.execute(
-            select(FireHotspot)
-            .where(FireHotspot.id.in_(hotspot_ids[-ROWS_SHOWN * 4 :]))
-            .order_by(FireHotspot.acquired_at.desc())
-            .limit(ROWS_SHOWN)
-        ).scalars()
-        marks = []
-        for spot in hotspots:
-            local = spot.acquired_at.astimezone(PERU)
-            confidence = label(lang, "confidence", spot.confidence)
-            story.hotspots.append(
-                Row(
-                    spot.acquired_at,
-                    [
-                        f"{local:%d/%m/%Y %H:%M}",
-                        f"{spot.instrument} ({spot.satellite})",
-                        confidence,
-                        f"{spot.latitude:.4f}, {spot.longitude:.4f}",
-                    ],
-                    _place(spot.longitude, spot.latitude, zones),
-                )
-            )
-            marks.append(
-                geo.MapPoint(
-                    spot.longitude,
-                    spot.latitude,
-                    f"h-{spot.confidence}",
-                    f"{local:%d/%m/%Y %H:%M} · {spot.instrument} · {confidence}",
-                )
-            )
-        points.append(("hotspots", marks))
-        story.more["hotspots"] = max(len(hotspot_ids) - len(story.hotspots), 0)
-
-    clearing_ids = [int(i) for i in evidence.get("deforestation_alert_ids") or []]
-    if clearing_ids:
-        clearings = session.execute(
-            select(DeforestationAlert)
-            .where(DeforestationAlert.id.in_(clearing_ids[-ROWS_SHOWN * 4 :]))
-            .order_by(DeforestationAlert.alert_date.desc())
-            .limit(ROWS_SHOWN)
-        ).scalars()
-        marks = []
-        for clearing in clearings:
-            product = label(lang, "dataset", clearing.dataset)
-            confidence = label(lang, "confidence", clearing.confidence)
-            story.clearings.append(
-                Row(
-                    clearing.alert_date,
-                    [
-                        f"{clearing.alert_date:%d/%m/%Y}",
-                        product,
-                        confidence,
-                        f"{clearing.area_ha:.2f}" if clearing.area_ha is not None else "",
-                        f"{clearing.latitude:.4f}, {clearing.longitude:.4f}",
-                    ],
-                    _place(clearing.longitude, clearing.latitude, zones),
-                )
-            )
-            marks.append(
-                geo.MapPoint(
-                    clearing.longitude,
-                    clearing.latitude,
-                    f"d-{clearing.confidence}",
-                    f"{clearing.alert_date:%d/%m/%Y} · {product} · {confidence}",
-                )
-            )
-        points.append(("deforestation", marks))
-        story.more["clearings"] = max(len(clearing_ids) - len(story.clearings), 0)
-
-    action = ""
-    if category is not None:
-        action = category.action_en if lang is Lang.en else category.action_es
-    for code in alert.routed_to or []:
-        inst = institutions.get(code)
-        english = lang is Lang.en
-        story.institutions.append(
-            {
-                "code": code,
-                "name": (inst.name_en if english else inst.name_es) if inst else code,
-                "role": ((inst.role_en if english else inst.role_es) or "") if inst else "",
-                "mandate": ((inst.mandate_en if english else inst.mandate_es) or "")
-                if inst
-                else "",
-                "action": action,
-            }
-        )
-
-    if community is not None:
-        story.map = geo.build_map(
+        reports=reports,
+        hotspots=hotspots,
+        clearings=clearings,
+        more={
+            "reports": max(counted["report_ids"] - len(reports), 0),
+            "hotspots": max(counted["fire_hotspot_ids"] - len(hotspots), 0),
+            "clearings": max(counted["deforestation_alert_ids"] - len(clearings), 0),
+        },
+        institutions=_asked(alert, category, institutions, lang),
+        map=None
+        if community is None
+        else geo.build_map(
             boundary=community.boundary,
             buffer=community.buffer,
             bounds=geo.geometry_bounds(community.boundary, community.buffer),
-            layers=points,
+            layers=layers,
             tile_template=tile_template,
-        )
-    return story
+        ),
+    )
