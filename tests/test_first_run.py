@@ -179,3 +179,18 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
     assert head[0] == f"Enlaces / links: {base}"
     assert head[1].startswith("Correo / mail: sin servidor SMTP (EWS_SMTP_HOST), no sale nada")
     assert str(folder) in head[1] and f"{base}/dashboard/mail" in head[1]
+
+
+def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
+    env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'ews.sqlite3'}")
+    assert ews("init", env=env, cwd=tmp_path).returncode == 0
+    args = ["run-job", "compute-indicators", "--as-of", "2026-11-26T08:00:00-05:00"]
+    first = ews(*args, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    said = [line for line in first.stderr.splitlines() if line.startswith("compute-indicators")]
+    assert said == [
+        "compute-indicators (26/11/2026 08:00 hora de Lima / Lima time): 8 valores nuevos, "
+        "0 actualizados, 0 sin cambios / 8 new values, 0 updated, 0 unchanged"
+    ]
+    again = ews(*args, env=env, cwd=tmp_path)
+    assert "Nada cambió" in again.stderr and "Nothing changed" in again.stderr
