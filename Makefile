@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format bench demo clean
+.PHONY: install run test test-fast lint format bench demo screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests, then their screenshots (test-artifacts/) copied to docs/screenshots/.
+screenshots: install
+	EWS_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser -k sqlite $(PYTEST_ARGS)
+	cp test-artifacts/dashboard-*.png test-artifacts/report-offline.png test-artifacts/report-sent.png docs/screenshots/
 
 lint: install
 	$(BIN)/ruff check .

@@ -100,6 +100,8 @@ class Notice:
     # code -> {"es": name, "en": name, "unit": unit}
     indicator_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     reporter_words_allowed: bool = False
+    # An alert of a synthetic (demo) community: every text says SIMULACRO first (alerts.exercise).
+    exercise: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ def webhook_json(notice: Notice, rendered: RenderedMessage) -> bytes:
             "evidence": rendered.evidence,
             "action": rendered.action,
             "acknowledge_url": notice.ack_url,
+            "exercise": notice.exercise,
             "language": rendered.language,
             "subject": rendered.subject,
             "text": rendered.text,

@@ -1,3 +1,3 @@
-from ews.cli import app
+from ews.cli import main
 
-app()
+main()

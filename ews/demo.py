@@ -318,41 +318,38 @@ def generate_alerts(
     return frame.drop_duplicates(["dataset", "alert_date", "lat_e4", "lon_e4"])
 
 
-def flor_de_ucayali_story(anchor: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What makes Flor de Ucayali alert: a threat to a leader (severity 4) two days ago, a patrol
-    check-in, settlers seen in the buffer, and a fresh clearing inside the territory."""
+def story(anchor: date, community: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What makes the first synthetic community alert: a threat to a leader (severity 4) two days
+    ago, a patrol check-in, settlers and logging seen, and a fresh clearing inside the territory,
+    all near the middle of its polygon (star-shaped around that point, so always inside)."""
+    ring = np.array(community["boundary"]["coordinates"][0][:-1])
+    lon0, lat0 = ring.mean(axis=0)
+    reach = 0.25 * float(np.min(np.hypot(ring[:, 0] - lon0, ring[:, 1] - lat0)))
 
     def at(days_back: int, hour: float) -> pd.Timestamp:
         local = datetime.combine(anchor - timedelta(days=days_back), time(0), tzinfo=LIMA)
         return pd.Timestamp(local + timedelta(hours=hour)).tz_convert(UTC)
 
-    story = [
-        (
-            "threat_to_defender",
-            4,
-            2,
-            9.5,
-            -74.09,
-            -8.31,
-            "(sintético) amenaza de muerte a un dirigente",
-        ),
-        ("all_quiet", 1, 1, 8.0, -74.07, -8.33, "(sintético) patrulla sin novedad"),
-        ("settler_invasion", 3, 6, 11.0, -74.0, -8.35, "(sintético) colonos abriendo trocha"),
-        ("illegal_logging", 3, 5, 10.0, -74.12, -8.37, "(sintético) tala de caoba"),
+    # (threat, severity, days back, local hour, east and north offsets in `reach`, words)
+    told = [
+        ("threat_to_defender", 4, 2, 9.5, 0.2, 0.4, "(sintético) amenaza de muerte a un dirigente"),
+        ("all_quiet", 1, 1, 8.0, -0.3, 0.1, "(sintético) patrulla sin novedad"),
+        ("settler_invasion", 3, 6, 11.0, 0.8, -0.5, "(sintético) colonos abriendo trocha"),
+        ("illegal_logging", 3, 5, 10.0, -0.6, -0.7, "(sintético) tala de caoba"),
     ]
-    refs = [f"demo:{anchor.isoformat()}:flor:{i}" for i in range(len(story))]
+    refs = [f"demo:{anchor.isoformat()}:story:{i}" for i in range(len(told))]
     reports = pd.DataFrame(
         {
             "id": [str(uuid.uuid5(DEMO_NAMESPACE, ref)) for ref in refs],
-            "community_code": FLOR,
-            "threat_type": [s[0] for s in story],
-            "severity": [s[1] for s in story],
-            "observed_at": [at(s[2], s[3]) for s in story],
-            "received_at": [at(s[2], s[3] + 0.5) for s in story],
-            "longitude": [s[4] for s in story],
-            "latitude": [s[5] for s in story],
-            "description": [s[6] for s in story],
-            "reporter_pseudonym": hashlib.sha256(b"demo-monitor-flor").hexdigest(),
+            "community_code": community["code"],
+            "threat_type": [t[0] for t in told],
+            "severity": [t[1] for t in told],
+            "observed_at": [at(t[2], t[3]) for t in told],
+            "received_at": [at(t[2], t[3] + 0.5) for t in told],
+            "longitude": [round(lon0 + t[4] * reach, 5) for t in told],
+            "latitude": [round(lat0 + t[5] * reach, 5) for t in told],
+            "description": [t[6] for t in told],
+            "reporter_pseudonym": hashlib.sha256(b"demo-monitor-story").hexdigest(),
             "source": "demo",
             "source_ref": refs,
             "synthetic": True,
@@ -361,8 +358,8 @@ def flor_de_ucayali_story(anchor: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     reports["content_hash"] = [hashlib.sha256(ref.encode()).hexdigest() for ref in refs]
     # A clearing of about 30 confidence-weighted hectares inside the territory over two weeks.
     k = 36
-    lon = np.round(-74.10 + 0.004 * (np.arange(k) % 6), 5)
-    lat = np.round(-8.30 - 0.004 * (np.arange(k) // 6), 5)
+    lon = np.round(lon0 + 0.004 * (np.arange(k) % 6), 5)
+    lat = np.round(lat0 - 0.004 * (np.arange(k) // 6), 5)
     alerts = pd.DataFrame(
         {
             "dataset": "gfw_integrated_alerts",
@@ -383,11 +380,10 @@ def generate(anchor: date, sizes: DemoSizes, *, seed: int = 7) -> DemoData:
     """The whole synthetic data set for ``anchor`` (the last day of data)."""
     rng = np.random.default_rng(seed)
     communities = generate_communities(sizes.communities, seed=seed)
-    everyone = [*communities, {"code": FLOR, "boundary": _box_polygon(FLOR_BOX)}]
-    reports = generate_reports(rng, anchor, everyone, sizes.reports)
-    hotspots = generate_hotspots(rng, anchor, everyone, sizes.hotspots)
-    alerts = generate_alerts(rng, anchor, everyone, sizes.alerts)
-    story_reports, story_alerts = flor_de_ucayali_story(anchor)
+    reports = generate_reports(rng, anchor, communities, sizes.reports)
+    hotspots = generate_hotspots(rng, anchor, communities, sizes.hotspots)
+    alerts = generate_alerts(rng, anchor, communities, sizes.alerts)
+    story_reports, story_alerts = story(anchor, communities[0])
     return DemoData(
         anchor=anchor,
         communities=communities,
@@ -397,11 +393,6 @@ def generate(anchor: date, sizes: DemoSizes, *, seed: int = 7) -> DemoData:
             ["dataset", "alert_date", "lat_e4", "lon_e4"], keep="last"
         ),
     )
-
-
-def _box_polygon(box: tuple[float, float, float, float]) -> dict[str, Any]:
-    w, s, e, n = box
-    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,32 +411,66 @@ def existing_anchor(session: Session) -> date | None:
     return date.fromisoformat(ref.split(":")[1])
 
 
+def real_community_boxes(session: Session) -> np.ndarray:
+    """(min_lon, min_lat, max_lon, max_lat) of every real (not synthetic) community, its approach
+    zone included: the places demo data must never touch."""
+    rows = session.execute(
+        select(Community.min_lon, Community.min_lat, Community.max_lon, Community.max_lat).where(
+            Community.synthetic.is_(False)
+        )
+    ).all()
+    return np.array(rows, dtype=float).reshape(-1, 4)
+
+
+def away_from(frame: pd.DataFrame, boxes: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` (``longitude``, ``latitude``) outside every box."""
+    lon = frame["longitude"].to_numpy(dtype=float)[:, None]
+    lat = frame["latitude"].to_numpy(dtype=float)[:, None]
+    inside = (
+        (lon >= boxes[:, 0]) & (lon <= boxes[:, 2]) & (lat >= boxes[:, 1]) & (lat <= boxes[:, 3])
+    )
+    keep: np.ndarray = ~np.any(inside, axis=1)
+    return frame.loc[keep]
+
+
 def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, int]:
     """Store what is not stored yet (a report is not received after ``now``); answers how many rows
-    of each kind were added."""
+    of each kind were added.
+
+    Demo data stays in the synthetic communities: reports of any other community, and satellite
+    points inside a real community's territory or approach zone, are left out."""
     added = {"communities": 0, "reports": 0, "fire_hotspots": 0, "deforestation_alerts": 0}
     known = set(session.execute(select(Community.code)).scalars())
     for entry in data.communities:
-        if entry["code"] not in known:
+        if entry["code"] not in known and entry.get("synthetic"):
             session.add(Community(code=entry["code"], **community_values(entry)))
             added["communities"] += 1
     session.flush()
     connection = session.connection()
+    synthetic = set(
+        session.execute(select(Community.code).where(Community.synthetic.is_(True))).scalars()
+    )
+    real_boxes = real_community_boxes(session)
     report_ids = set(session.execute(select(Report.id).where(Report.source == "demo")).scalars())
-    reports = data.reports[~data.reports["id"].isin(report_ids)].copy()
+    reports = data.reports[
+        ~data.reports["id"].isin(report_ids) & data.reports["community_code"].isin(synthetic)
+    ].copy()
     reports["received_at"] = reports["received_at"].where(
         reports["received_at"] <= pd.Timestamp(now), pd.Timestamp(now)
     )
     added["reports"] = bulk_insert(connection, Report, reports)
     hotspots = _new_rows(
         session,
-        data.hotspots,
+        away_from(data.hotspots, real_boxes),
         FireHotspot,
         ("satellite", "instrument", "acquired_at", "lat_e4", "lon_e4"),
     )
     added["fire_hotspots"] = bulk_insert(connection, FireHotspot, hotspots.assign(ingested_at=now))
     alerts = _new_rows(
-        session, data.alerts, DeforestationAlert, ("dataset", "alert_date", "lat_e4", "lon_e4")
+        session,
+        away_from(data.alerts, real_boxes),
+        DeforestationAlert,
+        ("dataset", "alert_date", "lat_e4", "lon_e4"),
     )
     added["deforestation_alerts"] = bulk_insert(
         connection, DeforestationAlert, alerts.assign(ingested_at=now)

@@ -39,9 +39,13 @@ class Settings(BaseSettings):
     # How long a CAP message holds (<expires> = sent + this): twice the reminder interval, so a
     # receiver whose last message expired knows it missed one.
     cap_expires_hours: float = 48.0
+    # Where people follow links to (e-mail, CAP, Atom). Unset, `ews serve` uses the address it serves
+    # on (`make run PORT=8101` links to 8101); other processes use this default.
     base_url: str = "http://127.0.0.1:8000"
     fixtures_dir: Path = Path(__file__).resolve().parent.parent / "fixtures"
 
+    # In development with neither EWS_SMTP_HOST nor EWS_SMTP_PORT set, no mail leaves the machine:
+    # it is kept (Maildir) in `mail_dir` and shown at /dashboard/mail (see `catches_mail`).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "EWS Alertas Tempranas <alertas@ews.example.org>"
@@ -49,6 +53,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_s: float = 10.0
+    mail_dir: Path = Path("var/mail")
 
     webhook_allow_private: bool = False
     webhook_timeout_s: float = 10.0
@@ -172,3 +177,19 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def catches_mail(self) -> bool:
+        """Development with no SMTP relay named: e-mail is kept in ``mail_dir``, never sent."""
+        named = {"smtp_host", "smtp_port"} & self.model_fields_set
+        return self.env == Environment.development and not named
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for a service listening on ``host:port``: unless ``EWS_BASE_URL`` was
+        given, links point at that address (a wildcard host becomes ``localhost``)."""
+        if "base_url" in self.model_fields_set:
+            return self
+        shown = "localhost" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a name
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return self.model_copy(update={"base_url": f"http://{shown}:{port}"})

@@ -22,6 +22,7 @@ from ews.auth.keys import Role, create_key
 from ews.db import build_engine, normalize_url
 from ews.reference.loader import load_reference_data
 from ews.settings import Settings
+from tests.browser_support import browser, live_server  # noqa: F401 - fixtures of the browser tests
 
 POSTGRES_URL = os.environ.get("EWS_TEST_POSTGRES_URL")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"

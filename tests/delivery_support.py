@@ -185,12 +185,13 @@ def queue_alert(
     kind: str = "raised",
     evidence: dict[str, Any] | None = None,
     at: datetime = NOW,
+    community: str = "flor-de-ucayali",
 ) -> tuple[Alert, AlertEvent, list[OutboxMessage]]:
     """An alert, its event and one pending outbox row per contact, flushed (the caller commits)."""
     contacts = [contact(session, code) for code in contact_codes]
     alert = Alert(
-        fingerprint=f"flor-de-ucayali:{category}:{uuid.uuid4().hex}",  # tests need several open
-        community_code="flor-de-ucayali",
+        fingerprint=f"{community}:{category}:{uuid.uuid4().hex}",  # tests need several open
+        community_code=community,
         category=category,
         level=level,
         status="open" if kind != "resolved" else "resolved",

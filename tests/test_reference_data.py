@@ -100,7 +100,8 @@ def test_flor_de_ucayali_has_its_illustrative_boundary_and_a_5_km_ring(db: Sessi
 
 def test_demo_contacts_use_the_reserved_domain(db: Session) -> None:
     contacts = db.execute(select(Contact)).scalars().all()
-    by_institution = {(c.institution_code, c.scope): c.address for c in contacts}
+    by_institution = {(c.institution_code, c.scope): c.address for c in contacts if c.active}
+    assert all(c.channel == "email" for c in contacts if c.active)
     for code in ("MINJUS", "DP", "MINAM", "DEVIDA"):
         assert by_institution[(code, "regional")] == f"alertas@{code.lower()}.example.org"
         assert by_institution[(code, "national")] == f"nacional@{code.lower()}.example.org"

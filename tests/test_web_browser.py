@@ -1,112 +1,28 @@
-"""The pages in a real browser: Debian's Chromium driven by Playwright, against the service started
-here on loopback. No request may leave 127.0.0.1 and no page may log a console error.
-Screenshots go to ``test-artifacts/`` (copies in ``docs/screenshots/`` are shown in the README)."""
+"""The pages in a real browser: Chromium driven by Playwright, against the service started here on
+loopback. No request may leave 127.0.0.1 and no page may log a console error. Screenshots go to
+``test-artifacts/`` (``make screenshots`` copies them to ``docs/screenshots/``, shown in the README).
+Without Chromium these tests skip (``EWS_REQUIRE_BROWSER=1`` makes them fail instead)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
-from ews.api.app import create_app
 from ews.auth.keys import Role, create_key
-from ews.models import AlertEvent, Report
-from ews.settings import Settings
+from ews.delivery.jobs import deliver_notifications
+from ews.demo import generate_communities
+from ews.models import AlertEvent, Community, Report
+from ews.reference.loader import community_values
 from tests import web_sample
+from tests.browser_support import LiveServer, Watch, shot
+from tests.delivery_support import queue_alert
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Inside the illustrative territory of Flor de Ucayali.
 PATROL_POSITION = {"latitude": -8.31, "longitude": -74.08}
-
-
-@dataclass
-class LiveServer:
-    url: str
-    settings: Settings
-    session: Session
-
-
-@dataclass
-class Watch:
-    """Every request a context makes and every console error its pages log."""
-
-    base: str
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext) -> None:
-        context.on("request", lambda request: self.requests.append(request.url))
-        context.on("page", self.page)
-
-    def page(self, page: Page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-
-    def assert_clean(self) -> None:
-        foreign = [url for url in self.requests if not url.startswith(self.base)]
-        assert self.requests and not foreign, foreign
-        assert not self.errors, self.errors
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "apt-get install -y chromium (the browser tests need it)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def live_server(fresh_settings: Settings) -> Iterator[LiveServer]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = fresh_settings.model_copy(update={"base_url": url})
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, ws="none", lifespan="on", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the service did not start"
-    with Session(app.state.engine) as session:
-        yield LiveServer(url=url, settings=settings, session=session)
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
-    app.state.engine.dispose()
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_dashboard_sign_in_acknowledge_map_chart_and_english(
@@ -246,5 +162,83 @@ def test_report_page_keeps_reports_offline_and_sends_each_once(
     located = {r.threat_type: r.latitude for r in stored}
     assert located["settler_invasion"] == pytest.approx(-8.31)
     assert located["all_quiet"] is None
+    context.close()
+    watch.assert_clean()
+
+
+def _sign_in(page: Page, key: str) -> None:
+    page.goto("/dashboard")
+    page.fill("#key", key)
+    page.click("form[action='/dashboard/login'] button")
+    expect(page.locator("#alert-queue")).to_be_visible()
+
+
+def test_landing_map_alert_story_mail_view_and_docs_offline(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    db = live_server.session
+    sample = web_sample.populate(db, now=web_sample.utc_now())
+    demo = generate_communities(1)[0]
+    db.add(Community(code=demo["code"], **community_values(demo)))
+    db.flush()
+    queue_alert(
+        db, contact_codes=["minjus-regional-email", "dp-regional-email"], community=demo["code"]
+    )
+    _row, key = create_key(db, role=Role.analyst, name="Ana Analista")
+    db.commit()
+    sent = deliver_notifications(
+        settings=live_server.settings, session_factory=sessionmaker(bind=db.get_bind())
+    )
+    assert sent["sent"] == 2
+    watch = Watch(live_server.url)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    watch.attach(context)
+    page = context.new_page()
+    _sign_in(page, key)
+
+    # The landing page opens with the map: every community, coloured by its highest open alert.
+    overview = page.locator("#overview-map")
+    expect(overview).to_be_visible()
+    box = overview.bounding_box()
+    assert box and box["width"] > 600
+    flor = page.locator("#overview-map a[data-community='flor-de-ucayali']")
+    expect(flor).to_have_attribute("data-level", "critical")
+    expect(page.locator(f"#overview-map a[data-community='{demo['code']}']")).to_have_attribute(
+        "data-level", "critical"
+    )
+    shot(page, "dashboard-map")
+    flor.locator("circle").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/communities/flor-de-ucayali")
+    expect(page.locator("svg#map path#territory")).to_be_visible()
+
+    # The alert page tells the story in Spanish.
+    page.goto(f"/dashboard/alerts/{sample.alert_ids[0]}")
+    for section in ("#what-happened", "#when", "#where", "#monitors-said", "#asked", "#evidence"):
+        expect(page.locator(section)).to_be_visible()
+    expect(page.locator("#where svg#map .layer-reports circle").first).to_be_visible()
+    expect(page.locator("#asks tbody tr")).to_have_count(2)
+    expect(page.locator("#words-withheld")).to_be_visible()
+    expect(page.locator("#evidence-reports thead")).to_contain_text("Fecha y hora")
+    page.locator("#evidence-reports a").first.click()
+    expect(page.locator("h1")).to_contain_text("amenaza a defensores")
+    page.go_back()
+    expect(page.locator("#what-happened")).to_be_visible()
+    shot(page, "dashboard-alert-story")
+
+    # The mail the service kept instead of sending it.
+    page.click("header nav a[href='/dashboard/mail']")
+    expect(page.locator("#mail-caught")).to_be_visible()
+    rows = page.locator("#mail-list tbody tr")
+    expect(rows).to_have_count(2)
+    shot(page, "dashboard-mail")
+    rows.first.locator("a").click()
+    expect(page.locator("#mail-subject")).to_contain_text("SIMULACRO")
+    expect(page.locator("#mail-body")).to_contain_text("SIMULACRO: ejercicio con datos sintéticos")
+    expect(page.locator("#mail-body")).to_contain_text(f"{live_server.url}/dashboard/alerts/")
+    shot(page, "dashboard-mail-message")
+
+    # The API docs render from the service alone.
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("EWS")
     context.close()
     watch.assert_clean()

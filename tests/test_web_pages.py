@@ -245,9 +245,9 @@ def test_alert_page_shows_evidence_and_timeline_without_reporter_identity(
     sign_in(client, make_key("analyst"))
     html = client.get(f"/dashboard/alerts/{alert.id}").text
     assert 'id="timeline"' in html and "emitida" in html
-    assert "defender_threats" in html
-    assert "threat_to_defender" in html
-    assert "must-not-show" not in html and "reporter_pseudonym" not in html
+    assert "Amenazas a personas defensoras" in html  # the indicator by its name, not its code
+    assert "defender_threats" not in html and "territory_hit" not in html
+    assert "reporter_pseudonym" not in html
     assert "Activar el Mecanismo de Protección" in html
 
 
@@ -307,7 +307,9 @@ def test_delivery_log_lists_dead_and_failed_first(
     assert statuses, "messages are listed"
     ranks = [{"dead": 0, "pending": 1, "sent": 2}[s] for s in statuses]
     assert ranks == sorted(ranks)
-    assert "SMTP 451" in html
+    # In words a person can act on, the raw error kept under "technical detail".
+    assert "El servidor de correo rechazó el mensaje por ahora (un fallo temporal)." in html
+    assert "<summary>Detalle técnico</summary>" in html and "SMTP 451" in html
 
 
 def test_silences_and_reference_pages(client: TestClient, db: Session, make_key) -> None:

@@ -65,6 +65,30 @@ class Volume:
 BUSY = Volume(reports=2_000, hotspots=6_000, deforestation=40_000, indicator_step_hours=3)
 
 
+def indicator_evidence(code: str, value: float, level: str, **ids: list[Any]) -> dict[str, Any]:
+    """Evidence as the alert engine writes it: an indicator snapshot and the ids behind it."""
+    end = datetime.now(UTC).replace(hour=5, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return {
+        "territory_hit": True,
+        "indicators": [
+            {
+                "code": code,
+                "value": value,
+                "level": level,
+                "baseline": 0.0,
+                "inputs": int(value),
+                "window_start": (end - timedelta(days=30)).isoformat(),
+                "window_end": end.isoformat(),
+                "core_value": value,
+                "buffer_value": 0.0,
+            }
+        ],
+        "report_ids": ids.get("report_ids", []),
+        "fire_hotspot_ids": ids.get("fire_hotspot_ids", []),
+        "deforestation_alert_ids": ids.get("deforestation_alert_ids", []),
+    }
+
+
 def add_alert(
     session: Session,
     *,
@@ -88,18 +112,7 @@ def add_alert(
         below_warning_count=0,
         evidence=evidence
         if evidence is not None
-        else {
-            "indicator": {"code": "defender_threats", "value": 2, "baseline": 0.0, "level": level},
-            "reports": [
-                {
-                    "id": str(uuid.UUID(int=7)),
-                    "threat_type": "threat_to_defender",
-                    "severity": 5,
-                    "observed_at": opened_at.isoformat(),
-                    "reporter_pseudonym": "must-not-show",
-                },
-            ],
-        },
+        else indicator_evidence("defender_threats", 2, level),
         context={"prototype_block": "national-escalation"},
     )
     session.add(alert)
@@ -251,14 +264,30 @@ def populate(
             )
     session.execute(insert(IndicatorValue), values)
 
-    defender = add_alert(session, opened_at=now - timedelta(hours=5))
+    def reports_of(*kinds: str) -> list[str]:
+        return [r["id"] for r in reports if r["threat_type"] in kinds][:6]
+
+    defender = add_alert(
+        session,
+        opened_at=now - timedelta(hours=5),
+        evidence=indicator_evidence(
+            "defender_threats", 2, "critical", report_ids=reports_of("threat_to_defender")
+        ),
+    )
+    recent_fire = select(FireHotspot.id).order_by(FireHotspot.acquired_at.desc()).limit(8)
     fire = add_alert(
         session,
         category="fire",
         level="warning",
         routed_to=["MINAM"],
         opened_at=now - timedelta(days=2),
-        evidence={"indicator": {"code": "fire_hotspots", "value": 4, "baseline": 1.0}},
+        evidence=indicator_evidence(
+            "fire_hotspots",
+            4,
+            "warning",
+            report_ids=reports_of("fire"),
+            fire_hotspot_ids=list(session.execute(recent_fire).scalars()),
+        ),
     )
     invasion = add_alert(
         session,
@@ -266,10 +295,18 @@ def populate(
         level="high",
         routed_to=["DP", "MINJUS", "MINAM"],
         opened_at=now - timedelta(days=1),
-        evidence={"indicator": {"code": "invasion_reports", "value": 3, "baseline": 0.5}},
+        evidence=indicator_evidence(
+            "invasion_reports",
+            3,
+            "high",
+            report_ids=reports_of("settler_invasion", "illegal_mining"),
+        ),
     )
     sample.alert_ids = [defender.id, fire.id, invasion.id]
-    contacts = {c.institution_code: c for c in session.execute(select(Contact)).scalars()}
+    contacts = {
+        c.institution_code: c
+        for c in session.execute(select(Contact).where(Contact.active)).scalars()
+    }
     raised = session.execute(
         select(AlertEvent).where(AlertEvent.alert_id.in_(sample.alert_ids))
     ).scalars()

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,7 +63,8 @@ def create_app(
             for stop in reversed(stops):
                 stop()
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts and styles served from the installed package, not a CDN.
+    app = FastAPIOffline(
         title="EWS - Alerta temprana / Early warning",
         version="1.0.0",
         description=DESCRIPTION,
@@ -83,8 +86,14 @@ def create_app(
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    app.add_api_route("/", _to_dashboard, include_in_schema=False)
     document_error_shape(app)
     return app
+
+
+def _to_dashboard() -> RedirectResponse:
+    """The service's root opens the dashboard (its first page is the map of every community)."""
+    return RedirectResponse("/dashboard", status_code=303)
 
 
 def _body_limit(settings: Settings) -> Callable[[str], int]:

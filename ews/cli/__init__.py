@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
+from pydantic import ValidationError
+
 from ews.cli import delivery, demo, encryption, ingest, jobs, keys, service
-from ews.cli.base import app
+from ews.cli.base import DATABASE_ERRORS, app, console, database_problem
+from ews.settings import Settings
 
 app.add_typer(keys.app, name="keys")
 app.add_typer(encryption.app, name="encryption")
@@ -13,4 +18,25 @@ delivery.register(app)
 jobs.register(app)
 demo.register(app)
 
-__all__ = ["app"]
+
+def main() -> None:
+    """The ``ews`` command: a database that cannot be reached ends it with one line, not a
+    traceback."""
+    try:
+        app()
+    except DATABASE_ERRORS as exc:
+        line = database_problem(_database_url(), exc)
+        if line is None:
+            raise
+        console.print(f"[red]{line}[/red]", soft_wrap=True)
+        sys.exit(1)
+
+
+def _database_url() -> str:
+    try:
+        return Settings().database_url
+    except ValidationError:
+        return "EWS_DATABASE_URL"
+
+
+__all__ = ["app", "main"]

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from ews.cli.base import console, load_settings, open_session
+from ews.cli.base import check_database, console, load_settings, open_session
 from ews.db import build_engine, build_session_factory
-from ews.delivery.channels import webhook_secret
+from ews.delivery.channels import mail_destination, webhook_secret
 from ews.delivery.jobs import deliver_notifications
 from ews.delivery.worker import run_worker
 from ews.logs import configure_logging
@@ -27,6 +27,8 @@ def worker(
     / Deliver queued notifications (e-mail, webhook, SMS) until SIGTERM."""
     settings = load_settings()
     configure_logging(settings)
+    check_database(settings)
+    console.print(mail_destination(settings), soft_wrap=True)
     engine = build_engine(settings)
     factory = build_session_factory(engine)
     try:

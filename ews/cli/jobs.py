@@ -6,16 +6,17 @@ import json
 import signal
 from datetime import datetime
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ews.cli.base import console, load_settings
+from ews.cli.base import check_database, console, load_settings
 from ews.db import build_engine, build_session_factory
-from ews.jobs import UnknownJobError, job_names, run_job
+from ews.jobs import JobOutcome, UnknownJobError, job_names, run_job
 from ews.jobs.scheduler import build_scheduler
 from ews.logs import configure_logging
 from ews.models.base import utcnow
+from indicators import LIMA
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -71,14 +72,67 @@ def run_job_command(
             default=str,
         )
     )
+    for line in describe_outcome(outcome):
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
     if outcome.status != "succeeded":
         raise typer.Exit(1)
+
+
+def describe_outcome(outcome: JobOutcome) -> list[str]:
+    """What a run did, in words (Spanish, then English), one line per job of the run."""
+    when = outcome.as_of.astimezone(LIMA).strftime("%d/%m/%Y %H:%M")
+    if outcome.status == "skipped":
+        return [
+            f"{outcome.job}: otro proceso ya ejecutó este momento; no se hizo nada. / another "
+            f"process already ran this tick; nothing done."
+        ]
+    if outcome.status != "succeeded":
+        return [f"{outcome.job}: falló / failed: {outcome.error}"]
+    parts = outcome.summary if outcome.job == "pipeline" else {outcome.job: outcome.summary}
+    return [
+        f"{job} ({when} hora de Lima / Lima time): {_in_words(job, summary)}"
+        for job, summary in parts.items()
+        if isinstance(summary, dict)
+    ]
+
+
+def _in_words(job: str, summary: dict[str, Any]) -> str:
+    if job == "compute-indicators":
+        inserted, updated = summary.get("inserted", 0), summary.get("updated", 0)
+        unchanged = summary.get("unchanged", 0)
+        line = (
+            f"{inserted} valores nuevos, {updated} actualizados, {unchanged} sin cambios / "
+            f"{inserted} new values, {updated} updated, {unchanged} unchanged"
+        )
+        if not inserted and not updated:
+            line += (
+                ". Nada cambió: ningún dato nuevo ni distinto para ese momento desde la última "
+                "ejecución. / Nothing changed: no new or different data for that moment since the "
+                "last run."
+            )
+        return line
+    if job == "evaluate-alerts":
+        events = summary.get("events") or {}
+        happened = ", ".join(f"{kind} {count}" for kind, count in sorted(events.items())) or "-"
+        return (
+            f"{summary.get('changed_alerts', 0)} alertas cambiaron (eventos: {happened}), "
+            f"{summary.get('messages', 0)} mensajes en cola / alerts changed, messages queued"
+        )
+    if job == "deliver-notifications":
+        return (
+            f"{summary.get('sent', 0)} enviados, {summary.get('retried', 0)} por reintentar, "
+            f"{summary.get('dead', 0)} muertos / sent, to retry, dead"
+        )
+    return ", ".join(
+        f"{key} {value}" for key, value in summary.items() if not isinstance(value, dict)
+    )
 
 
 def scheduler_command() -> None:
     """Ejecuta el planificador solo (su propio proceso) / run the scheduler alone."""
     settings = load_settings()
     configure_logging(settings)
+    check_database(settings)
     engine = build_engine(settings)
     scheduler = build_scheduler(settings, build_session_factory(engine), blocking=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,8 +12,9 @@ from fastapi import FastAPI
 
 from ews import migrate
 from ews.api.app import BackgroundStarter, create_app
-from ews.cli.base import console, load_settings, open_session
+from ews.cli.base import check_database, console, load_settings, open_session
 from ews.db import build_engine
+from ews.delivery.channels import mail_destination
 from ews.delivery.worker import embedded_worker
 from ews.jobs.scheduler import build_scheduler
 from ews.logs import configure_logging
@@ -50,14 +52,19 @@ def serve(
 ) -> None:
     """Sirve la API y las páginas (y, en el modo embebido, el planificador y el repartidor).
     / Serve the API and pages (and, embedded, the scheduler and the delivery worker)."""
-    settings = load_settings()
+    settings = load_settings().served_at(host, port)
     configure_logging(settings)
+    if workers > 1 and settings.is_sqlite:
+        console.print(
+            "[red]Varios procesos requieren PostgreSQL / several workers need PostgreSQL[/red]"
+        )
+        raise typer.Exit(2)
+    check_database(settings)
+    console.print(f"Enlaces / links: {settings.base_url}", soft_wrap=True)
+    console.print(mail_destination(settings), soft_wrap=True)
     if workers > 1:
-        if settings.is_sqlite:
-            console.print(
-                "[red]Varios procesos requieren PostgreSQL / several workers need PostgreSQL[/red]"
-            )
-            raise typer.Exit(2)
+        # Each worker process reads its settings from the environment: hand it the links' address.
+        os.environ["EWS_BASE_URL"] = settings.base_url
         uvicorn.run(
             "ews.api.asgi:create_app_from_environment",
             factory=True,

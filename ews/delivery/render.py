@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.channels import OutboundMessage
+from alerts.exercise import exercise_recipient_refusal
 from alerts.messages import Notice, render_message, webhook_json
 from ews.alerting.cap import CapSource, message_for_delivery
 from ews.models import (
@@ -110,6 +111,7 @@ def build_notice(
         evidence=evidence,
         indicator_names=cache.indicator_names,
         reporter_words_allowed=words_allowed,
+        exercise=community.synthetic,
     )
 
 
@@ -172,6 +174,15 @@ def render_rows(
                 f"el contacto cambió de canal / contact channel changed: {row.channel} -> "
                 f"{contact.channel}"
             )
+            continue
+        community = cache.communities.get(alerts[row.alert_id].community_code)
+        refusal = (
+            exercise_recipient_refusal(contact.channel, contact.address)
+            if community is not None and community.synthetic
+            else None
+        )
+        if refusal is not None:
+            out[row.id] = RenderError(refusal)
             continue
         try:
             notice = build_notice(

@@ -68,3 +68,14 @@ def queue(
         cursor=cursor,
         **filters,
     )
+
+
+def highest_levels(alerts: list[Alert]) -> dict[str, tuple[str, int]]:
+    """Per community: the highest level among ``alerts`` and how many there are."""
+    levels: dict[str, tuple[str, int]] = {}
+    for alert in alerts:
+        level, count = levels.get(alert.community_code, ("none", 0))
+        if LEVEL_ORDER.get(alert.level, 3) < LEVEL_ORDER.get(level, 3):
+            level = alert.level
+        levels[alert.community_code] = (level, count + 1)
+    return levels

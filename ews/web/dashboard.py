@@ -30,6 +30,8 @@ from ews.models import Community
 from ews.models.base import utcnow
 from ews.settings import Settings
 from ews.web import alert_queue, charts, geo, queries, throttle
+from ews.web.alert_story import build_story
+from ews.web.delivery_words import explain_delivery
 from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
     DASHBOARD_ROLES,
@@ -246,9 +248,14 @@ def alert_queue_page(
         f"/dashboard?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None
     )
     communities = queries.communities(session)
+    filtered = any(v for k, v in filters.items() if k != "status") or status_filter != "active"
+    active = alert_queue.queue(session, principal=principal)[0] if filtered else alerts
     return render(
         request,
         "queue.html",
+        overview=geo.build_overview(
+            [(c.code, c.name, c.boundary) for c in communities], alert_queue.highest_levels(active)
+        ),
         alerts=alerts,
         filters=filters,
         next_url=next_url,
@@ -274,61 +281,27 @@ def alert_page(
     except AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
     community = session.get(Community, alert.community_code)
+    category = queries.categories(session).get(alert.category)
+    settings: Settings = request.app.state.settings
     return render(
         request,
         "alert.html",
         alert=alert,
         community=community,
         events=alert_events(session, alert_id=alert.id),
-        context=queries.categories(session).get(alert.category),
-        evidence=evidence_sections(alert.evidence),
+        context=category,
+        story=build_story(
+            session,
+            alert=alert,
+            community=community,
+            category=category,
+            lang=request_lang(request),
+            indicator_names=queries.indicator_names(session),
+            institutions={i.code: i for i in queries.institutions(session)},
+            tile_template=settings.map_tile_url,
+        ),
         notice=notice if notice in NOTICES else None,
     )
-
-
-HIDDEN_EVIDENCE_KEYS = frozenset({"reporter_pseudonym", "reporter", "key_id", "phone", "sender"})
-
-
-def evidence_sections(evidence: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The evidence as titled tables: lists of records become rows, scalars become one line each.
-
-    Identity fields are left out even if a producer stored one by mistake.
-    """
-    sections: list[dict[str, Any]] = []
-    scalars: list[tuple[str, Any]] = []
-    for key, value in (evidence or {}).items():
-        if key in HIDDEN_EVIDENCE_KEYS:
-            continue
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns: list[str] = []
-            for row in value:
-                for column in row:
-                    if column not in columns and column not in HIDDEN_EVIDENCE_KEYS:
-                        columns.append(column)
-            rows = [[_plain(row.get(column)) for column in columns] for row in value]
-            sections.append({"title": key, "columns": columns, "rows": rows})
-        elif isinstance(value, dict):
-            rows = [[k, _plain(v)] for k, v in value.items() if k not in HIDDEN_EVIDENCE_KEYS]
-            sections.append({"title": key, "columns": ["", ""], "rows": rows})
-        else:
-            scalars.append((key, _plain(value)))
-    if scalars:
-        sections.insert(0, {"title": "", "columns": ["", ""], "rows": [list(s) for s in scalars]})
-    return sections
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(
-            f"{k}: {_plain(v)}" for k, v in value.items() if k not in HIDDEN_EVIDENCE_KEYS
-        )
-    return str(value)
 
 
 # --- communities -------------------------------------------------------------------------------
@@ -474,7 +447,8 @@ def map_layers(
                         lon,
                         lat,
                         f"d-{confidence}",
-                        f"{day:%d/%m/%Y} · {dataset} · {confidence} · {area:.2f} ha",
+                        f"{day:%d/%m/%Y} · {label(lang, 'dataset', dataset)} · "
+                        f"{label(lang, 'confidence', confidence)} · {area:.2f} ha",
                     )
                     for lon, lat, dataset, confidence, day, area in rows
                 ],
@@ -490,7 +464,8 @@ def map_layers(
                         lon,
                         lat,
                         f"h-{confidence}",
-                        f"{at.astimezone(PERU):%d/%m/%Y %H:%M} · {instrument} · {confidence}",
+                        f"{at.astimezone(PERU):%d/%m/%Y %H:%M} · {instrument} · "
+                        f"{label(lang, 'confidence', confidence)}",
                     )
                     for lon, lat, confidence, instrument, at in rows_h
                 ],
@@ -528,10 +503,26 @@ def deliveries_page(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
     rows, more = queries.deliveries(session, limit=200, offset=offset)
+    settings: Settings = request.app.state.settings
+    lang = request_lang(request)
     return render(
         request,
         "deliveries.html",
         rows=rows,
+        explained={
+            d.message.id: explain_delivery(
+                status=d.message.status,
+                last_error=d.message.last_error,
+                attempts=d.message.attempts,
+                max_attempts=settings.delivery_max_attempts,
+                lang=lang,
+            )
+            for d in rows
+        },
+        catches_mail=settings.catches_mail,
+        mail_dir=settings.mail_dir,
+        community_names={c.code: c.name for c in queries.communities(session)},
+        categories=queries.categories(session),
         next_url=f"/dashboard/deliveries?offset={offset + 200}" if more else None,
     )
 

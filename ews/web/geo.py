@@ -105,11 +105,17 @@ def choose_zoom(min_lon: float, max_lon: float, target_px: float = TARGET_WIDTH_
 class Projection:
     """World pixels at ``zoom`` shifted so the extent's north-west corner (with margin) is 0,0."""
 
-    def __init__(self, bounds: tuple[float, float, float, float]) -> None:
+    def __init__(
+        self, bounds: tuple[float, float, float, float], max_height_px: float | None = None
+    ) -> None:
         min_lon, min_lat, max_lon, max_lat = bounds
         self.zoom = choose_zoom(min_lon, max_lon)
         left, top = world_px(min_lon, max_lat, self.zoom)
         right, bottom = world_px(max_lon, min_lat, self.zoom)
+        while max_height_px and bottom - top > max_height_px and self.zoom > 1:
+            self.zoom -= 1  # a tall extent: zoom out until it fits the height too
+            left, top = world_px(min_lon, max_lat, self.zoom)
+            right, bottom = world_px(max_lon, min_lat, self.zoom)
         margin = MARGIN_FRACTION * max(right - left, bottom - top)
         self.origin_x = left - margin
         self.origin_y = top - margin
@@ -238,3 +244,61 @@ def geometry_bounds(*geometries: dict[str, Any]) -> tuple[float, float, float, f
                 lons.append(lon)
                 lats.append(lat)
     return min(lons), min(lats), max(lons), max(lats)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One community on the overview map: its outline, a dot at its middle, its highest level."""
+
+    code: str
+    name: str
+    level: str  # critical | high | warning | none
+    open_alerts: int
+    path: str
+    x: float
+    y: float
+
+
+@dataclass
+class Overview:
+    width: float
+    height: float
+    places: list[Place]
+
+
+LEVEL_DRAW_ORDER = {"none": 0, "warning": 1, "high": 2, "critical": 3}
+OVERVIEW_MAX_HEIGHT_PX = 520
+OVERVIEW_ASPECT = 1.6  # width over height, at least
+
+
+def build_overview(
+    communities: Sequence[tuple[str, str, dict[str, Any]]], levels: dict[str, tuple[str, int]]
+) -> Overview:
+    """Every community (code, name, boundary) on one map, coloured by its highest open alert
+    (``levels``: code -> (level, open alerts)); the most urgent are drawn last, so on top. Each
+    gets a dot at the middle of its box as well, so a small territory stays visible and clickable
+    at national scale."""
+    lons: list[float] = []
+    lats: list[float] = []
+    for _code, _name, boundary in communities:
+        for ring in _rings(boundary):
+            for lon, lat, *_ in ring:
+                lons.append(lon)
+                lats.append(lat)
+    if not lons:
+        return Overview(width=TARGET_WIDTH_PX, height=TARGET_WIDTH_PX / 2, places=[])
+    west, south, east, north = min(lons), min(lats), max(lons), max(lats)
+    # A landscape map fills the page: widen a tall extent (near the equator, degrees of longitude
+    # and latitude draw about the same length).
+    widen = max(OVERVIEW_ASPECT * (north - south) - (east - west), 0.0) / 2
+    project = Projection(
+        (west - widen, south, east + widen, north), max_height_px=OVERVIEW_MAX_HEIGHT_PX
+    )
+    places = []
+    for code, name, boundary in communities:
+        left, bottom, right, top = geometry_bounds(boundary)
+        x, y = project((left + right) / 2, (bottom + top) / 2)
+        level, count = levels.get(code, ("none", 0))
+        places.append(Place(code, name, level, count, svg_path(boundary, project), x, y))
+    places.sort(key=lambda p: (LEVEL_DRAW_ORDER.get(p.level, 0), p.name))
+    return Overview(width=project.width, height=project.height, places=places)

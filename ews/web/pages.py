@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
@@ -98,6 +98,16 @@ def _local(value: datetime | None, with_year: bool = True) -> str:
     return when.strftime("%d/%m/%Y %H:%M" if with_year else "%d/%m %H:%M")
 
 
+def covered_day(window_end: datetime) -> date:
+    """The local day a value covers: its window ends at the next midnight (Lima), so the day shown
+    is the one just before that end, never "tomorrow"."""
+    return (window_end.astimezone(PERU) - timedelta(microseconds=1)).date()
+
+
+def _covers(window_end: datetime | None) -> str:
+    return "" if window_end is None else covered_day(window_end).strftime("%d/%m/%Y")
+
+
 def _age(value: datetime | None, now: datetime) -> str:
     if value is None:
         return ""
@@ -142,6 +152,7 @@ def environment(lang: Lang) -> Environment:
     env.globals["months"] = MONTHS[lang]
     env.filters["local"] = _local
     env.filters["number"] = _number
+    env.filters["covers"] = _covers
     env.globals["age"] = _age
     env.globals["asset"] = asset_url
     return env

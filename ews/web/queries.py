@@ -52,6 +52,14 @@ def rules(session: Session) -> dict[str, IndicatorRule]:
     return {row.code: row for row in session.execute(select(IndicatorRule)).scalars()}
 
 
+def indicator_names(session: Session) -> dict[str, dict[str, str]]:
+    """code -> {"es": name, "en": name, "unit": unit}, as ``alerts.messages`` reads them."""
+    return {
+        code: {"es": rule.name_es, "en": rule.name_en, "unit": rule.unit}
+        for code, rule in rules(session).items()
+    }
+
+
 # --- the map -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,282 @@
+"""What the alert page tells: what happened, where, when, what the monitors said (when the category
+allows their words, never who said them), what each institution is asked to do, and the evidence
+behind it as rows a person can read and follow.
+
+Reads the rows the alert's evidence names (at most :data:`ROWS_SHOWN` of each kind, newest first)
+and turns them into plain data for the template; the words come from ``alerts.messages`` (the same
+sentences the e-mail says) and ``ews.web.i18n``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.messages import evidence_lines
+from ews.models import (
+    Alert,
+    CategoryContext,
+    Community,
+    DeforestationAlert,
+    FireHotspot,
+    Institution,
+    Report,
+)
+from ews.web import geo
+from ews.web.i18n import Lang, label
+from ews.web.pages import PERU, covered_day
+
+ROWS_SHOWN = 50
+WORDS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of an evidence table: its cells, where it lies, and the page it links to."""
+
+    when: datetime | date
+    cells: list[str]
+    place: str  # core | buffer | outside | unknown
+    link: str | None = None
+
+
+@dataclass
+class AlertStory:
+    exercise: bool
+    happened: list[str]
+    words: list[str] | None  # None: the category keeps the monitors' words out
+    indicators: list[dict[str, Any]]
+    reports: list[Row] = field(default_factory=list)
+    hotspots: list[Row] = field(default_factory=list)
+    clearings: list[Row] = field(default_factory=list)
+    more: dict[str, int] = field(default_factory=dict)  # rows of each kind not shown
+    institutions: list[dict[str, str]] = field(default_factory=list)
+    map: geo.MapView | None = None
+
+
+def _parse(moment: Any) -> datetime | None:
+    if isinstance(moment, datetime):
+        return moment
+    if isinstance(moment, str):
+        try:
+            return datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+    return None
+
+
+def _places(community: Community | None) -> tuple[BaseGeometry, BaseGeometry] | None:
+    if community is None:
+        return None
+    return shape(community.boundary), shape(community.buffer)
+
+
+def _place(lon: float | None, lat: float | None, zones: Any) -> str:
+    if lon is None or lat is None or zones is None:
+        return "unknown"
+    point = Point(lon, lat)
+    core, ring = zones
+    if core.covers(point):
+        return "core"
+    return "buffer" if ring.covers(point) else "outside"
+
+
+def _indicator_rows(
+    evidence: dict[str, Any], lang: Lang, names: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    rows = []
+    for item in evidence.get("indicators") or []:
+        if not isinstance(item, dict):
+            continue
+        code = str(item.get("code", ""))
+        end = _parse(item.get("window_end"))
+        start = _parse(item.get("window_start"))
+        rows.append(
+            {
+                "name": names.get(code, {}).get(lang.value, code),
+                "value": item.get("value"),
+                "unit": label(lang, "unit", names.get(code, {}).get("unit", "count")),
+                "level": item.get("level") or "none",
+                "baseline": item.get("baseline"),
+                "first_day": covered_day(start + timedelta(days=1)) if start else None,
+                "last_day": covered_day(end) if end else None,
+                "core": item.get("core_value"),
+                "buffer": item.get("buffer_value"),
+            }
+        )
+    return rows
+
+
+Layer = tuple[list[Row], list[geo.MapPoint]]
+
+
+def _ids(evidence: dict[str, Any], key: str) -> list[Any]:
+    """The newest ids of one kind (an alert keeps its evidence ids oldest first)."""
+    return list(evidence.get(key) or [])[-ROWS_SHOWN * 4 :]
+
+
+def _report_rows(
+    session: Session, ids: list[str], *, lang: Lang, zones: Any, words_allowed: bool
+) -> Layer:
+    rows: list[Row] = []
+    marks: list[geo.MapPoint] = []
+    query = (
+        select(Report)
+        .where(Report.id.in_(ids))
+        .order_by(Report.observed_at.desc())
+        .limit(ROWS_SHOWN)
+    )
+    for report in session.execute(query).scalars():
+        kind = label(lang, "threat", report.threat_type)
+        at = f"{report.observed_at.astimezone(PERU):%d/%m/%Y %H:%M}"
+        cells = [at, kind, f"{report.severity}/5"]
+        if words_allowed:
+            cells.append(" ".join((report.description or "").split()))
+        place = _place(report.longitude, report.latitude, zones)
+        rows.append(Row(report.observed_at, cells, place, link=f"/dashboard/reports/{report.id}"))
+        if report.longitude is not None and report.latitude is not None:
+            title = f"{at} · {kind} · {report.severity}/5"
+            marks.append(
+                geo.MapPoint(report.longitude, report.latitude, f"t-{report.threat_type}", title)
+            )
+    return rows, marks
+
+
+def _hotspot_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -> Layer:
+    rows: list[Row] = []
+    marks: list[geo.MapPoint] = []
+    query = (
+        select(FireHotspot)
+        .where(FireHotspot.id.in_(ids))
+        .order_by(FireHotspot.acquired_at.desc())
+        .limit(ROWS_SHOWN)
+    )
+    for spot in session.execute(query).scalars():
+        at = f"{spot.acquired_at.astimezone(PERU):%d/%m/%Y %H:%M}"
+        confidence = label(lang, "confidence", spot.confidence)
+        position = f"{spot.latitude:.4f}, {spot.longitude:.4f}"
+        cells = [at, f"{spot.instrument} ({spot.satellite})", confidence, position]
+        rows.append(Row(spot.acquired_at, cells, _place(spot.longitude, spot.latitude, zones)))
+        title = f"{at} · {spot.instrument} · {confidence}"
+        marks.append(geo.MapPoint(spot.longitude, spot.latitude, f"h-{spot.confidence}", title))
+    return rows, marks
+
+
+def _clearing_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -> Layer:
+    rows: list[Row] = []
+    marks: list[geo.MapPoint] = []
+    query = (
+        select(DeforestationAlert)
+        .where(DeforestationAlert.id.in_(ids))
+        .order_by(DeforestationAlert.alert_date.desc())
+        .limit(ROWS_SHOWN)
+    )
+    for clearing in session.execute(query).scalars():
+        day = f"{clearing.alert_date:%d/%m/%Y}"
+        product = label(lang, "dataset", clearing.dataset)
+        confidence = label(lang, "confidence", clearing.confidence)
+        area = f"{clearing.area_ha:.2f}" if clearing.area_ha is not None else ""
+        position = f"{clearing.latitude:.4f}, {clearing.longitude:.4f}"
+        place = _place(clearing.longitude, clearing.latitude, zones)
+        rows.append(Row(clearing.alert_date, [day, product, confidence, area, position], place))
+        title = f"{day} · {product} · {confidence}"
+        kind = f"d-{clearing.confidence}"
+        marks.append(geo.MapPoint(clearing.longitude, clearing.latitude, kind, title))
+    return rows, marks
+
+
+def _asked(
+    alert: Alert, category: CategoryContext | None, institutions: dict[str, Institution], lang: Lang
+) -> list[dict[str, str]]:
+    """Each routed institution: its name, its role in the fact sheet and what it is asked."""
+    english = lang is Lang.en
+    action = (category.action_en if english else category.action_es) if category else ""
+    asked = []
+    for code in alert.routed_to or []:
+        inst = institutions.get(code)
+        asked.append(
+            {
+                "code": code,
+                "name": (inst.name_en if english else inst.name_es) if inst else code,
+                "role": ((inst.role_en if english else inst.role_es) or "") if inst else "",
+                "mandate": ((inst.mandate_en if english else inst.mandate_es) or "")
+                if inst
+                else "",
+                "action": action,
+            }
+        )
+    return asked
+
+
+def build_story(
+    session: Session,
+    *,
+    alert: Alert,
+    community: Community | None,
+    category: CategoryContext | None,
+    lang: Lang,
+    indicator_names: dict[str, dict[str, str]],
+    institutions: dict[str, Institution],
+    tile_template: str | None = None,
+) -> AlertStory:
+    """Everything the alert page says about ``alert``, in ``lang``."""
+    evidence: dict[str, Any] = alert.evidence or {}
+    words_allowed = bool(category and category.reporter_words_allowed)
+    zones = _places(community)
+    report_ids = [str(i) for i in _ids(evidence, "report_ids")]
+    hotspot_ids = [int(i) for i in _ids(evidence, "fire_hotspot_ids")]
+    clearing_ids = [int(i) for i in _ids(evidence, "deforestation_alert_ids")]
+    reports, report_marks = _report_rows(
+        session, report_ids, lang=lang, zones=zones, words_allowed=words_allowed
+    )
+    hotspots, hotspot_marks = _hotspot_rows(session, hotspot_ids, lang=lang, zones=zones)
+    clearings, clearing_marks = _clearing_rows(session, clearing_ids, lang=lang, zones=zones)
+    said = [r.cells[3] for r in reports if words_allowed and r.cells[3]][:WORDS_SHOWN]
+    counted = {
+        key: len(evidence.get(key) or [])
+        for key in ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
+    }
+    layers = [
+        (name, marks)
+        for name, marks, ids in (
+            ("reports", report_marks, report_ids),
+            ("hotspots", hotspot_marks, hotspot_ids),
+            ("deforestation", clearing_marks, clearing_ids),
+        )
+        if ids
+    ]
+    return AlertStory(
+        exercise=bool(community and community.synthetic),
+        happened=evidence_lines(
+            evidence,
+            language=lang.value,
+            indicator_names=indicator_names,
+            reporter_words_allowed=False,
+        ),
+        words=said if words_allowed else None,
+        indicators=_indicator_rows(evidence, lang, indicator_names),
+        reports=reports,
+        hotspots=hotspots,
+        clearings=clearings,
+        more={
+            "reports": max(counted["report_ids"] - len(reports), 0),
+            "hotspots": max(counted["fire_hotspot_ids"] - len(hotspots), 0),
+            "clearings": max(counted["deforestation_alert_ids"] - len(clearings), 0),
+        },
+        institutions=_asked(alert, category, institutions, lang),
+        map=None
+        if community is None
+        else geo.build_map(
+            boundary=community.boundary,
+            buffer=community.buffer,
+            bounds=geo.geometry_bounds(community.boundary, community.buffer),
+            layers=layers,
+            tile_template=tile_template,
+        ),
+    )
