@@ -137,7 +137,11 @@ class QuarantineRow(Base):
     reason for review; ``fingerprint`` keeps each one once however often it is sent again."""
 
     __tablename__ = "quarantine_row"
-    __table_args__ = (UniqueConstraint("source", "fingerprint"),)
+    # A unique index, not a constraint: SQLite adds it without rebuilding the table (so the
+    # migration also renders as plain SQL with `alembic upgrade --sql`).
+    __table_args__ = (
+        Index("uq_quarantine_row_source_fingerprint", "source", "fingerprint", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[str | None] = mapped_column(String(36))
