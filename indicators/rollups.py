@@ -242,7 +242,9 @@ def indicators_from_rollups(
                 [_window_sums(total, last - j * days, days) for j in range(1, k + 1)], axis=1
             )
             value = core + buffer
-            level = _levels(value, rule)
+            # Levels from the stored (rounded) number: sums of the same rows in another order
+            # differ in the last bits, and must not fall on two sides of a threshold.
+            level = _levels(np.round(value, DECIMALS), rule)
             extra: list[dict[str, Any]] = [{} for _ in codes]
             if special:
                 severe = _window_sums(cumulative["severe"], last, days)

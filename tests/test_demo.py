@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
-from ews.jobs.compute import compute_full, local_day
+from ews.jobs.compute import compute_full
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from indicators import LIMA
+from indicators.rollups import day_number
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
 ANCHOR = date(2026, 11, 20)
@@ -50,7 +52,7 @@ def count(db: Session, model: type) -> int:
 
 def test_loading_twice_adds_nothing_and_flor_de_ucayali_alerts(db: Session) -> None:
     now = utcnow()
-    anchor = local_day(now) - timedelta(days=1)
+    anchor = now.astimezone(LIMA).date() - timedelta(days=1)
     data = generate(anchor, SMALL)
     added = load_demo(db, data, now=now)
     assert added["communities"] == 5
@@ -61,7 +63,7 @@ def test_loading_twice_adds_nothing_and_flor_de_ucayali_alerts(db: Session) -> N
     assert set(again.values()) == {0}
     assert [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)] == totals
     assert db.execute(select(func.max(Report.received_at))).scalar_one() <= now
-    counts = compute_full(db, days=[local_day(now)], as_of=now, computed_at=now)
+    counts = compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
     assert counts["inserted"] == 8 * 6  # every indicator for every community
     flor = {
         row.code: row

@@ -1,6 +1,11 @@
-"""The fast path: a ``threat_to_defender`` report of severity 4 or 5 raises or escalates its
-``defender_safety`` alert at once, with the thresholds of the ``defender_threats`` rule, without
-waiting for the next scheduled evaluation."""
+"""The fast path: a ``threat_to_defender`` report of severity 4 or 5 (new, or edited into one)
+raises or escalates its ``defender_safety`` alert at once, with the thresholds of the
+``defender_threats`` rule, without waiting for the next computation and evaluation.
+
+Its evidence comes straight from the reports, so it is newer than any stored value: it acts
+whatever the alert has seen, also after a same-day scheduled alert or a manual resolve. It holds
+the alert until the first computation sure to count the report has committed (the next one
+started after this point): values computed before it cannot lower the alert."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import defender
 from alerts.lifecycle import CategoryState, Fingerprint, decide
+from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
 from ews.db import session_scope
@@ -52,6 +58,10 @@ def evaluate_report(
     if not defender.is_urgent(report.threat_type, report.severity, rule):
         return None
     loading.lock_alerts(session)
+    # Every computation numbered above ``started`` begins after this point, so it counts the
+    # report (committed before this listener ran).
+    started = counters.read(session, counters.COMPUTATIONS_STARTED)
+    computation = counters.read(session, counters.COMPUTATIONS_DONE)
     window_start = now - timedelta(days=rule.window_days)
     rows = session.execute(
         select(Report.id, Report.severity)
@@ -64,12 +74,15 @@ def evaluate_report(
     ).all()
     count, level = defender.defender_level((severity for _id, severity in rows), rule)
     fingerprint = Fingerprint(report.community_code, defender.CATEGORY)
+    known = loading.category_state(session, fingerprint)
     state = CategoryState(
         fingerprint=fingerprint,
         level=level,
-        through=now,
+        revision=known.revision if known is not None else 0,
         territory_hit=False,
         codes=(defender.CODE,),
+        rows=loading.evidence_rows({"report_ids": [report_id for report_id, _ in rows]}),
+        hold_until=started + 1,
     )
     open_rows = loading.open_alert_rows(session, fingerprints=[fingerprint])
     outcomes = decide(
@@ -78,8 +91,11 @@ def evaluate_report(
         silences=loading.active_silences(session, now=now),
         routing=loading.routing_rules(session),
         now=now,
+        computation=computation,
         policy=loading.policy_from(settings),
-        resolved_through=loading.resolved_through(session, fingerprints=[fingerprint]),
+        resolved=loading.resolved_marks(
+            session, states={fingerprint: state}, open_fingerprints=set(open_rows)
+        ),
     )
     evidence = Evidence(
         indicators=[
