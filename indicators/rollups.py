@@ -156,7 +156,10 @@ def window_evidence(
     current = events[mask]
     if current.empty:
         return {}
-    newest = current.sort_values("t_ns", ascending=False, kind="stable")
+    # Newest first; rows of the same instant by id, so the list never depends on the read order.
+    newest = current.assign(id_key=current["id"].astype(str)).sort_values(
+        ["t_ns", "id_key"], ascending=[False, True], kind="stable"
+    )
     capped = newest.groupby(["community_code", "kind"], sort=False).head(EVIDENCE_CAP)
     result: dict[Any, dict[str, list[Any]]] = {}
     for (community, kind), ids in capped.groupby(["community_code", "kind"], sort=False)["id"]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,7 @@ from ews.db import session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from indicators.windows import window
 
 logger = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -55,20 +56,24 @@ def evaluate_report(
     if report is None:
         return None
     rule = defender_rule(session)
-    if not defender.is_urgent(report.threat_type, report.severity, rule):
+    # The indicator's own window (whole local days), so both paths count the same reports.
+    window_start, window_end = window(now, rule.window_days)
+    if not defender.is_urgent(report.threat_type, report.severity, rule) or not (
+        window_start <= report.observed_at < window_end
+    ):
         return None
     loading.lock_alerts(session)
     # Every computation numbered above ``started`` begins after this point, so it counts the
     # report (committed before this listener ran).
     started = counters.read(session, counters.COMPUTATIONS_STARTED)
     computation = counters.read(session, counters.COMPUTATIONS_DONE)
-    window_start = now - timedelta(days=rule.window_days)
     rows = session.execute(
         select(Report.id, Report.severity)
         .where(
             Report.community_code == report.community_code,
             Report.threat_type.in_(rule.threat_types),
-            Report.observed_at > window_start,
+            Report.observed_at >= window_start,
+            Report.observed_at < window_end,
         )
         .order_by(Report.observed_at)
     ).all()
@@ -106,7 +111,7 @@ def evaluate_report(
                 "baseline": None,
                 "inputs": count,
                 "window_start": window_start.isoformat(),
-                "window_end": now.isoformat(),
+                "window_end": window_end.isoformat(),
                 "source": "urgent_report",
             }
         ],
@@ -125,11 +130,16 @@ def evaluate_report(
 
 
 def evaluate_urgent_report(
-    *, settings: Settings, session_factory: sessionmaker[Session], report_id: str
+    *,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    report_id: str,
+    now: datetime | None = None,
 ) -> None:
     """Listener entry point: evaluate ``report_id`` in a transaction of its own and commit the
     alert event with its queued outbox rows. Retries when a concurrent evaluation raised the same
-    alert first (the one-open-alert index refuses the second)."""
+    alert first (the one-open-alert index refuses the second). ``now``: the real time unless
+    given (an injected clock)."""
     # Most reports are not urgent: find out in a read (no SQLite write lock) before writing.
     with session_factory() as session:
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
@@ -142,7 +152,9 @@ def evaluate_urgent_report(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope(session_factory) as session:
-                evaluate_report(session, settings=settings, report_id=report_id, now=utcnow())
+                evaluate_report(
+                    session, settings=settings, report_id=report_id, now=now or utcnow()
+                )
             return
         except IntegrityError:
             if attempt == ATTEMPTS:
