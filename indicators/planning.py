@@ -87,9 +87,16 @@ def day_spans(days: Iterable[int]) -> list[tuple[int, int]]:
 def changed_communities(stored: pd.DataFrame, rebuilt: pd.DataFrame) -> list[str]:
     """Communities whose rollups differ between ``stored`` and ``rebuilt`` (of the same days)."""
     columns = ["core_value", "buffer_value", "inputs", "severe"]
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        # An empty frame read from the store carries no types: give the key its own.
+        return frame[[*ROLLUP_KEY, *columns]].astype(
+            {"code": object, "community_code": object, "day": "int64"}
+        )
+
     merged = pd.merge(
-        stored[[*ROLLUP_KEY, *columns]],
-        rebuilt[[*ROLLUP_KEY, *columns]],
+        keyed(stored),
+        keyed(rebuilt),
         on=ROLLUP_KEY,
         how="outer",
         suffixes=("_stored", "_rebuilt"),

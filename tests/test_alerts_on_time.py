@@ -470,3 +470,72 @@ def test_every_write_of_an_input_row_leaves_its_local_day_pending(db: Session) -
     db.delete(row)
     db.flush()
     assert pending() == [nov25 + 1]
+
+
+def test_a_computation_that_began_before_an_urgent_report_cannot_lower_its_alert(
+    fresh_settings: Settings, engine_name: str
+) -> None:
+    """Whichever runs last decides on the newest evidence: a computation whose snapshot was taken
+    before the urgent report commits after the fast path; its values (one report: high) must not
+    deescalate the critical alert. The next computation counts the report and releases it."""
+    if engine_name == "sqlite":
+        pytest.skip("SQLite has one writer: a computation cannot overlap a report's commit")
+    from ews import counters
+    from ews.alerting.jobs import evaluate_alerts
+    from ews.alerting.urgent import evaluate_urgent_report
+    from ews.db import session_scope
+    from ews.jobs.compute import compute, start_computation
+    from ews.models import Alert, AlertEvent
+
+    engine = build_engine(fresh_settings)
+    factory = build_session_factory(engine)
+    now = utcnow()
+
+    def post(severity: int) -> str:
+        report = ValidReport(
+            str(uuid.uuid4()), COMMUNITY, "threat_to_defender", severity,
+            now - timedelta(minutes=20 - severity), INSIDE[0], INSIDE[1], None,
+        )  # fmt: skip
+        with session_scope(factory) as session:
+            store_report(session, report=report, reporter_pseudonym="p" * 64, now=now)
+        evaluate_urgent_report(
+            settings=fresh_settings, session_factory=factory, report_id=report.id
+        )
+        return report.id
+
+    def defender() -> tuple[str, list[str]]:
+        with factory() as session:
+            alert = session.execute(
+                select(Alert).where(Alert.category == "defender_safety")
+            ).scalar_one()
+            kinds = session.execute(
+                select(AlertEvent.kind)
+                .where(AlertEvent.alert_id == alert.id)
+                .order_by(AlertEvent.id)
+            ).scalars()
+            return alert.level, list(kinds)
+
+    compute_indicators(settings=fresh_settings, session_factory=factory, as_of=now)
+    post(2)  # not urgent; no computation yet
+    number = start_computation(factory)
+    early = factory()
+    early.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    counters.read(early, counters.COMPUTATIONS_DONE, for_update=True)  # its snapshot, taken now
+    post(5)  # the fast path: critical at once
+    assert defender() == ("critical", ["raised", "escalated_national"])
+    compute(early, as_of=now, computation=number, computed_at=now)  # one report: high
+    early.commit()
+    early.close()
+    evaluate_alerts(settings=fresh_settings, session_factory=factory, as_of=now)
+    assert defender() == ("critical", ["raised", "escalated_national"])
+    compute_indicators(settings=fresh_settings, session_factory=factory, as_of=now)
+    evaluate_alerts(settings=fresh_settings, session_factory=factory, as_of=now)
+    assert defender() == ("critical", ["raised", "escalated_national"])
+    with factory() as session:
+        held = select(Alert.hold_until).where(Alert.category == "defender_safety")
+        assert session.execute(held).scalar_one() is None  # released
+        value = session.execute(
+            select(IndicatorValue).where(IndicatorValue.code == "defender_threats")
+        ).scalar_one()
+        assert (value.value, value.level) == (2, "critical")
+    engine.dispose()

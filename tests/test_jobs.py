@@ -294,3 +294,37 @@ def test_a_row_committed_before_a_run_counts_once_however_old_its_received_stamp
         value = next(iter(values(db, "invasion_reports").values()))
         assert value.value == 1
         assert value.inputs == 1
+
+
+def test_two_computations_at_once_both_finish_and_count_each_row_once(
+    fresh_settings: Settings,
+) -> None:
+    """One computation at a time: the second waits for the first (PostgreSQL then runs it again
+    from a newer snapshot), and neither counts a row twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ews.db import build_engine, build_session_factory
+    from ews.jobs.compute import compute_indicators
+
+    engine = build_engine(fresh_settings)
+    factory = build_session_factory(engine)
+    now = utcnow()
+    compute_indicators(settings=fresh_settings, session_factory=factory, as_of=now)
+    with factory() as session:
+        for _ in range(3):
+            add_report(session, "settler_invasion", now - timedelta(hours=1))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        summaries = list(
+            pool.map(
+                lambda _: compute_indicators(
+                    settings=fresh_settings, session_factory=factory, as_of=now
+                ),
+                range(2),
+            )
+        )
+    assert sorted(s["pending_days"] for s in summaries) == [0, 1]
+    assert sorted(s["computation"] for s in summaries) == [2, 3]
+    with factory() as session:
+        value = next(iter(values(session, "invasion_reports").values()))
+        assert (value.value, value.inputs, value.level) == (3, 3, "high")
+    engine.dispose()

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, func, select, type_coerce, update
+from sqlalchemy import delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -108,20 +108,23 @@ def every_community_has_values(session: Session, window_end: datetime) -> bool:
 
 def stored_value_days(session: Session) -> tuple[int, int] | None:
     """The first and the last local day with a stored value (``None``: none yet)."""
-    first, last = session.execute(
+    row = session.execute(
         select(func.min(IndicatorValue.window_end), func.max(IndicatorValue.window_end))
     ).one()
+    first, last = _as_datetime(row[0]), _as_datetime(row[1])
     if first is None or last is None:
         return None
-    return _day_ending(first), _day_ending(last)
+    return day_number(first) - 1, day_number(last) - 1
 
 
-def _day_ending(end: datetime | str) -> int:
-    if isinstance(
-        end, str
-    ):  # min() and max() over a UTCDateTime column come back untyped on SQLite
-        end = datetime.fromisoformat(end)
-    return day_number(pd.Timestamp(end).tz_localize(None).tz_localize("UTC").to_pydatetime()) - 1
+def _as_datetime(value: datetime | str | None) -> datetime | None:
+    """An aware UTC datetime from what min() or max() over a UTCDateTime column return (SQLite
+    may answer text or a naive value)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _clean(value: float | None) -> float | None:
@@ -135,7 +138,8 @@ def _end_key(window_end: Any) -> str:
 
 
 def _stored(session: Session, ends: list[datetime], codes: list[str]) -> dict[tuple[str, str], Any]:
-    """Per (code, community): the stored rows of ``ends`` by end, and the latest row before them."""
+    """Per (code, community): the stored rows of ``ends`` by end, and under ``"before"`` the row of
+    the last stored day before them (a series with a gap there has none: its next row is new)."""
     columns = (
         IndicatorValue.id,
         IndicatorValue.code,
@@ -149,29 +153,22 @@ def _stored(session: Session, ends: list[datetime], codes: list[str]) -> dict[tu
         IndicatorValue.algorithm_version,
         IndicatorValue.revision,
     )
+    previous_end = _as_datetime(
+        session.execute(
+            select(func.max(IndicatorValue.window_end)).where(IndicatorValue.window_end < min(ends))
+        ).scalar_one_or_none()
+    )
     same = select(*columns).where(IndicatorValue.window_end.in_(ends))
-    newest = select(
-        IndicatorValue.code,
-        IndicatorValue.community_code,
-        func.max(IndicatorValue.window_end).label("window_end"),
-    ).where(IndicatorValue.window_end < min(ends))
+    before = select(*columns).where(IndicatorValue.window_end == previous_end)
     if len(codes) < 500:
         same = same.where(IndicatorValue.community_code.in_(codes))
-        newest = newest.where(IndicatorValue.community_code.in_(codes))
-    latest = newest.group_by(IndicatorValue.code, IndicatorValue.community_code).subquery()
-    before = select(*columns).join(
-        latest,
-        and_(
-            IndicatorValue.code == latest.c.code,
-            IndicatorValue.community_code == latest.c.community_code,
-            IndicatorValue.window_end == latest.c.window_end,
-        ),
-    )
+        before = before.where(IndicatorValue.community_code.in_(codes))
     found: dict[tuple[str, str], Any] = {}
     for row in session.execute(same):
         found.setdefault((row.code, row.community_code), {})[_end_key(row.window_end)] = row
-    for row in session.execute(before):
-        found.setdefault((row.code, row.community_code), {})["before"] = row
+    if previous_end is not None:
+        for row in session.execute(before):
+            found.setdefault((row.code, row.community_code), {})["before"] = row
     return found
 
 
