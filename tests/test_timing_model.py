@@ -74,7 +74,7 @@ VIIRS = (
     "version,bright_ti5,frp,daynight"
 )
 # Example counts: modest by default (CI runs on 2 cores); EWS_TIMING_EXAMPLES for a deeper run.
-EXAMPLES = int(os.environ.get("EWS_TIMING_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("EWS_TIMING_EXAMPLES", "20"))
 STEPS = int(os.environ.get("EWS_TIMING_STEPS", "30"))
 # Shrinking a failing run to its shortest form can take minutes; EWS_TIMING_SHRINK=0 skips it.
 SHRINK = os.environ.get("EWS_TIMING_SHRINK", "1") != "0"
