@@ -23,6 +23,8 @@ class Alert(Base):
             sqlite_where=text("status <> 'resolved'"),
         ),
         Index("ix_alert_status_level", "status", "level"),
+        # A fingerprint's last resolved alert: what a new one must bring something new against.
+        Index("ix_alert_fingerprint_id", "fingerprint", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

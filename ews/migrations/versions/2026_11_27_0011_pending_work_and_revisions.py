@@ -4,8 +4,9 @@
   ``fire_hotspot`` and ``deforestation_alert`` in the writing transaction itself, consumed by the
   next computation (replaces the settle time and the received-at watermark);
 - ``counter``: the last value revision given, and the computations started and done;
-- ``indicator_value.revision`` (and an index on ``window_end``); ``alert.seen_revision``, ``alert.hold_until`` and
-  ``alert.below_warning_since`` (replacing ``evaluated_through`` and ``below_warning_count``).
+- ``indicator_value.revision`` (and an index on ``window_end``);
+- ``alert.seen_revision``, ``alert.hold_until`` and ``alert.below_warning_since`` (replacing
+  ``evaluated_through`` and ``below_warning_count``), and an index on (``fingerprint``, ``id``).
 
 Existing values get revision 1 and existing alerts have seen it; alerts that were below warning
 start their auto-resolve time now; the rollup state is dropped so the next computation is a full
@@ -155,6 +156,7 @@ def upgrade() -> None:
     op.add_column("alert", sa.Column("seen_revision", sa.BigInteger(), nullable=True))
     op.add_column("alert", sa.Column("hold_until", sa.BigInteger(), nullable=True))
     op.execute("UPDATE alert SET seen_revision = 1")
+    op.create_index("ix_alert_fingerprint_id", "alert", ["fingerprint", "id"], unique=False)
     op.execute(
         sa.text(
             "UPDATE alert SET below_warning_since = :now "
@@ -190,6 +192,7 @@ def downgrade() -> None:
         "alert",
         sa.Column("evaluated_through", ews.models.base.UTCDateTime(timezone=True), nullable=True),
     )
+    op.drop_index("ix_alert_fingerprint_id", table_name="alert")
     op.drop_column("alert", "hold_until")
     op.drop_column("alert", "seen_revision")
     op.drop_column("alert", "below_warning_since")
