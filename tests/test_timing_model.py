@@ -246,6 +246,11 @@ class TimingMachine(RuleBasedStateMachine):
             )
             return outcome.status, outcome.report.id if outcome.report else None
 
+    def _instance(self) -> str:
+        """A new meta/instanceID; the same in every replay of the run (the store rolls back)."""
+        self.seq += 1
+        return f"uuid:{uuid.UUID(int=self.seq)}"
+
     def _observed(self, days_ago: int, minutes_ago: int) -> datetime:
         self.seq += 1  # distinct instants, so "newest first" has one answer
         return self.clock - timedelta(days=days_ago, minutes=minutes_ago, seconds=self.seq)
@@ -292,7 +297,7 @@ class TimingMachine(RuleBasedStateMachine):
         minutes_ago=st.integers(0, 300),
     )
     def post_report(self, threat: str, severity: int, days_ago: int, minutes_ago: int) -> str:
-        instance = f"uuid:{uuid.uuid4()}"
+        instance = self._instance()
         observed = self._observed(days_ago, minutes_ago)
         status, report_id = self._kobo(self._submission(instance, threat, severity, observed))
         assert status is KoboStatus.created
@@ -312,7 +317,7 @@ class TimingMachine(RuleBasedStateMachine):
         self, key: str, threat: str, severity: int, days_ago: int, minutes_ago: int
     ) -> None:
         report = self.by_key[key]
-        instance = f"uuid:{uuid.uuid4()}"
+        instance = self._instance()
         observed = self._observed(days_ago, minutes_ago)
         body = self._submission(instance, threat, severity, observed)
         body["meta/deprecatedID"] = report.instance
