@@ -190,3 +190,11 @@ def test_the_timing_migration_keeps_what_alerts_had_seen(empty_database: Engine)
             else "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pending_work%'"
         )
         assert conn.execute(text(triggers)).scalar() == 9  # insert, update, delete on 3 tables
+
+
+def test_sqlite_keeps_statement_journals_in_memory(tmp_path) -> None:
+    """The pending-work triggers make each insert keep a statement journal: not on disk."""
+    engine = build_engine(make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+    engine.dispose()
