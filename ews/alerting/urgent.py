@@ -86,7 +86,7 @@ def evaluate_report(
         revision=known.revision if known is not None else 0,
         territory_hit=False,
         codes=(defender.CODE,),
-        rows=loading.evidence_rows({"report_ids": [report_id for report_id, _ in rows]}),
+        rows=loading.evidence_rows({"report_ids": [rid for rid, _severity in rows]}),
         hold_until=started + 1,
     )
     open_rows = loading.open_alert_rows(session, fingerprints=[fingerprint])
@@ -115,7 +115,7 @@ def evaluate_report(
                 "source": "urgent_report",
             }
         ],
-        ids={"report_ids": [report_id for report_id, _severity in rows]},
+        ids={"report_ids": [rid for rid, _severity in rows]},
     )
     return apply_outcomes(
         session,
