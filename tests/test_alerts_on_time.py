@@ -472,14 +472,15 @@ def test_every_write_of_an_input_row_leaves_its_local_day_pending(db: Session) -
     assert pending() == [nov25 + 1]
 
 
+# PostgreSQL only: on SQLite a computation holds the one writer's lock, so no report can commit
+# while it runs.
+@pytest.mark.parametrize("engine_name", [pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_a_computation_that_began_before_an_urgent_report_cannot_lower_its_alert(
     fresh_settings: Settings, engine_name: str
 ) -> None:
     """Whichever runs last decides on the newest evidence: a computation whose snapshot was taken
     before the urgent report commits after the fast path; its values (one report: high) must not
     deescalate the critical alert. The next computation counts the report and releases it."""
-    if engine_name == "sqlite":
-        pytest.skip("SQLite has one writer: a computation cannot overlap a report's commit")
     from ews import counters
     from ews.alerting.jobs import evaluate_alerts
     from ews.alerting.urgent import evaluate_urgent_report
