@@ -1,32 +1,42 @@
 """The alert lifecycle as pure decisions (in the spirit of Prometheus Alertmanager).
 
-``decide`` takes the latest indicator levels per fingerprint (community + category), the open
-alerts, the silences, the routing rows and ``now``, and returns one ``Outcome`` per fingerprint that
-changes: the alert's new state and the events to record. Nothing here reads a clock or a database.
+``decide`` takes the category states (the latest indicator values per community + category), the
+open alerts, the silences, the routing rows, the number of the last computation done and ``now``,
+and returns one ``Outcome`` per fingerprint that changes: the alert's new state and the events to
+record. Nothing here reads a clock or a database. Each rule is a small named predicate.
 
-Rules (DESIGN section 5):
+Rules (DESIGN sections 5 and 10):
 
 - one open alert per fingerprint; new evidence updates it, never duplicates it;
-- ``raised`` when a category reaches warning with no open alert; ``escalated`` when its level goes
-  up (an acknowledged alert then needs a new acknowledgement); ``deescalated`` when it goes down but
-  stays at warning or above;
-- ``resolved`` after the category stays below warning for ``auto_resolve_after`` evaluations; an
-  evaluation counts only when its indicator values are newer than the ones the alert last saw, so a
-  rerun on the same data changes nothing;
-- ``reminded`` when an unacknowledged alert was last notified ``reminder_interval`` ago;
+- new evidence is judged by change, not by the calendar: every stored indicator value carries a
+  revision that grows when its number, level or details change, and an alert acts on its category
+  when one of the category's values is newer than the revisions it has seen (:func:`is_new`). A
+  rise escalates at the next evaluation, the same day; a fall deescalates;
+- ``raised`` when a category reaches warning with no open alert; after a resolve, only on values
+  that bring rows the resolved alert had not seen or a higher level (:func:`should_raise`);
+- ``escalated`` / ``deescalated`` when the level goes up / down (staying at warning or above); a
+  rise asks for a new acknowledgement;
+- ``resolved`` once the category has stayed below warning for ``policy.auto_resolve_after``,
+  counted from the evaluation that first saw it fall (:func:`needs_auto_resolve`);
+- the fast path (a defender threat report) brings a state straight from the reports: always new,
+  and it *holds* the alert (:func:`holds`): until the computation numbered ``hold_until`` has
+  committed (the first one sure to count the report), values cannot lower the alert, and the
+  first evaluation after that judges the values again (:func:`hold_released`). Whichever runs
+  last, the schedule or the fast path, decides on the newer evidence;
+- ``reminded`` when an unacknowledged alert was last notified ``reminder_interval`` ago
+  (:func:`needs_reminder`);
 - ``escalated_national`` for every critical alert, and for a high alert unacknowledged
-  ``national_after`` after it became high;
+  ``national_after`` after it became high (:func:`needs_national_escalation`);
 - a matching silence mutes an event (recorded, not sent); inhibition mutes a warning alert of a
   community that also has a critical alert whose institutions already cover the warning's: it adds
-  nothing. While muted, reminders and escalations to national level wait.
+  nothing (:func:`mutes`). While muted, reminders and escalations to national level wait.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from alerts.levels import Level, max_level
 from alerts.routing import (
@@ -37,159 +47,147 @@ from alerts.routing import (
     select_contacts,
     select_national_contacts,
 )
-
-INHIBITED = "inhibited"
-
-
-class EventKind(StrEnum):
-    raised = "raised"
-    escalated = "escalated"
-    deescalated = "deescalated"
-    acknowledged = "acknowledged"
-    reminded = "reminded"
-    escalated_national = "escalated_national"
-    resolved = "resolved"
-
-
-NOTIFY_KINDS = frozenset(
-    {
-        EventKind.raised,
-        EventKind.escalated,
-        EventKind.escalated_national,
-        EventKind.reminded,
-        EventKind.resolved,
-    }
+from alerts.states import (
+    NOTIFY_KINDS,
+    CategoryState,
+    Event,
+    EventKind,
+    Fingerprint,
+    OpenAlert,
+    Outcome,
+    Policy,
+    Reading,
+    ResolvedMark,
+    SilenceRule,
+    category_states,
 )
 
+INHIBITED = "inhibited"
+DEFAULT_POLICY = Policy()
 
-@dataclass(frozen=True, order=True)
-class Fingerprint:
-    community_code: str
-    category: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.community_code}:{self.category}"
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The latest value of one indicator for one community."""
-
-    code: str
-    community_code: str
-    category: str
-    level: Level
-    window_end: datetime
-    core_value: float | None = None  # the part of the value inside the titled territory
-
-
-@dataclass(frozen=True)
-class CategoryState:
-    """A category's level for a community: the highest level of its indicators."""
-
-    fingerprint: Fingerprint
-    level: Level
-    through: datetime  # the newest window end behind it: what "a new evaluation" means
-    territory_hit: bool
-    codes: tuple[str, ...]
+__all__ = [
+    "INHIBITED",
+    "NOTIFY_KINDS",
+    "CategoryState",
+    "Event",
+    "EventKind",
+    "Fingerprint",
+    "Message",
+    "OpenAlert",
+    "Outcome",
+    "Policy",
+    "Reading",
+    "ResolvedMark",
+    "SilenceRule",
+    "category_states",
+    "decide",
+    "hold_released",
+    "holds",
+    "is_new",
+    "mutes",
+    "needs_auto_resolve",
+    "needs_national_escalation",
+    "needs_reminder",
+    "plan_messages",
+    "resolve_by_hand",
+    "should_raise",
+]
 
 
-def category_states(readings: Iterable[Reading]) -> dict[Fingerprint, CategoryState]:
-    """Group the latest readings per (community, category)."""
-    grouped: dict[Fingerprint, list[Reading]] = {}
-    for reading in readings:
-        grouped.setdefault(Fingerprint(reading.community_code, reading.category), []).append(
-            reading
-        )
-    return {
-        fp: CategoryState(
-            fingerprint=fp,
-            level=max_level(r.level for r in group),
-            through=max(r.window_end for r in group),
-            territory_hit=any((r.core_value or 0) > 0 for r in group),
-            codes=tuple(sorted(r.code for r in group)),
-        )
-        for fp, group in grouped.items()
-    }
+# The predicates: each rule of the lifecycle, by name.
 
 
-@dataclass(frozen=True)
-class OpenAlert:
-    """An alert that is not resolved, as the lifecycle needs to see it."""
-
-    id: int
-    fingerprint: Fingerprint
-    level: Level
-    acknowledged: bool
-    opened_at: datetime
-    level_since: datetime
-    last_notified_at: datetime | None
-    national_escalated_at: datetime | None
-    below_warning_count: int
-    evaluated_through: datetime | None
-    routed_to: tuple[str, ...]
-    territory_hit: bool = False
+def is_new(state: CategoryState, seen_revision: int | None) -> bool:
+    """Has ``state`` evidence newer than ``seen_revision``? A state from the fast path always has."""
+    return state.from_report or seen_revision is None or state.revision > seen_revision
 
 
-@dataclass(frozen=True)
-class SilenceRule:
-    """A time-bounded matcher; ``None`` matches any community or category."""
-
-    id: int
-    community_code: str | None
-    category: str | None
-    starts_at: datetime
-    ends_at: datetime
-
-    def mutes(self, fingerprint: Fingerprint, now: datetime) -> bool:
-        return (
-            self.starts_at <= now < self.ends_at
-            and self.community_code in (None, fingerprint.community_code)
-            and self.category in (None, fingerprint.category)
-        )
+def holds(hold_until: int | None, computation: int) -> bool:
+    """Is a fast-path decision still standing? Until computation ``hold_until`` has committed,
+    the values may predate the urgent report."""
+    return hold_until is not None and computation < hold_until
 
 
-@dataclass(frozen=True)
-class Policy:
-    reminder_interval: timedelta = timedelta(hours=24)
-    national_after: timedelta = timedelta(hours=12)
-    auto_resolve_after: int = 2
+def hold_released(alert: OpenAlert, computation: int) -> bool:
+    """Has the computation that counts the fast path's report committed since it held the alert?
+    Its values are then judged whatever their revision."""
+    return alert.hold_until is not None and computation >= alert.hold_until
 
 
-@dataclass(frozen=True)
-class Event:
-    kind: EventKind
-    level: Level
-    previous_level: Level | None = None
-    muted_by: str | None = None
+def should_raise(state: CategoryState, resolved: ResolvedMark | None) -> bool:
+    """A new alert for a fingerprint with no open one: at warning or above, and, after a resolve,
+    only on new evidence that brings rows the resolved alert had not seen or a higher level (a
+    fall, or values that count again what it was resolved on, are nothing new)."""
+    if not state.level.at_least(Level.warning):
+        return False
+    if resolved is None:
+        return True
+    return is_new(state, resolved.revision) and (
+        state.level.rank > resolved.level.rank or not state.rows <= resolved.rows
+    )
 
-    @property
-    def notifies(self) -> bool:
-        return self.kind in NOTIFY_KINDS and self.muted_by is None
+
+def needs_auto_resolve(draft: Outcome, now: datetime, policy: Policy) -> bool:
+    """Below warning for ``policy.auto_resolve_after`` since the evaluation that saw it fall."""
+    return (
+        not draft.resolved
+        and draft.below_warning_since is not None
+        and now - draft.below_warning_since >= policy.auto_resolve_after
+    )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What becomes of one fingerprint: the alert after this evaluation and the events to record."""
+def needs_national_escalation(draft: Outcome, now: datetime, policy: Policy) -> bool:
+    """Every critical alert, and a high one unacknowledged ``national_after`` after it became high,
+    goes to the national contacts once."""
+    if draft.national_escalated or draft.resolved:
+        return False
+    if draft.level is Level.critical:
+        return True
+    return (
+        draft.level is Level.high
+        and not draft.acknowledged
+        and now - draft.level_since >= policy.national_after
+    )
 
-    fingerprint: Fingerprint
-    alert_id: int | None  # None: a new alert
-    level: Level
-    acknowledged: bool
-    opened_at: datetime
-    level_since: datetime
-    below_warning_count: int
-    evaluated_through: datetime | None
-    territory_hit: bool
-    routed_to: tuple[str, ...]  # every institution the alert reached, national ones included
-    institutions: tuple[str, ...]  # ordinary routing of the category now
-    national: tuple[str, ...]  # national-escalation institutions (empty until escalated)
-    national_escalated: bool
-    resolved: bool
-    muted_by: str | None
-    state: CategoryState | None  # new indicator evidence to keep, if any
-    events: tuple[Event, ...] = field(default_factory=tuple)
+
+def needs_reminder(
+    alert: OpenAlert | None,
+    draft: Outcome,
+    events: Sequence[Event],
+    now: datetime,
+    policy: Policy,
+) -> bool:
+    """An unacknowledged alert notified nothing for ``reminder_interval`` (and nothing now)."""
+    if alert is None or draft.acknowledged or draft.resolved:
+        return False
+    if any(event.notifies for event in events):
+        return False
+    return now - (alert.last_notified_at or alert.opened_at) >= policy.reminder_interval
+
+
+def mutes(
+    draft: Outcome,
+    silences: Sequence[SilenceRule],
+    criticals: Mapping[str, list[Outcome]],
+    now: datetime,
+) -> str | None:
+    """What mutes ``draft``'s events: a matching silence (``silence:<id>``), or inhibition: a
+    warning alert adds nothing when a critical alert of the same community already reaches every
+    institution it would reach."""
+    silence = next((s for s in silences if s.mutes(draft.fingerprint, now)), None)
+    if silence is not None:
+        return f"silence:{silence.id}"
+    if draft.level is not Level.warning or draft.resolved:
+        return None
+    inhibited = any(
+        other.fingerprint != draft.fingerprint
+        and set(draft.institutions) <= set(other.institutions)
+        for other in criticals.get(draft.fingerprint.community_code, ())
+    )
+    return INHIBITED if inhibited else None
+
+
+# Drafts: the alert after the evidence, before muting, escalation to national level and reminders.
 
 
 def _draft_new(state: CategoryState, now: datetime) -> Outcome:
@@ -200,8 +198,9 @@ def _draft_new(state: CategoryState, now: datetime) -> Outcome:
         acknowledged=False,
         opened_at=now,
         level_since=now,
-        below_warning_count=0,
-        evaluated_through=state.through,
+        below_warning_since=None,
+        seen_revision=state.revision,
+        hold_until=state.hold_until,
         territory_hit=state.territory_hit,
         routed_to=(),
         institutions=(),
@@ -214,18 +213,17 @@ def _draft_new(state: CategoryState, now: datetime) -> Outcome:
     )
 
 
-def _draft_existing(
-    alert: OpenAlert, state: CategoryState | None, now: datetime, policy: Policy
-) -> Outcome:
-    draft = Outcome(
+def _as_is(alert: OpenAlert) -> Outcome:
+    return Outcome(
         fingerprint=alert.fingerprint,
         alert_id=alert.id,
         level=alert.level,
         acknowledged=alert.acknowledged,
         opened_at=alert.opened_at,
         level_since=alert.level_since,
-        below_warning_count=alert.below_warning_count,
-        evaluated_through=alert.evaluated_through,
+        below_warning_since=alert.below_warning_since,
+        seen_revision=alert.seen_revision,
+        hold_until=alert.hold_until,
         territory_hit=alert.territory_hit,
         routed_to=alert.routed_to,
         institutions=(),
@@ -235,44 +233,55 @@ def _draft_existing(
         muted_by=None,
         state=None,
     )
-    newer = state is not None and (
-        alert.evaluated_through is None or state.through > alert.evaluated_through
-    )
-    if not newer or state is None:
+
+
+def _draft_existing(
+    alert: OpenAlert, state: CategoryState | None, now: datetime, computation: int
+) -> Outcome:
+    held = holds(alert.hold_until, computation)
+    draft = replace(_as_is(alert), hold_until=alert.hold_until if held else None)
+    if state is None or not (
+        is_new(state, alert.seen_revision) or hold_released(alert, computation)
+    ):
         return draft
+    level = state.level
+    if held or state.from_report:
+        level = max_level([level, alert.level])  # the values may predate the urgent report
     draft = replace(
         draft,
         state=state,
-        evaluated_through=state.through,
+        # The fast path saw reports, not values: the values stay to be evaluated.
+        seen_revision=(
+            alert.seen_revision
+            if state.from_report
+            else max(alert.seen_revision or 0, state.revision)
+        ),
+        hold_until=state.hold_until if state.from_report else draft.hold_until,
         territory_hit=alert.territory_hit or state.territory_hit,
     )
-    if state.level is Level.none:
-        count = alert.below_warning_count + 1
-        if count >= policy.auto_resolve_after:
-            return replace(
-                draft,
-                below_warning_count=count,
-                resolved=True,
-                events=(Event(EventKind.resolved, alert.level),),
-            )
-        return replace(draft, below_warning_count=count)
-    draft = replace(draft, below_warning_count=0)
-    if state.level.rank > alert.level.rank:
+    if level is Level.none:
+        return replace(draft, below_warning_since=alert.below_warning_since or now)
+    draft = replace(draft, below_warning_since=None)
+    if level.rank > alert.level.rank:
         return replace(
             draft,
-            level=state.level,
+            level=level,
             level_since=now,
             acknowledged=False,  # a higher level needs a new acknowledgement
-            events=(Event(EventKind.escalated, state.level, previous_level=alert.level),),
+            events=(Event(EventKind.escalated, level, previous_level=alert.level),),
         )
-    if state.level.rank < alert.level.rank:
+    if level.rank < alert.level.rank:
         return replace(
             draft,
-            level=state.level,
+            level=level,
             level_since=now,
-            events=(Event(EventKind.deescalated, state.level, previous_level=alert.level),),
+            events=(Event(EventKind.deescalated, level, previous_level=alert.level),),
         )
     return draft
+
+
+def _auto_resolved(draft: Outcome) -> Outcome:
+    return replace(draft, resolved=True, events=(Event(EventKind.resolved, draft.level),))
 
 
 def _critical_institutions(drafts: Sequence[Outcome]) -> dict[str, list[Outcome]]:
@@ -284,18 +293,6 @@ def _critical_institutions(drafts: Sequence[Outcome]) -> dict[str, list[Outcome]
     return by_community
 
 
-def _inhibited(draft: Outcome, criticals: Mapping[str, list[Outcome]]) -> bool:
-    """A warning alert adds nothing when a critical alert of the same community already reaches
-    every institution it would reach."""
-    if draft.level is not Level.warning or draft.resolved:
-        return False
-    return any(
-        other.fingerprint != draft.fingerprint
-        and set(draft.institutions) <= set(other.institutions)
-        for other in criticals.get(draft.fingerprint.community_code, ())
-    )
-
-
 def decide(
     *,
     states: Mapping[Fingerprint, CategoryState],
@@ -303,32 +300,31 @@ def decide(
     silences: Iterable[SilenceRule],
     routing: Sequence[RoutingRule],
     now: datetime,
-    policy: Policy = Policy(),
-    resolved_through: Mapping[Fingerprint, datetime] | None = None,
+    computation: int = 0,
+    policy: Policy = DEFAULT_POLICY,
+    resolved: Mapping[Fingerprint, ResolvedMark] | None = None,
 ) -> list[Outcome]:
-    """Decide every fingerprint's outcome; returns only those with events or new evidence.
+    """Decide every fingerprint's outcome; returns only those that change.
 
-    ``resolved_through`` gives, per fingerprint, the evidence mark of its last resolved alert: a
-    new alert is raised only on values newer than that, so a resolved alert is not raised again
-    from the very values it was resolved on.
+    ``computation`` is the number of the last computation of the indicators that has committed
+    (what releases the fast path's holds); ``resolved`` gives, per fingerprint without an open
+    alert, what its last resolved alert had seen.
     """
     open_by_fp = {alert.fingerprint: alert for alert in alerts}
-    resolved_through = resolved_through or {}
+    resolved = resolved or {}
     national = national_institutions(routing)
     drafts: list[Outcome] = []
     for fp in sorted(set(states) | set(open_by_fp)):
         state = states.get(fp)
         alert = open_by_fp.get(fp)
         if alert is not None:
-            draft = _draft_existing(alert, state, now, policy)
-        elif (
-            state is not None
-            and state.level.at_least(Level.warning)
-            and (fp not in resolved_through or state.through > resolved_through[fp])
-        ):
+            draft = _draft_existing(alert, state, now, computation)
+        elif state is not None and should_raise(state, resolved.get(fp)):
             draft = _draft_new(state, now)
         else:
             continue
+        if needs_auto_resolve(draft, now, policy):
+            draft = _auto_resolved(draft)
         institutions = route_institutions(fp.category, routing, territory_hit=draft.territory_hit)
         drafts.append(replace(draft, institutions=institutions))
 
@@ -336,33 +332,15 @@ def decide(
     criticals = _critical_institutions(drafts)
     outcomes: list[Outcome] = []
     for draft in drafts:
-        silence = next((s for s in silence_list if s.mutes(draft.fingerprint, now)), None)
-        muted_by = (
-            f"silence:{silence.id}"
-            if silence is not None
-            else (INHIBITED if _inhibited(draft, criticals) else None)
-        )
+        alert = open_by_fp.get(draft.fingerprint)
+        muted_by = mutes(draft, silence_list, criticals, now)
         events = [replace(event, muted_by=muted_by) for event in draft.events]
         national_escalated = draft.national_escalated
-        if not draft.resolved and muted_by is None:
-            if not national_escalated and (
-                draft.level is Level.critical
-                or (
-                    draft.level is Level.high
-                    and not draft.acknowledged
-                    and now - draft.level_since >= policy.national_after
-                )
-            ):
+        if muted_by is None:
+            if needs_national_escalation(draft, now, policy):
                 national_escalated = True
                 events.append(Event(EventKind.escalated_national, draft.level))
-            alert = open_by_fp.get(draft.fingerprint)
-            last = (alert.last_notified_at or alert.opened_at) if alert is not None else None
-            if (
-                last is not None
-                and not draft.acknowledged
-                and not any(event.notifies for event in events)
-                and now - last >= policy.reminder_interval
-            ):
+            if needs_reminder(alert, draft, events, now, policy):
                 events.append(Event(EventKind.reminded, draft.level))
         routed = list(draft.routed_to)
         for code in draft.institutions + (national if national_escalated else ()):
@@ -376,9 +354,13 @@ def decide(
             routed_to=tuple(routed),
             events=tuple(events),
         )
-        if outcome.events or outcome.state is not None:
+        if outcome.events or outcome.state is not None or _marks_moved(alert, outcome):
             outcomes.append(outcome)
     return outcomes
+
+
+def _marks_moved(alert: OpenAlert | None, outcome: Outcome) -> bool:
+    return alert is not None and outcome.hold_until != alert.hold_until
 
 
 @dataclass(frozen=True)
@@ -435,34 +417,19 @@ def resolve_by_hand(
     now: datetime,
 ) -> Outcome:
     """An institution or analyst resolves ``alert``: a ``resolved`` event to everyone it reached
-    (muted by a matching silence). Its evidence mark moves to ``now`` so the values it was resolved
-    on do not raise it again."""
+    (muted by a matching silence). It keeps the revisions and rows it had seen: what it was
+    resolved on raises nothing again, anything newer does (:func:`should_raise`)."""
     silence = next((s for s in silences if s.mutes(alert.fingerprint, now)), None)
+    muted_by = f"silence:{silence.id}" if silence is not None else None
     escalated = alert.national_escalated_at is not None
-    return Outcome(
-        fingerprint=alert.fingerprint,
-        alert_id=alert.id,
-        level=alert.level,
-        acknowledged=alert.acknowledged,
-        opened_at=alert.opened_at,
-        level_since=alert.level_since,
-        below_warning_count=alert.below_warning_count,
-        evaluated_through=max(alert.evaluated_through or now, now),
-        territory_hit=alert.territory_hit,
-        routed_to=alert.routed_to,
+    return replace(
+        _as_is(alert),
+        hold_until=None,
         institutions=route_institutions(
             alert.fingerprint.category, routing, territory_hit=alert.territory_hit
         ),
         national=national_institutions(routing) if escalated else (),
-        national_escalated=escalated,
         resolved=True,
-        muted_by=f"silence:{silence.id}" if silence is not None else None,
-        state=None,
-        events=(
-            Event(
-                EventKind.resolved,
-                alert.level,
-                muted_by=f"silence:{silence.id}" if silence is not None else None,
-            ),
-        ),
+        muted_by=muted_by,
+        events=(Event(EventKind.resolved, alert.level, muted_by=muted_by),),
     )

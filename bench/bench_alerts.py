@@ -2,8 +2,9 @@
 
 1. ``evaluate-alerts`` for N communities (2,500; 250 with ``--quick``) with all eight indicators:
    the first run (raises most alerts), a run on new values (escalations, deescalations,
-   resolutions), a rerun on the same values (adds nothing) and the usual tick (a new window with
-   the same levels: every open alert's evidence refreshed, few events). Floor: the plain SELECT of the latest
+   resolutions), a rerun on the same values (adds nothing) and the usual tick (a new day with the
+   same numbers: revisions kept, so nothing new; the alerts below warning since the last run
+   resolve by time). Floor: the plain SELECT of the latest
    value per (community, code), which every run must do.
 2. The fast path: M defender reports (200; 20 with ``--quick``) in M communities, each evaluated by
    ``evaluate_urgent_report``; time from the call to its commit of the alert event and the queued
@@ -81,13 +82,18 @@ def _prepare(url: str, communities: int, extra: int) -> tuple[Settings, Any]:
     return settings, engine
 
 
-def _values(communities: int, window_end: datetime, rng: random.Random) -> list[dict[str, Any]]:
+def _values(
+    communities: int, window_end: datetime, rng: random.Random, revision: int
+) -> list[dict[str, Any]]:
+    """Values of a computation that changed every one of them: revisions from ``revision`` on."""
     rows = []
     for i in range(communities):
         for code in CODES:
             level = rng.choice(LEVELS)
+            revision += 1
             rows.append(
                 {
+                    "revision": revision,
                     "code": code,
                     "community_code": f"bench-{i:05d}",
                     "window_start": window_end - timedelta(days=30),
@@ -132,14 +138,17 @@ def _evaluation(ctx: BenchContext, engine_name: str) -> list[BenchResult]:
         settings, engine = _prepare(url, communities, 0)
         factory = build_session_factory(engine)
         with engine.begin() as conn:
-            conn.execute(insert(IndicatorValue), _values(communities, T0, rng))
+            conn.execute(insert(IndicatorValue), _values(communities, T0, rng, 0))
         runs: list[tuple[str, float, dict[str, Any]]] = []
         floor = _latest_floor(engine)
         with timer() as elapsed:
             summary = evaluate_alerts(settings=settings, session_factory=factory, as_of=T0)
         runs.append(("first run", elapsed[0], summary))
         with engine.begin() as conn:
-            conn.execute(insert(IndicatorValue), _values(communities, T0 + timedelta(hours=1), rng))
+            conn.execute(
+                insert(IndicatorValue),
+                _values(communities, T0 + timedelta(hours=1), rng, len(CODES) * communities),
+            )
         floor = min(floor, _latest_floor(engine))
         with timer() as elapsed:
             summary = evaluate_alerts(
@@ -152,15 +161,17 @@ def _evaluation(ctx: BenchContext, engine_name: str) -> list[BenchResult]:
             )
         runs.append(("rerun", elapsed[0], summary))
         assert summary["changed_alerts"] == 0, summary
-        # The usual tick: indicators recomputed for a new window, levels unchanged.
+        # The usual tick: indicators recomputed for a new day, numbers unchanged (so the new rows
+        # keep their revisions: nothing new for the alerts, as the computation stores them).
         with engine.begin() as conn:
             conn.execute(
                 text(
                     "INSERT INTO indicator_value (code, community_code, window_start, window_end, "
-                    "value, level, baseline, inputs, computed_at, algorithm_version, details) "
+                    "value, level, baseline, inputs, computed_at, algorithm_version, details, "
+                    "revision) "
                     "SELECT code, community_code, window_start, :new_end, value, level, baseline, "
-                    "inputs, computed_at, algorithm_version, details FROM indicator_value "
-                    "WHERE window_end = :old_end"
+                    "inputs, computed_at, algorithm_version, details, revision "
+                    "FROM indicator_value WHERE window_end = :old_end"
                 ).bindparams(
                     bindparam("new_end", type_=UTCDateTime()),
                     bindparam("old_end", type_=UTCDateTime()),
@@ -208,7 +219,6 @@ def _plain_floor(engine: Any, contact_ids: list[int], community: str) -> float:
                 "routed_to": ["MINJUS", "DP"],
                 "opened_at": now,
                 "updated_at": now,
-                "below_warning_count": 0,
                 "evidence": {},
                 "context": {},
             },
@@ -263,7 +273,7 @@ def _fast_path(ctx: BenchContext, engine_name: str) -> list[BenchResult]:
         factory = build_session_factory(engine)
         # A store with an evaluated history, as in production.
         with engine.begin() as conn:
-            conn.execute(insert(IndicatorValue), _values(background, T0, rng))
+            conn.execute(insert(IndicatorValue), _values(background, T0, rng, 0))
         evaluate_alerts(settings=settings, session_factory=factory, as_of=T0)
         now = datetime.now(UTC)
         with engine.begin() as conn:

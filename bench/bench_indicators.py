@@ -29,7 +29,6 @@ from ews.bulk import bulk_insert
 from ews.db import build_engine, build_session_factory
 from ews.demo import DemoSizes, generate, load_demo
 from ews.jobs import run_job
-from ews.jobs.compute import local_day
 from ews.jobs.frames import (
     ALERT_COLUMNS,
     HOTSPOT_COLUMNS,
@@ -42,7 +41,7 @@ from ews.models import DeforestationAlert, FireHotspot, Report
 from ews.models.base import utcnow
 from ews.reference.loader import load_reference_data
 from ews.settings import Settings
-from indicators.windows import local_day_end
+from indicators.windows import LIMA, local_day_end
 from indicators.zones import zone_tree
 
 FULL = DemoSizes(communities=2_500, reports=200_000, hotspots=3_000_000, alerts=2_000_000)
@@ -56,7 +55,6 @@ def _settings(url: str) -> Settings:
         database_url=url,
         env="test",
         secret_key="b" * 40,
-        compute_settle_seconds=0,
         **BENCH_KEYS,
     )
 
@@ -173,7 +171,7 @@ def run(ctx: BenchContext) -> list[BenchResult]:
             migrate.upgrade(engine)
             factory = build_session_factory(engine)
             now = utcnow()
-            anchor = local_day(now) - timedelta(days=1)
+            anchor = now.astimezone(LIMA).date() - timedelta(days=1)
             # Generate and load in a child process, so this one starts the measured run clean.
             child = multiprocessing.get_context("spawn").Process(
                 target=_load, args=(url, sizes, anchor, now)

@@ -70,16 +70,15 @@ class Settings(BaseSettings):
     # The delivery worker (`ews worker`, or inside `ews serve`) delivers; set this to also run a
     # delivery pass on the scheduler's ticks.
     deliver_interval_seconds: int = 0
-    # Rows received in the last this many seconds wait for the next compute run: a transaction that
-    # inserted them may not have committed yet, and each row must enter the rollups exactly once.
-    compute_settle_seconds: float = 60.0
     feed_pull_interval_minutes: int = 60
     feed_pull_sources: list[str] = Field(default_factory=list)
 
     # Alert lifecycle intervals.
     reminder_interval_hours: float = 24.0
     national_escalation_after_hours: float = 12.0
-    auto_resolve_after_evaluations: int = 2
+    # An alert resolves itself at the first evaluation after its category has stayed below warning
+    # this long (measured from the evaluation that first saw it fall).
+    auto_resolve_after_minutes: float = 30.0
 
     # Delivery.
     delivery_max_attempts: int = 8

@@ -156,7 +156,10 @@ def window_evidence(
     current = events[mask]
     if current.empty:
         return {}
-    newest = current.sort_values("t_ns", ascending=False, kind="stable")
+    # Newest first; rows of the same instant by id, so the list never depends on the read order.
+    newest = current.assign(id_key=current["id"].astype(str)).sort_values(
+        ["t_ns", "id_key"], ascending=[False, True], kind="stable"
+    )
     capped = newest.groupby(["community_code", "kind"], sort=False).head(EVIDENCE_CAP)
     result: dict[Any, dict[str, list[Any]]] = {}
     for (community, kind), ids in capped.groupby(["community_code", "kind"], sort=False)["id"]:
@@ -242,7 +245,9 @@ def indicators_from_rollups(
                 [_window_sums(total, last - j * days, days) for j in range(1, k + 1)], axis=1
             )
             value = core + buffer
-            level = _levels(value, rule)
+            # Levels from the stored (rounded) number: sums of the same rows in another order
+            # differ in the last bits, and must not fall on two sides of a threshold.
+            level = _levels(np.round(value, DECIMALS), rule)
             extra: list[dict[str, Any]] = [{} for _ in codes]
             if special:
                 severe = _window_sums(cumulative["severe"], last, days)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ews import counters
 from ews.models import Alert, AlertEvent, Contact, IndicatorValue, OutboxMessage, Report
 
 COMMUNITY = "flor-de-ucayali"
@@ -35,7 +36,9 @@ def add_value(
     core_value: float = 0.0,
     evidence: dict[str, list[Any]] | None = None,
 ) -> IndicatorValue:
+    """A stored value with a new revision, as a computation that changed it would store it."""
     row = IndicatorValue(
+        revision=counters.advance(session, counters.INDICATOR_REVISION),
         code=code,
         community_code=community,
         window_start=window_end - timedelta(days=30),

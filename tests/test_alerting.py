@@ -112,7 +112,7 @@ def test_lifecycle_escalate_deescalate_remind_and_auto_resolve(
     add_value(db, "invasion_reports", "none", T0 + 27 * H, value=0)
     evaluate(db, settings=settings, now=T0 + 27 * H)
     alert = alerts_by_category(db)["territorial_invasion"]
-    assert alert.status == "open" and alert.below_warning_count == 1
+    assert alert.status == "open" and alert.below_warning_since == T0 + 27 * H
     add_value(db, "invasion_reports", "none", T0 + 28 * H, value=0)
     evaluate(db, settings=settings, now=T0 + 28 * H)
     alert = alerts_by_category(db)["territorial_invasion"]
@@ -237,7 +237,7 @@ def test_the_fast_path_raises_the_defender_alert_at_once(fresh_settings: Setting
         evaluate(session, settings=fresh_settings, now=now)
         session.commit()
         assert event_kinds(session, alert.id) == ["raised", "escalated_national"]
-        assert session.get(Alert, alert.id).below_warning_count == 0
+        assert session.get(Alert, alert.id).below_warning_since is None
     engine.dispose()
 
 

@@ -15,6 +15,7 @@ from alerts.lifecycle import (
     OpenAlert,
     Policy,
     Reading,
+    ResolvedMark,
     SilenceRule,
     category_states,
     decide,
@@ -51,9 +52,17 @@ def fp(category: str, community: str = C) -> Fingerprint:
 
 
 def state(
-    category: str, level: str, *, through: datetime = NOW - H, hit: bool = False
+    category: str,
+    level: str,
+    *,
+    revision: int = 10,
+    hit: bool = False,
+    rows: frozenset[str] = frozenset(),
+    hold_until: int | None = None,
 ) -> CategoryState:
-    return CategoryState(fp(category), Level(level), through, hit, (category,))
+    return CategoryState(
+        fp(category), Level(level), revision, hit, (category,), rows, hold_until=hold_until
+    )
 
 
 def alert(category: str, level: str, **changes: object) -> OpenAlert:
@@ -66,8 +75,8 @@ def alert(category: str, level: str, **changes: object) -> OpenAlert:
         level_since=NOW - 2 * H,
         last_notified_at=NOW - 2 * H,
         national_escalated_at=None,
-        below_warning_count=0,
-        evaluated_through=NOW - 3 * H,
+        below_warning_since=None,
+        seen_revision=5,
         routed_to=("MINAM",),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -77,15 +86,18 @@ def kinds(outcome_events: object) -> list[str]:
     return [e.kind.value for e in outcome_events]  # type: ignore[attr-defined]
 
 
-def run(states=(), alerts=(), silences=(), now=NOW, resolved_through=None, policy=DEFAULT_POLICY):  # type: ignore[no-untyped-def]
+def run(
+    states=(), alerts=(), silences=(), now=NOW, resolved=None, policy=DEFAULT_POLICY, computation=0
+):  # type: ignore[no-untyped-def]
     return decide(
         states={s.fingerprint: s for s in states},
         alerts=list(alerts),
         silences=list(silences),
         routing=ROUTING,
         now=now,
+        computation=computation,
         policy=policy,
-        resolved_through=resolved_through,
+        resolved=resolved,
     )
 
 
@@ -96,17 +108,22 @@ def test_levels_are_ordered() -> None:
     assert Level.high.at_least("warning") and not Level.warning.at_least("high")
 
 
-def test_category_state_is_the_highest_level_and_newest_window() -> None:
+def test_category_state_is_the_highest_level_and_newest_revision() -> None:
     states = category_states(
         [
-            Reading("deforestation_ha", C, "deforestation", Level.warning, NOW - 2 * H, 0.0),
-            Reading("forest_crime_reports", C, "deforestation", Level.high, NOW - H, 3.0),
-            Reading("fire_hotspots", C, "fire", Level.none, NOW - H, None),
+            Reading(
+                "deforestation_ha", C, "deforestation", Level.warning, 12, 0.0, frozenset({"a:1"})
+            ),
+            Reading(
+                "forest_crime_reports", C, "deforestation", Level.high, 9, 3.0, frozenset({"r:2"})
+            ),
+            Reading("fire_hotspots", C, "fire", Level.none, 4, None),
         ]
     )
     deforestation = states[fp("deforestation")]
     assert deforestation.level is Level.high
-    assert deforestation.through == NOW - H
+    assert deforestation.revision == 12
+    assert deforestation.rows == {"a:1", "r:2"}
     assert deforestation.territory_hit is True
     assert states[fp("fire")].territory_hit is False
 
@@ -152,25 +169,39 @@ CASES = [
         "high",
     ),
     (
-        "below warning once: counted, not resolved",
+        "below warning for the first time: the clock starts, not resolved",
         state("fire", "none"),
         alert("fire", "warning"),
         [],
         "warning",
     ),
     (
-        "below warning twice: auto-resolved",
+        "below warning for the auto-resolve time: resolved",
         state("fire", "none"),
-        alert("fire", "warning", below_warning_count=1),
+        alert("fire", "warning", below_warning_since=NOW - 30 * timedelta(minutes=1)),
         ["resolved"],
         "warning",
     ),
     (
-        "stale values (not newer than the alert's): nothing",
-        state("fire", "none", through=NOW - 4 * H),
-        alert("fire", "warning", below_warning_count=1),
+        "below warning for less than that: not yet",
+        state("fire", "none"),
+        alert("fire", "warning", below_warning_since=NOW - 29 * timedelta(minutes=1)),
+        [],
+        "warning",
+    ),
+    (
+        "values the alert has seen: nothing (not even a new window)",
+        state("fire", "critical", revision=5),
+        alert("fire", "warning"),
         [],
         None,
+    ),
+    (
+        "the auto-resolve time passes with no new values: resolved",
+        state("fire", "none", revision=5),
+        alert("fire", "warning", below_warning_since=NOW - H),
+        ["resolved"],
+        "warning",
     ),
 ]
 
@@ -196,10 +227,32 @@ def test_indicator_driven_decisions(
     assert [e.notifies for e in outcome.events] == [k != "deescalated" for k in expected]
 
 
-def test_below_warning_count_resets_when_the_level_comes_back() -> None:
-    (outcome,) = run([state("fire", "warning")], [alert("fire", "warning", below_warning_count=1)])
-    assert outcome.below_warning_count == 0
+def test_the_auto_resolve_clock_stops_when_the_level_comes_back() -> None:
+    (outcome,) = run(
+        [state("fire", "warning")], [alert("fire", "warning", below_warning_since=NOW - 2 * H)]
+    )
+    assert outcome.below_warning_since is None
     assert outcome.resolved is False
+
+
+def test_the_auto_resolve_clock_starts_at_the_evaluation_that_saw_the_fall() -> None:
+    (outcome,) = run([state("fire", "none")], [alert("fire", "high")])
+    assert outcome.below_warning_since == NOW
+    assert outcome.level is Level.high  # the alert keeps its level while the clock runs
+    later = alert("fire", "high", below_warning_since=NOW, seen_revision=10)
+    assert run([state("fire", "none")], [later], now=NOW + timedelta(minutes=29)) == []
+    (outcome,) = run([state("fire", "none")], [later], now=NOW + timedelta(minutes=30))
+    assert kinds(outcome.events) == ["resolved"]
+
+
+def test_a_rise_the_same_day_escalates_at_once() -> None:
+    """Freshness by revision: a new revision is new evidence whatever its window."""
+    first = run([state("invasion", "warning", revision=11)])
+    assert kinds(first[0].events) == ["raised"]
+    raised = alert("invasion", "warning", seen_revision=first[0].seen_revision)
+    (outcome,) = run([state("invasion", "critical", revision=12)], [raised])
+    assert kinds(outcome.events) == ["escalated", "escalated_national"]
+    assert outcome.seen_revision == 12
 
 
 def test_escalation_after_acknowledgement_asks_for_a_new_one() -> None:
@@ -210,10 +263,10 @@ def test_escalation_after_acknowledgement_asks_for_a_new_one() -> None:
 
 
 def test_one_open_alert_per_fingerprint_new_evidence_updates_it() -> None:
-    (outcome,) = run([state("fire", "warning", through=NOW)], [alert("fire", "warning")])
+    (outcome,) = run([state("fire", "warning", revision=11)], [alert("fire", "warning")])
     assert outcome.alert_id == 7
     assert outcome.events == ()
-    assert outcome.evaluated_through == NOW
+    assert outcome.seen_revision == 11
     assert outcome.state is not None
 
 
@@ -222,7 +275,7 @@ def test_a_rerun_on_the_same_values_decides_nothing() -> None:
     after = alert(
         "fire",
         "high",
-        evaluated_through=first[0].evaluated_through,
+        seen_revision=first[0].seen_revision,
         last_notified_at=NOW,
         level_since=NOW,
     )
@@ -350,18 +403,91 @@ def test_inhibition_is_per_community() -> None:
     outcomes = run(
         [
             state("defender_safety", "critical"),
-            CategoryState(fp("composite", "otra"), Level.warning, NOW - H, False, ("x",)),
+            CategoryState(fp("composite", "otra"), Level.warning, 10, False, ("x",)),
         ]
     )
     other = next(o for o in outcomes if o.fingerprint.community_code == "otra")
     assert other.events[0].muted_by is None
 
 
-def test_a_resolved_alert_is_not_raised_again_from_the_same_values() -> None:
-    marks = {fp("fire"): NOW - H}
-    assert run([state("fire", "high", through=NOW - H)], resolved_through=marks) == []
-    (outcome,) = run([state("fire", "high", through=NOW)], resolved_through=marks)
-    assert kinds(outcome.events) == ["raised"]
+@pytest.mark.parametrize(
+    ("category_state", "mark", "raised"),
+    [
+        (state("fire", "high", revision=10), ResolvedMark(10, Level.high), False),  # same values
+        (
+            state("fire", "high", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1", "r:2"})),
+            False,  # newer values, but a fall in rows at the same level: nothing new
+        ),
+        (
+            state("fire", "warning", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1"})),
+            False,  # a fall in level
+        ),
+        (
+            state("fire", "high", revision=11, rows=frozenset({"r:1", "r:3"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1"})),
+            True,  # a row the resolved alert never saw
+        ),
+        (
+            state("fire", "critical", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1"})),
+            True,  # a higher level (e.g. a threshold lowered)
+        ),
+        (
+            state("fire", "warning", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.none, frozenset({"r:1"})),
+            True,  # resolved below warning: coming back is a rise
+        ),
+        (
+            state("defender_safety", "critical", revision=10, hold_until=3),
+            ResolvedMark(10, Level.high, frozenset()),
+            True,  # the fast path's report is newer than any value
+        ),
+        (
+            state(
+                "defender_safety",
+                "critical",
+                revision=10,
+                rows=frozenset({"r:9"}),
+                hold_until=3,
+            ),
+            ResolvedMark(10, Level.critical, frozenset({"r:9"})),
+            False,  # the same urgent report again (a resend, an edit of its description)
+        ),
+    ],
+)
+def test_after_a_resolve_only_new_evidence_raises(
+    category_state: CategoryState, mark: ResolvedMark, raised: bool
+) -> None:
+    outcomes = run([category_state], resolved={category_state.fingerprint: mark})
+    assert [kinds(o.events)[0] for o in outcomes] == (["raised"] if raised else [])
+
+
+def test_the_fast_path_escalates_whatever_the_alert_has_seen_and_holds_it() -> None:
+    scheduled = alert("defender_safety", "high", seen_revision=20, last_notified_at=NOW - H)
+    urgent = state("defender_safety", "critical", revision=20, hold_until=4)
+    (outcome,) = run([urgent], [scheduled], computation=3)
+    assert kinds(outcome.events) == ["escalated", "escalated_national"]
+    assert outcome.hold_until == 4
+    assert outcome.seen_revision == 20  # the fast path saw reports, not values
+    held = alert(
+        "defender_safety",
+        "critical",
+        seen_revision=20,
+        hold_until=4,
+        last_notified_at=NOW,
+        national_escalated_at=NOW,
+    )
+    # Values computed before the report (computation 3 and earlier) cannot lower it ...
+    stale = state("defender_safety", "high", revision=21)
+    (outcome,) = run([stale], [held], computation=3)
+    assert outcome.events == () and outcome.level is Level.critical and outcome.hold_until == 4
+    # ... the computation that counts the report releases it, and its values decide.
+    after = replace(held, seen_revision=21)
+    (outcome,) = run([stale], [after], computation=4)
+    assert kinds(outcome.events) == ["deescalated"]
+    assert outcome.hold_until is None
 
 
 @pytest.mark.parametrize(
@@ -385,7 +511,7 @@ def test_routing_matrix(category: str, hit: bool, routed: tuple[str, ...]) -> No
 
 def test_dp_stays_on_a_deforestation_alert_once_the_territory_was_hit() -> None:
     open_alert = alert("deforestation", "warning", territory_hit=True, routed_to=("MINAM", "DP"))
-    (outcome,) = run([state("deforestation", "high", through=NOW, hit=False)], [open_alert])
+    (outcome,) = run([state("deforestation", "high", revision=11, hit=False)], [open_alert])
     assert outcome.institutions == ("MINAM", "DP")
 
 
@@ -436,7 +562,7 @@ def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
     escalated = alert(
         "fire", "high", national_escalated_at=NOW - H, routed_to=("MINAM", "MINJUS", "DP")
     )
-    (outcome,) = run([state("fire", "none")], [replace(escalated, below_warning_count=1)])
+    (outcome,) = run([state("fire", "none")], [replace(escalated, below_warning_since=NOW - H)])
     assert kinds(outcome.events) == ["resolved"]
     assert messages(outcome) == {"resolved": [5, 2, 4]}
 
@@ -444,7 +570,7 @@ def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
 def test_resolve_by_hand() -> None:
     outcome = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[], now=NOW)
     assert kinds(outcome.events) == ["resolved"]
-    assert outcome.resolved and outcome.evaluated_through == NOW
+    assert outcome.resolved and outcome.seen_revision == 5  # keeps what it had seen
     assert messages(outcome) == {"resolved": [5]}
     muted = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[silence()], now=NOW)
     assert muted.events[0].muted_by == "silence:3"

@@ -7,7 +7,6 @@ import io
 import uuid
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,14 +14,6 @@ from sqlalchemy.orm import Session
 from ews.models import AuditLog, JobRun, Report
 from ews.models.base import utcnow
 from tests.helpers import auth
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    """Rows count from the moment they are committed (no settling time): tests insert, then run."""
-    settings = client.app.state.settings  # type: ignore[attr-defined]
-    client.app.state.settings = settings.model_copy(update={"compute_settle_seconds": 0})  # type: ignore[attr-defined]
-    return client
 
 
 def add_report(db: Session, threat: str, days_ago: float, severity: int = 3) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from ews import audit, migrate
 from ews.db import build_engine
 from ews.models import AuditLog, Base, Report
-from tests.conftest import make_settings
+from ews.reference.loader import load_reference_data
+from tests.conftest import FIXTURES_DIR, make_settings
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path) -> None:
@@ -131,3 +132,69 @@ def test_models_and_migrations_agree(empty_database: Engine) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_the_timing_migration_keeps_what_alerts_had_seen(empty_database: Engine) -> None:
+    """0011 on a running store: existing values are revision 1 and every alert has seen it (no
+    alert is raised again from old values), an alert that was below warning starts its
+    auto-resolve time, and the next computation is a full one."""
+    migrate.upgrade(empty_database, "0004")
+    moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    with Session(empty_database) as session:
+        load_reference_data(session, FIXTURES_DIR)
+        session.commit()
+    with empty_database.begin() as conn:
+        for status, count in (("open", 1), ("resolved", 0)):
+            conn.execute(
+                text(
+                    "INSERT INTO alert (fingerprint, community_code, category, level, status, "
+                    "routed_to, opened_at, updated_at, below_warning_count, evidence, context) "
+                    "VALUES (:f, 'flor-de-ucayali', 'fire', 'high', :s, '[]', :t, :t, :c, "
+                    "'{}', '{}')"
+                ),
+                {"f": f"flor-de-ucayali:fire:{status}", "s": status, "t": moment, "c": count},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO indicator_value (code, community_code, window_start, window_end, "
+                "value, level, baseline, inputs, computed_at, algorithm_version, details) VALUES "
+                "('fire_hotspots', 'flor-de-ucayali', :t, :t, 4, 'warning', 0, 4, :t, '1', '{}')"
+            ),
+            {"t": moment},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO indicator_rollup_state (name, rules_hash, watermark, updated_at) "
+                "VALUES ('rollups', 'x', :t, :t)"
+            ),
+            {"t": moment},
+        )
+    migrate.upgrade(empty_database)
+    with empty_database.connect() as conn:
+        alerts = conn.execute(
+            text("SELECT status, seen_revision, below_warning_since FROM alert ORDER BY id")
+        ).all()
+        assert [(a.status, a.seen_revision) for a in alerts] == [("open", 1), ("resolved", 1)]
+        assert alerts[0].below_warning_since is not None and alerts[1].below_warning_since is None
+        assert conn.execute(text("SELECT revision FROM indicator_value")).scalar() == 1
+        assert (
+            conn.execute(
+                text("SELECT value FROM counter WHERE name = 'indicator_revision'")
+            ).scalar()
+            == 1
+        )
+        assert conn.execute(text("SELECT count(*) FROM indicator_rollup_state")).scalar() == 0
+        triggers = (
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'pending%'"
+            if empty_database.dialect.name == "sqlite"
+            else "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pending_work%'"
+        )
+        assert conn.execute(text(triggers)).scalar() == 9  # insert, update, delete on 3 tables
+
+
+def test_sqlite_keeps_statement_journals_in_memory(tmp_path) -> None:
+    """The pending-work triggers make each insert keep a statement journal: not on disk."""
+    engine = build_engine(make_settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2  # MEMORY
+    engine.dispose()

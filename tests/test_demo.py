@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
-from ews.jobs.compute import compute_full, local_day
+from ews.jobs.compute import compute_full
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
 from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
+from indicators import LIMA
+from indicators.rollups import day_number
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
 ANCHOR = date(2026, 11, 20)
@@ -51,7 +53,7 @@ def count(db: Session, model: type) -> int:
 
 def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) -> None:
     now = utcnow()
-    anchor = local_day(now) - timedelta(days=1)
+    anchor = now.astimezone(LIMA).date() - timedelta(days=1)
     data = generate(anchor, SMALL)
     added = load_demo(db, data, now=now)
     assert added["communities"] == 5
@@ -62,7 +64,7 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     assert set(again.values()) == {0}
     assert [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)] == totals
     assert db.execute(select(func.max(Report.received_at))).scalar_one() <= now
-    counts = compute_full(db, days=[local_day(now)], as_of=now, computed_at=now)
+    counts = compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
     assert counts["inserted"] == 8 * 6  # every indicator for every community
     story = {
         row.code: row
@@ -80,7 +82,7 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
     """Flor de Ucayali is real: no demo report is filed under it and no demo satellite point falls
     in its territory or approach zone, so the demo moves none of its indicators."""
     now = utcnow()
-    load_demo(db, generate(local_day(now) - timedelta(days=1), SMALL), now=now)
+    load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
     flor = db.get(Community, "flor-de-ucayali")
     assert flor is not None and not flor.synthetic
     synthetic = set(db.execute(select(Community.code).where(Community.synthetic)).scalars())
@@ -94,7 +96,7 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
             lon.between(flor.min_lon, flor.max_lon), lat.between(flor.min_lat, flor.max_lat)
         )
         assert db.execute(near_flor.select_from(model)).scalar_one() == 0
-    compute_full(db, days=[local_day(now)], as_of=now, computed_at=now)
+    compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
     values = db.execute(
         select(IndicatorValue.code, IndicatorValue.value, IndicatorValue.level).where(
             IndicatorValue.community_code == "flor-de-ucayali",
@@ -113,7 +115,6 @@ def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:
         EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
         EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
-        EWS_COMPUTE_SETTLE_SECONDS="0",
     )
     args = [
         sys.executable,

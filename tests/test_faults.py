@@ -160,7 +160,6 @@ def _scheduler(settings_url: str, secret: str) -> subprocess.Popen[bytes]:
         EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_COMPUTE_INTERVAL_MINUTES="0.1",
-        EWS_COMPUTE_SETTLE_SECONDS="0",
     )
     return subprocess.Popen(
         [sys.executable, "-m", "ews", "scheduler"],
@@ -268,7 +267,6 @@ def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_
         EWS_CAP_SENDER=TEST_CAP_SENDER,
         EWS_ENV="test",
         EWS_COMPUTE_INTERVAL_MINUTES="0.05",
-        EWS_COMPUTE_SETTLE_SECONDS="0",
         EWS_SMTP_PORT=str(smtp.port),
         EWS_DELIVERY_POLL_INTERVAL_S="0.2",
     )

@@ -413,3 +413,81 @@ def test_threat_index_of_parts_alone() -> None:
     assert row(out, "a")["value"] == pytest.approx(100 * 0.10 / total, abs=1e-5)
     assert row(out, "a")["baseline"] == pytest.approx(100 * 0.10 * 0.2 / total, abs=1e-5)
     assert row(out, "b")["value"] == 0
+
+
+def test_changed_communities_finds_what_a_rebuild_changed() -> None:
+    from indicators.planning import changed_communities
+
+    stored = pd.DataFrame(
+        {
+            "code": ["fire_hotspots", "fire_hotspots", "invasion_reports"],
+            "community_code": ["a", "b", "a"],
+            "day": [100, 100, 101],
+            "core_value": [1.0, 2.0, 1.0],
+            "buffer_value": [0.0, 0.0, 0.0],
+            "inputs": [1, 2, 1],
+            "severe": [0, 0, 0],
+        }
+    )
+    rebuilt = stored.copy()
+    rebuilt.loc[1, "core_value"] = 2.0 + 1e-12  # the same rows summed in another order
+    assert changed_communities(stored, rebuilt) == []
+    assert changed_communities(stored, rebuilt.drop(index=2)) == ["a"]  # a row taken back
+    rebuilt.loc[1, "inputs"] = 3
+    assert changed_communities(stored, rebuilt) == ["b"]
+    # Nothing stored for the day yet (an empty read carries no column types).
+    empty = pd.DataFrame({c: [] for c in stored.columns})
+    assert changed_communities(empty, stored) == ["a", "b"]
+    assert changed_communities(stored.iloc[:0], empty) == []
+
+
+def test_a_change_recomputes_the_stored_days_from_its_own_to_today() -> None:
+    from indicators.planning import value_days
+
+    today = 20_000
+    assert value_days([], today=today, stored=None, rules=RULES) == [today]  # no history yet
+    # Nothing pending: today (and a later stored day, after a run for an earlier as_of).
+    assert value_days([], today=today, stored=(today - 5, today), rules=RULES) == [today]
+    assert value_days([], today=today, stored=(today - 5, today + 1), rules=RULES) == [
+        today,
+        today + 1,
+    ]
+    # A late row: its day to today, but never before the first stored day ...
+    assert value_days([today - 3], today=today, stored=(today - 5, today), rules=RULES) == list(
+        range(today - 3, today + 1)
+    )
+    assert value_days([today - 9], today=today, stored=(today - 5, today), rules=RULES) == list(
+        range(today - 5, today + 1)
+    )
+    # ... nor more than the longest window (90 days) back; a row of tomorrow moves only today.
+    assert value_days([today - 400], today=today, stored=(today - 500, today), rules=RULES)[0] == (
+        today - 90
+    )
+    assert value_days([today + 1], today=today, stored=(today - 5, today), rules=RULES) == [today]
+
+
+def test_pending_days_become_runs_of_days_and_old_ones_are_dropped() -> None:
+    from indicators import lookback_days
+    from indicators.planning import day_spans, first_day_read, rollup_days
+
+    assert day_spans([8, 1, 2, 3, 7, 2]) == [(1, 3), (7, 8)]
+    assert day_spans([]) == []
+    today = 20_000
+    first = first_day_read(today, RULES)
+    assert first == today - lookback_days(RULES) + 1
+    assert rollup_days([first - 1, first, today, today + 1], first_kept=first) == [
+        first,
+        today,
+        today + 1,
+    ]
+
+
+def test_a_days_values_are_computed_at_as_of_for_today_and_at_the_end_of_other_days() -> None:
+    from indicators.planning import day_as_of, day_start, moments
+    from indicators.rollups import day_number
+
+    as_of = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    today = day_number(as_of)
+    assert moments([today - 1, today], as_of) == [day_as_of(today - 1), as_of]
+    assert day_as_of(today - 1) == day_start(today) - timedelta(microseconds=1)
+    assert day_start(today) == datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # midnight in Lima

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.jobs import JOBS, run_job
-from ews.jobs.compute import compute_full, local_day
+from ews.jobs.compute import compute_full
 from ews.models import DeforestationAlert, FireHotspot, IndicatorValue, JobRun, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import ALGORITHM_VERSION
+from indicators.rollups import day_number
 
 COMMUNITY = "flor-de-ucayali"
 INSIDE = (-74.08, -8.33)
@@ -62,12 +63,6 @@ def all_rows(db: Session) -> list[tuple]:
         (r.code, r.window_end, r.value, r.level, r.baseline, r.inputs, r.details, r.computed_at)
         for r in db.execute(select(IndicatorValue).order_by(IndicatorValue.id)).scalars()
     ]
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """Rows count from the moment they are committed (no settling time): tests insert, then run."""
-    return settings.model_copy(update={"compute_settle_seconds": 0})
 
 
 def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
@@ -128,7 +123,7 @@ def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
     assert again.summary["inserted"] == again.summary["updated"] == 0
     assert all_rows(db) == before
     # A full recomputation of the same day finds the same numbers and writes nothing.
-    full = compute_full(db, as_of=now, days=[local_day(now)], computed_at=utcnow())
+    full = compute_full(db, as_of=now, days=[day_number(now)], computed_at=utcnow())
     assert (full["inserted"], full["updated"], full["unchanged"]) == (0, 0, 8)
     assert all_rows(db) == before
 
@@ -167,7 +162,7 @@ def test_a_late_report_changes_the_windows_it_falls_in(
     assert outcome.summary["mode"] == "incremental"
     assert outcome.summary["communities"] == 1
     # The incremental run agrees with a full recomputation of those days.
-    days = [local_day(now) - timedelta(days=n) for n in range(10, -1, -1)]
+    days = list(range(day_number(now) - 10, day_number(now) + 1))
     full = compute_full(db, as_of=now, days=days, computed_at=utcnow())
     assert full["updated"] == 0, full
     assert full["unchanged"] == 8 * 11
@@ -274,17 +269,19 @@ def test_a_new_community_gets_its_values_at_the_next_run(
     assert len(rows) == 8
 
 
-def test_rows_still_settling_wait_for_the_next_run_and_count_once(
+def test_a_row_committed_before_a_run_counts_once_however_old_its_received_stamp(
     db: Session, session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
+    """No settling time: a row counts in the first run after its commit, even when its received
+    stamp is far older than the last run (a long transaction), and in no run after that."""
     now = utcnow()
-    add_report(db, "settler_invasion", now - timedelta(hours=2))
-    patient = settings.model_copy(update={"compute_settle_seconds": 3600})
     first = run_job(
-        "compute-indicators", settings=patient, session_factory=session_factory, tick=now
+        "compute-indicators", settings=settings, session_factory=session_factory, tick=now
     )
     assert first.summary["mode"] == "full"
-    assert next(iter(values(db, "invasion_reports").values())).value == 0
+    add_report(
+        db, "settler_invasion", now - timedelta(hours=2), received_at=now - timedelta(hours=1)
+    )
     for seconds in (1, 2):  # the next run takes it in, the one after adds nothing
         outcome = run_job(
             "compute-indicators",
@@ -294,4 +291,40 @@ def test_rows_still_settling_wait_for_the_next_run_and_count_once(
             as_of=now,
         )
         assert outcome.summary["mode"] == "incremental"
-        assert next(iter(values(db, "invasion_reports").values())).value == 1
+        value = next(iter(values(db, "invasion_reports").values()))
+        assert value.value == 1
+        assert value.inputs == 1
+
+
+def test_two_computations_at_once_both_finish_and_count_each_row_once(
+    fresh_settings: Settings,
+) -> None:
+    """One computation at a time: the second waits for the first (PostgreSQL then runs it again
+    from a newer snapshot), and neither counts a row twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ews.db import build_engine, build_session_factory
+    from ews.jobs.compute import compute_indicators
+
+    engine = build_engine(fresh_settings)
+    factory = build_session_factory(engine)
+    now = utcnow()
+    compute_indicators(settings=fresh_settings, session_factory=factory, as_of=now)
+    with factory() as session:
+        for _ in range(3):
+            add_report(session, "settler_invasion", now - timedelta(hours=1))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        summaries = list(
+            pool.map(
+                lambda _: compute_indicators(
+                    settings=fresh_settings, session_factory=factory, as_of=now
+                ),
+                range(2),
+            )
+        )
+    assert sorted(s["pending_days"] for s in summaries) == [0, 1]
+    assert sorted(s["computation"] for s in summaries) == [2, 3]
+    with factory() as session:
+        value = next(iter(values(session, "invasion_reports").values()))
+        assert (value.value, value.inputs, value.level) == (3, 3, "high")
+    engine.dispose()

@@ -109,7 +109,6 @@ def add_alert(
         routed_to=routed_to if routed_to is not None else ["MINJUS", "DP"],
         opened_at=opened_at,
         updated_at=opened_at,
-        below_warning_count=0,
         evidence=evidence
         if evidence is not None
         else indicator_evidence("defender_threats", 2, level),

@@ -1,5 +1,6 @@
-"""Write the core's outcomes: alert rows, one ``alert_event`` per event, and one outbox row per
-selected contact for each event that notifies, all in the caller's transaction."""
+"""Write the core's outcomes, in the caller's transaction, in three steps: the alert rows
+(:func:`write_alerts`), one ``alert_event`` per event (:func:`insert_events`), and one outbox row
+per selected contact for each event that notifies (:func:`queue_messages`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
 from alerts.routing import ContactInfo
 from ews.alerting.cap import CapSource, store_event_messages
+from ews.alerting.loading import EVIDENCE_ID_KINDS
 from ews.models import (
     Alert,
     AlertEvent,
@@ -26,7 +28,6 @@ from ews.models import (
 )
 from ews.models.base import new_uuid
 
-EVIDENCE_ID_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
 # An alert keeps at most this many ids of each kind (the newest); the indicator values say the rest.
 MAX_EVIDENCE_IDS = 500
 SYSTEM_ACTOR = "system"
@@ -186,8 +187,9 @@ def _alert_values(
         "level": outcome.level.value,
         "routed_to": list(outcome.routed_to),
         "level_since": outcome.level_since,
-        "evaluated_through": outcome.evaluated_through,
-        "below_warning_count": outcome.below_warning_count,
+        "below_warning_since": outcome.below_warning_since,
+        "seen_revision": outcome.seen_revision,
+        "hold_until": outcome.hold_until,
         "context": context.build(outcome.fingerprint.category, outcome.routed_to),
     }
     if outcome.events or row is None:  # new evidence alone is no update
@@ -212,23 +214,28 @@ def _alert_values(
     return values
 
 
-def apply_outcomes(
+@dataclass(frozen=True)
+class InsertedEvents:
+    """The ``alert_event`` rows one application wrote: per outcome, the id of each of its events
+    (in the order of ``outcome.events``)."""
+
+    by_outcome: list[list[int]]
+
+    @property
+    def ids(self) -> list[int]:
+        return [id_ for ids in self.by_outcome for id_ in ids]
+
+
+def write_alerts(
     session: Session,
     outcomes: Sequence[Outcome],
     *,
     alerts: Mapping[Fingerprint, Alert],
     evidence: Mapping[Fingerprint, Evidence],
-    regions: Mapping[str, str],
-    contacts: Sequence[ContactInfo],
     context: ContextBuilder,
-    cap: CapSource,
     now: datetime,
-    actor: str = SYSTEM_ACTOR,
-    note: str | None = None,
-) -> Applied:
-    """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
-    ``regions`` the communities' region ubigeo by code, ``cap`` who signs the CAP messages."""
-    applied = Applied()
+) -> list[int]:
+    """Update the stored alerts and insert the new ones; answers each outcome's alert id."""
     alert_ids: list[int | None] = []
     new_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -263,6 +270,7 @@ def apply_outcomes(
         # Bulk UPDATE by primary key: grouped into executemany batches, not one statement per
         # ORM object (the loaded rows are read, never modified in memory).
         session.execute(update(Alert), updates)
+    new_ids: dict[str, int] = {}
     if new_rows:
         # New alerts in one bulk Core insert (thousands on a first run).
         table = cast(Table, Alert.__table__)
@@ -273,15 +281,24 @@ def apply_outcomes(
             new_rows,
         ).all()
         new_ids = {fingerprint: id_ for id_, fingerprint in inserted}
-        alert_ids = [
-            new_ids[o.fingerprint.key] if id_ is None else id_
-            for id_, o in zip(alert_ids, outcomes, strict=True)
-        ]
-    rows = [(outcome, id_) for outcome, id_ in zip(outcomes, alert_ids, strict=True)]
+    return [
+        new_ids[o.fingerprint.key] if id_ is None else id_
+        for id_, o in zip(alert_ids, outcomes, strict=True)
+    ]
 
-    # Events and outbox rows go in with bulk Core inserts: thousands of them on a first run.
+
+def insert_events(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    alert_ids: Sequence[int],
+    *,
+    now: datetime,
+    actor: str,
+    note: str | None,
+) -> InsertedEvents:
+    """One ``alert_event`` row per event of each outcome."""
     event_rows: list[dict[str, Any]] = []
-    for outcome, alert_id in rows:
+    for outcome, alert_id in zip(outcomes, alert_ids, strict=True):
         for event in outcome.events:
             details: dict[str, Any] = {"routed_to": list(outcome.routed_to)}
             if event.previous_level is not None:
@@ -300,10 +317,8 @@ def apply_outcomes(
                     "details": details,
                 }
             )
-            applied.events[event.kind.value] = applied.events.get(event.kind.value, 0) + 1
-            applied.muted += event.muted_by is not None
     if not event_rows:
-        return applied
+        return InsertedEvents([[] for _ in outcomes])
     # Within one outcome an event kind occurs once, so (alert, kind) names an event.
     # Plain Core on the tables: the ORM bulk path splits rows by which values are None and
     # splices the results batch by batch, which grows quadratically.
@@ -315,10 +330,26 @@ def apply_outcomes(
         event_rows,
     ).all()
     event_id = {(alert_id, kind): id_ for id_, alert_id, kind in inserted}
-    applied.event_ids = [event_id[(r["alert_id"], r["kind"])] for r in event_rows]
+    return InsertedEvents(
+        [
+            [event_id[(alert_id, e.kind.value)] for e in outcome.events]
+            for outcome, alert_id in zip(outcomes, alert_ids, strict=True)
+        ]
+    )
+
+
+def queue_messages(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    alert_ids: Sequence[int],
+    events: InsertedEvents,
+    *,
+    regions: Mapping[str, str],
+    contacts: Sequence[ContactInfo],
+) -> int:
+    """One ``outbox_message`` per contact chosen for each notifying event; answers how many."""
     messages: list[dict[str, Any]] = []
-    for outcome, alert_id in rows:
-        event_ids = [event_id[(alert_id, e.kind.value)] for e in outcome.events]
+    for outcome, alert_id, event_ids in zip(outcomes, alert_ids, events.by_outcome, strict=True):
         region = regions.get(outcome.fingerprint.community_code, "")
         for message in plan_messages(outcome, contacts, region_ubigeo=region):
             event = outcome.events[message.event_index]
@@ -341,7 +372,39 @@ def apply_outcomes(
             )
     if messages:
         session.execute(insert(cast(Table, OutboxMessage.__table__)), messages)
-    applied.messages = len(messages)
+    return len(messages)
+
+
+def apply_outcomes(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    *,
+    alerts: Mapping[Fingerprint, Alert],
+    evidence: Mapping[Fingerprint, Evidence],
+    regions: Mapping[str, str],
+    contacts: Sequence[ContactInfo],
+    context: ContextBuilder,
+    cap: CapSource,
+    now: datetime,
+    actor: str = SYSTEM_ACTOR,
+    note: str | None = None,
+) -> Applied:
+    """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
+    ``regions`` the communities' region ubigeo by code, ``cap`` who signs the CAP messages."""
+    applied = Applied()
+    for outcome in outcomes:
+        for event in outcome.events:
+            applied.events[event.kind.value] = applied.events.get(event.kind.value, 0) + 1
+            applied.muted += event.muted_by is not None
+    alert_ids = write_alerts(
+        session, outcomes, alerts=alerts, evidence=evidence, context=context, now=now
+    )
+    events = insert_events(session, outcomes, alert_ids, now=now, actor=actor, note=note)
+    applied.event_ids = events.ids
+    # Events inserted: their ids are in ``events`` (per outcome) from here on.
+    applied.messages = queue_messages(
+        session, outcomes, alert_ids, events, regions=regions, contacts=contacts
+    )
     # One CAP message per event that notified anyone, written with the event (ews.alerting.cap).
     applied.cap_messages = store_event_messages(session, applied.event_ids, source=cap)
     return applied

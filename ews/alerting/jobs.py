@@ -10,6 +10,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.lifecycle import Fingerprint, category_states, decide
+from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
@@ -21,6 +22,8 @@ from ews.settings import Settings
 def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Evaluate every community's latest indicator values against the open alerts (flushes)."""
     loading.lock_alerts(session)
+    # Read before the values: values newer than this number only make the holds last longer.
+    computation = counters.read(session, counters.COMPUTATIONS_DONE)
     categories = loading.categories_by_code(session)
     values = loading.latest_values(session)
     states = category_states(loading.readings(values, categories))
@@ -31,8 +34,11 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         silences=loading.active_silences(session, now=now),
         routing=loading.routing_rules(session),
         now=now,
+        computation=computation,
         policy=loading.policy_from(settings),
-        resolved_through=loading.resolved_through(session),
+        resolved=loading.resolved_marks(
+            session, states=states, open_fingerprints={a.fingerprint for a in open_alerts}
+        ),
     )
     rows = loading.alert_rows_by_id(
         session, [o.alert_id for o in outcomes if o.alert_id is not None]

@@ -1,17 +1,27 @@
 """Read the store into the core's types: routing rows, contacts, latest indicator values, open
-alerts, silences, and the policy from settings."""
+alerts, what resolved alerts had seen, silences, and the policy from settings."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from alerts.levels import Level
-from alerts.lifecycle import Fingerprint, OpenAlert, Policy, Reading, SilenceRule
+from alerts.lifecycle import (
+    CategoryState,
+    Fingerprint,
+    OpenAlert,
+    Policy,
+    Reading,
+    ResolvedMark,
+    SilenceRule,
+    category_states,
+    is_new,
+)
 from alerts.routing import ContactInfo, RoutingRule
 from ews.models import Alert, Contact, IndicatorRule, IndicatorValue, Silence
 from ews.models import RoutingRule as RoutingRuleRow
@@ -19,6 +29,9 @@ from ews.settings import Settings
 
 # One evaluation at a time on PostgreSQL (SQLite already has one writer: BEGIN IMMEDIATE).
 ALERT_LOCK_KEY = 0x45575341  # "EWSA"
+# The evidence ids an indicator value and an alert keep, by kind.
+EVIDENCE_ID_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
+CHUNK = 900  # ids per IN (...): within both engines' parameter limits
 
 
 def lock_alerts(session: Session) -> None:
@@ -31,7 +44,7 @@ def policy_from(settings: Settings) -> Policy:
     return Policy(
         reminder_interval=timedelta(hours=settings.reminder_interval_hours),
         national_after=timedelta(hours=settings.national_escalation_after_hours),
-        auto_resolve_after=settings.auto_resolve_after_evaluations,
+        auto_resolve_after=timedelta(minutes=settings.auto_resolve_after_minutes),
     )
 
 
@@ -91,6 +104,14 @@ def core_value(details: dict[str, Any] | None) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def evidence_rows(evidence: Mapping[str, Any] | None) -> frozenset[str]:
+    """The input rows behind some evidence, as ``kind:id`` (``report_ids:...``)."""
+    evidence = evidence or {}
+    return frozenset(
+        f"{kind}:{item}" for kind in EVIDENCE_ID_KINDS for item in evidence.get(kind) or ()
+    )
+
+
 def readings(values: Sequence[Row[Any]], categories: dict[str, str]) -> list[Reading]:
     return [
         Reading(
@@ -98,12 +119,20 @@ def readings(values: Sequence[Row[Any]], categories: dict[str, str]) -> list[Rea
             community_code=v.community_code,
             category=categories[v.code],
             level=Level(v.level),
-            window_end=v.window_end,
+            revision=int(v.revision),
             core_value=core_value(v.details),
+            rows=evidence_rows((v.details or {}).get("evidence")),
         )
         for v in values
         if v.code in categories and v.level in Level.__members__
     ]
+
+
+def category_state(session: Session, fingerprint: Fingerprint) -> CategoryState | None:
+    """The category's state from its latest values (``None`` before any computation)."""
+    values = latest_values(session, community_codes=[fingerprint.community_code])
+    states = category_states(readings(values, categories_by_code(session)))
+    return states.get(fingerprint)
 
 
 def fingerprint_of(alert: Alert) -> Fingerprint:
@@ -136,8 +165,9 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
         Alert.level_since,
         Alert.last_notified_at,
         Alert.national_escalated_at,
-        Alert.below_warning_count,
-        Alert.evaluated_through,
+        Alert.below_warning_since,
+        Alert.seen_revision,
+        Alert.hold_until,
         Alert.routed_to,
         Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
     ).where(Alert.status != "resolved")
@@ -151,8 +181,9 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
             level_since=row.level_since or row.opened_at,
             last_notified_at=row.last_notified_at,
             national_escalated_at=row.national_escalated_at,
-            below_warning_count=row.below_warning_count,
-            evaluated_through=row.evaluated_through,
+            below_warning_since=row.below_warning_since,
+            seen_revision=row.seen_revision,
+            hold_until=row.hold_until,
             routed_to=tuple(row.routed_to),
             territory_hit=bool(row.territory_hit),
         )
@@ -163,8 +194,8 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
 def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     """The alert rows with ``ids``, in chunks the engines' parameter limits accept."""
     rows: dict[int, Alert] = {}
-    for start in range(0, len(ids), 900):
-        chunk = list(ids[start : start + 900])
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
         for alert in session.execute(select(Alert).where(Alert.id.in_(chunk))).scalars():
             rows[alert.id] = alert
     return rows
@@ -180,8 +211,9 @@ def as_open_alert(alert: Alert) -> OpenAlert:
         level_since=alert.level_since or alert.opened_at,
         last_notified_at=alert.last_notified_at,
         national_escalated_at=alert.national_escalated_at,
-        below_warning_count=alert.below_warning_count,
-        evaluated_through=alert.evaluated_through,
+        below_warning_since=alert.below_warning_since,
+        seen_revision=alert.seen_revision,
+        hold_until=alert.hold_until,
         routed_to=tuple(alert.routed_to),
         territory_hit=bool(alert.evidence.get("territory_hit", False)),
     )
@@ -196,26 +228,59 @@ def active_silences(session: Session, *, now: datetime) -> list[SilenceRule]:
     return [SilenceRule(s.id, s.community_code, s.category, s.starts_at, s.ends_at) for s in rows]
 
 
-def resolved_through(
-    session: Session, *, fingerprints: Collection[Fingerprint] | None = None
-) -> dict[Fingerprint, datetime]:
-    """Per fingerprint, the newest evidence mark among its resolved alerts."""
-    query = (
-        select(Alert.community_code, Alert.category, func.max(Alert.evaluated_through))
-        .where(Alert.status == "resolved", Alert.evaluated_through.is_not(None))
-        .group_by(Alert.community_code, Alert.category)
-    )
-    if fingerprints is not None:
-        query = query.where(Alert.fingerprint.in_([fp.key for fp in fingerprints]))
-    marks: dict[Fingerprint, datetime] = {}
-    for community_code, category, mark in session.execute(query):
-        if mark is not None:
-            marks[Fingerprint(community_code, category)] = _aware(mark)
+def resolved_marks(
+    session: Session,
+    *,
+    states: Mapping[Fingerprint, CategoryState],
+    open_fingerprints: Collection[Fingerprint],
+) -> dict[Fingerprint, ResolvedMark]:
+    """For each fingerprint of ``states`` at warning or above with no open alert: what its last
+    resolved alert had seen (its rows are read only where the state is newer than it)."""
+    wanted = [
+        fp
+        for fp, state in states.items()
+        if fp not in open_fingerprints and state.level.at_least(Level.warning)
+    ]
+    last: list[Any] = []
+    for start in range(0, len(wanted), CHUNK):
+        keys = [fp.key for fp in wanted[start : start + CHUNK]]
+        newest = (
+            select(func.max(Alert.id))
+            .where(Alert.status == "resolved", Alert.fingerprint.in_(keys))
+            .group_by(Alert.fingerprint)
+        )
+        last += session.execute(
+            select(
+                Alert.id,
+                Alert.community_code,
+                Alert.category,
+                Alert.level,
+                Alert.seen_revision,
+                Alert.below_warning_since,
+            ).where(Alert.id.in_(newest))
+        ).all()
+    marks = {
+        Fingerprint(row.community_code, row.category): ResolvedMark(
+            revision=row.seen_revision,
+            level=Level.none if row.below_warning_since is not None else Level(row.level),
+        )
+        for row in last
+    }
+    ids = {
+        row.id: Fingerprint(row.community_code, row.category)
+        for row in last
+        if is_new(states[Fingerprint(row.community_code, row.category)], row.seen_revision)
+    }
+    for id_, evidence in _evidence_of(session, list(ids)):
+        marks[ids[id_]] = ResolvedMark(
+            marks[ids[id_]].revision, marks[ids[id_]].level, evidence_rows(evidence)
+        )
     return marks
 
 
-def _aware(moment: datetime | str) -> datetime:
-    # max() over a UTCDateTime column comes back untyped (a naive value or text) on SQLite.
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _evidence_of(session: Session, ids: Sequence[int]) -> list[Any]:
+    found: list[Any] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        found += session.execute(select(Alert.id, Alert.evidence).where(Alert.id.in_(chunk))).all()
+    return found

@@ -1,12 +1,17 @@
-"""The fast path: a ``threat_to_defender`` report of severity 4 or 5 raises or escalates its
-``defender_safety`` alert at once, with the thresholds of the ``defender_threats`` rule, without
-waiting for the next scheduled evaluation."""
+"""The fast path: a ``threat_to_defender`` report of severity 4 or 5 (new, or edited into one)
+raises or escalates its ``defender_safety`` alert at once, with the thresholds of the
+``defender_threats`` rule, without waiting for the next computation and evaluation.
+
+Its evidence comes straight from the reports, so it is newer than any stored value: it acts
+whatever the alert has seen, also after a same-day scheduled alert or a manual resolve. It holds
+the alert until the first computation sure to count the report has committed (the next one
+started after this point): values computed before it cannot lower the alert."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import defender
 from alerts.lifecycle import CategoryState, Fingerprint, decide
+from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
@@ -21,6 +27,7 @@ from ews.db import session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
+from indicators.windows import window
 
 logger = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -50,27 +57,38 @@ def evaluate_report(
     if report is None:
         return None
     rule = defender_rule(session)
-    if not defender.is_urgent(report.threat_type, report.severity, rule):
+    # The indicator's own window (whole local days), so both paths count the same reports.
+    window_start, window_end = window(now, rule.window_days)
+    if not defender.is_urgent(report.threat_type, report.severity, rule) or not (
+        window_start <= report.observed_at < window_end
+    ):
         return None
     loading.lock_alerts(session)
-    window_start = now - timedelta(days=rule.window_days)
+    # Every computation numbered above ``started`` begins after this point, so it counts the
+    # report (committed before this listener ran).
+    started = counters.read(session, counters.COMPUTATIONS_STARTED)
+    computation = counters.read(session, counters.COMPUTATIONS_DONE)
     rows = session.execute(
         select(Report.id, Report.severity)
         .where(
             Report.community_code == report.community_code,
             Report.threat_type.in_(rule.threat_types),
-            Report.observed_at > window_start,
+            Report.observed_at >= window_start,
+            Report.observed_at < window_end,
         )
         .order_by(Report.observed_at)
     ).all()
     count, level = defender.defender_level((severity for _id, severity in rows), rule)
     fingerprint = Fingerprint(report.community_code, defender.CATEGORY)
+    known = loading.category_state(session, fingerprint)
     state = CategoryState(
         fingerprint=fingerprint,
         level=level,
-        through=now,
+        revision=known.revision if known is not None else 0,
         territory_hit=False,
         codes=(defender.CODE,),
+        rows=loading.evidence_rows({"report_ids": [rid for rid, _severity in rows]}),
+        hold_until=started + 1,
     )
     open_rows = loading.open_alert_rows(session, fingerprints=[fingerprint])
     outcomes = decide(
@@ -79,8 +97,11 @@ def evaluate_report(
         silences=loading.active_silences(session, now=now),
         routing=loading.routing_rules(session),
         now=now,
+        computation=computation,
         policy=loading.policy_from(settings),
-        resolved_through=loading.resolved_through(session, fingerprints=[fingerprint]),
+        resolved=loading.resolved_marks(
+            session, states={fingerprint: state}, open_fingerprints=set(open_rows)
+        ),
     )
     evidence = Evidence(
         indicators=[
@@ -91,11 +112,11 @@ def evaluate_report(
                 "baseline": None,
                 "inputs": count,
                 "window_start": window_start.isoformat(),
-                "window_end": now.isoformat(),
+                "window_end": window_end.isoformat(),
                 "source": "urgent_report",
             }
         ],
-        ids={"report_ids": [report_id for report_id, _severity in rows]},
+        ids={"report_ids": [rid for rid, _severity in rows]},
     )
     return apply_outcomes(
         session,
@@ -111,11 +132,16 @@ def evaluate_report(
 
 
 def evaluate_urgent_report(
-    *, settings: Settings, session_factory: sessionmaker[Session], report_id: str
+    *,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    report_id: str,
+    now: datetime | None = None,
 ) -> None:
     """Listener entry point: evaluate ``report_id`` in a transaction of its own and commit the
     alert event with its queued outbox rows. Retries when a concurrent evaluation raised the same
-    alert first (the one-open-alert index refuses the second)."""
+    alert first (the one-open-alert index refuses the second). ``now``: the real time unless
+    given (an injected clock)."""
     # Most reports are not urgent: find out in a read (no SQLite write lock) before writing.
     with session_factory() as session:
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
@@ -128,7 +154,9 @@ def evaluate_urgent_report(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope(session_factory) as session:
-                evaluate_report(session, settings=settings, report_id=report_id, now=utcnow())
+                evaluate_report(
+                    session, settings=settings, report_id=report_id, now=now or utcnow()
+                )
             return
         except IntegrityError:
             if attempt == ATTEMPTS:

@@ -9,9 +9,11 @@ import typer
 
 from ews.cli.base import console, load_settings, open_session
 from ews.demo import DemoSizes, existing_anchor, generate, load_demo
-from ews.jobs.compute import compute_full, local_day
+from ews.jobs.compute import compute_full
 from ews.logs import configure_logging
 from ews.models.base import utcnow
+from indicators import LIMA
+from indicators.rollups import day_number
 
 
 def demo(
@@ -33,10 +35,10 @@ def demo(
     sizes = DemoSizes(communities=communities, reports=reports, hotspots=hotspots, alerts=alerts)
     with open_session(settings) as session:
         # The demo's last day of data is yesterday (Lima), or the day of the demo already loaded.
-        anchor = existing_anchor(session) or local_day(now) - timedelta(days=1)
+        anchor = existing_anchor(session) or now.astimezone(LIMA).date() - timedelta(days=1)
         added = load_demo(session, generate(anchor, sizes), now=now)
-        today = local_day(now)
-        days = [today - timedelta(days=n) for n in range(series_days - 1, -1, -1)]
+        today = day_number(now)
+        days = list(range(today - series_days + 1, today + 1))
         counts = compute_full(session, days=days, as_of=now, computed_at=now)
     console.print(
         "Datos sintéticos / synthetic data (anchor "

@@ -1,4 +1,5 @@
-"""Report listeners: callables run with each new report's id after the request has committed.
+"""Report listeners: callables run with the id of each new or edited report after the request
+has committed.
 
 ``create_app`` keeps them in ``app.state.report_listeners``; every path that creates a report calls
 ``schedule_report_listeners`` so they run as background tasks after the response, never delaying it.

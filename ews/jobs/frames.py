@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Report
 from indicators import Rule, rules_from_entries
+from indicators.planning import EPOCH, day_start
 
 REPORT_COLUMNS = (
     "id",
@@ -142,12 +143,9 @@ def load_frames(
     alerts_from: datetime,
     end: datetime,
     communities: Sequence[str] | None = None,
-    received_after: datetime | None = None,
-    received_until: datetime | None = None,
 ) -> Frames:
-    """Reports and hotspots observed from their start to ``end`` and alerts dated in those days;
-    only ``communities``' reports if given; only rows received (ingested) in
-    ``(received_after, received_until]`` where given."""
+    """Reports and hotspots observed from their start to ``end`` (a local midnight) and alerts
+    dated on the local days in between; only ``communities``' reports if given."""
     report = select(*_raw(Report, REPORT_COLUMNS)).where(
         Report.observed_at >= reports_from, Report.observed_at < end
     )
@@ -156,19 +154,48 @@ def load_frames(
     )
     alert = select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(
         DeforestationAlert.alert_date >= alerts_from.date(),
-        DeforestationAlert.alert_date <= end.date(),
+        DeforestationAlert.alert_date < end.date(),
     )
     if communities is not None:
         report = report.where(Report.community_code.in_(list(communities)))
-    if received_after is not None:
-        report = report.where(Report.received_at > received_after)
-        hotspot = hotspot.where(FireHotspot.ingested_at > received_after)
-        alert = alert.where(DeforestationAlert.ingested_at > received_after)
-    if received_until is not None:
-        report = report.where(Report.received_at <= received_until)
-        hotspot = hotspot.where(FireHotspot.ingested_at <= received_until)
-        alert = alert.where(DeforestationAlert.ingested_at <= received_until)
     reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
     hotspots = read_frame(connection, hotspot, HOTSPOT_COLUMNS, _hotspots)
     alerts = read_frame(connection, alert, ALERT_COLUMNS, _alerts)
     return Frames(reports=reports, hotspots=hotspots, deforestation=alerts)
+
+
+def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) -> Frames:
+    """Every report, hotspot and alert observed on the local days of ``spans`` (``(first, last)``
+    day numbers, inclusive), whatever community: what the rollups of those days are built from."""
+    reports: list[ColumnElement[bool]] = [false()]
+    hotspots: list[ColumnElement[bool]] = [false()]
+    alerts: list[ColumnElement[bool]] = [false()]
+    for first, last in spans:
+        start, end = day_start(first), day_start(last + 1)
+        reports.append(and_(Report.observed_at >= start, Report.observed_at < end))
+        hotspots.append(and_(FireHotspot.acquired_at >= start, FireHotspot.acquired_at < end))
+        alerts.append(
+            DeforestationAlert.alert_date.between(
+                EPOCH + timedelta(days=first), EPOCH + timedelta(days=last)
+            )
+        )
+    return Frames(
+        reports=read_frame(
+            connection,
+            select(*_raw(Report, REPORT_COLUMNS)).where(or_(*reports)),
+            REPORT_COLUMNS,
+            _reports,
+        ),
+        hotspots=read_frame(
+            connection,
+            select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(or_(*hotspots)),
+            HOTSPOT_COLUMNS,
+            _hotspots,
+        ),
+        deforestation=read_frame(
+            connection,
+            select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(or_(*alerts)),
+            ALERT_COLUMNS,
+            _alerts,
+        ),
+    )

@@ -2,7 +2,14 @@
 
 from ews.models.alerts import Alert, AlertEvent, AuditLog, CapMessage, Silence
 from ews.models.base import Base
-from ews.models.indicators import IndicatorRollup, IndicatorRollupState, IndicatorValue, JobRun
+from ews.models.indicators import (
+    Counter,
+    IndicatorRollup,
+    IndicatorRollupState,
+    IndicatorValue,
+    JobRun,
+    PendingWork,
+)
 from ews.models.intake import (
     DeforestationAlert,
     FireHotspot,
@@ -33,6 +40,7 @@ __all__ = [
     "CategoryContext",
     "Community",
     "Contact",
+    "Counter",
     "DeforestationAlert",
     "FactsheetItem",
     "FireHotspot",
@@ -44,6 +52,7 @@ __all__ = [
     "Institution",
     "JobRun",
     "OutboxMessage",
+    "PendingWork",
     "QuarantineRow",
     "Report",
     "RoutingRule",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.models.base import Base, utcnow
@@ -23,6 +23,8 @@ class Alert(Base):
             sqlite_where=text("status <> 'resolved'"),
         ),
         Index("ix_alert_status_level", "status", "level"),
+        # A fingerprint's last resolved alert: what a new one must bring something new against.
+        Index("ix_alert_fingerprint_id", "fingerprint", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -38,11 +40,17 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     last_notified_at: Mapped[datetime | None]
     national_escalated_at: Mapped[datetime | None]
-    below_warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When an evaluation first saw the category below warning (cleared when it comes back): the
+    # alert resolves itself once it stays below warning for the auto-resolve time.
+    below_warning_since: Mapped[datetime | None]
     # When the alert reached its current level (a high alert goes national 12 h after it).
     level_since: Mapped[datetime | None]
-    # The newest indicator window end the alert has seen: an evaluation counts only on newer values.
-    evaluated_through: Mapped[datetime | None]
+    # The newest indicator value revision of its category the alert has evaluated: an evaluation
+    # acts on the category when one of its values has a newer revision.
+    seen_revision: Mapped[int | None] = mapped_column(BigInteger)
+    # Set by the fast path: until the computation with this number has committed (the first one
+    # sure to count the urgent report), the values may predate the report and cannot lower the alert.
+    hold_until: Mapped[int | None] = mapped_column(BigInteger)
     evidence: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any]]
 

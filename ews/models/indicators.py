@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.models.base import Base
@@ -16,6 +16,7 @@ class IndicatorValue(Base):
     __table_args__ = (
         UniqueConstraint("code", "community_code", "window_end"),
         Index("ix_indicator_value_community_code_end", "community_code", "code", "window_end"),
+        Index("ix_indicator_value_window_end", "window_end"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -31,6 +32,9 @@ class IndicatorValue(Base):
     algorithm_version: Mapped[str] = mapped_column(String(20))
     # Composite contributions, evidence ids and other per-indicator detail.
     details: Mapped[dict[str, Any]]
+    # Grows whenever the row's number, level or details change (a new day's row that equals the day
+    # before keeps its revision): an alert acts on values newer than the revisions it has seen.
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class IndicatorRollup(Base):
@@ -55,16 +59,39 @@ class IndicatorRollup(Base):
 
 
 class IndicatorRollupState(Base):
-    """What the stored rollups hold: the rows received up to ``watermark``, under the rules whose
-    hash is ``rules_hash``. Written in the same transaction as the rollups (one row, ``name`` =
-    ``rollups``)."""
+    """The rules the stored rollups were built with (their hash). Written in the same transaction
+    as the rollups (one row, ``name`` = ``rollups``)."""
 
     __tablename__ = "indicator_rollup_state"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     rules_hash: Mapped[str] = mapped_column(String(16))
-    watermark: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class PendingWork(Base):
+    """A local day (Lima calendar) whose input rows changed and whose rollups wait for the next
+    computation. Written by triggers on ``report``, ``fire_hotspot`` and ``deforestation_alert`` in
+    the very transaction that inserts, edits or deletes the rows; the computation deletes the rows
+    it read, in its own transaction. No clock decides what a computation counts."""
+
+    __tablename__ = "pending_work"
+    __table_args__ = (Index("ix_pending_work_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer)  # days since 1970-01-01 in Lima's calendar
+    source: Mapped[str] = mapped_column(String(40))  # the table whose rows changed
+
+
+class Counter(Base):
+    """Named counters that only grow: ``indicator_revision`` (the last revision given to an
+    indicator value), ``computations_started`` and ``computations_done`` (computations of the
+    indicators: started before their snapshot, done at their commit)."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class JobRun(Base):

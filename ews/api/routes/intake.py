@@ -68,7 +68,8 @@ def post_kobo(
             "already received with other content.",
         )
     assert outcome.report is not None
-    if outcome.status is KoboStatus.created:
+    if outcome.status in (KoboStatus.created, KoboStatus.replaced):
+        # An edit is a change like a new report: it may have made the report urgent.
         schedule_report_listeners(background, request.app, [outcome.report.id])
     return JSONResponse(
         {"id": outcome.report.id, "status": outcome.status.value},

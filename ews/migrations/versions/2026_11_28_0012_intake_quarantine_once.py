@@ -5,7 +5,7 @@
 - an index on audit_log (action, object_id, at) for the dashboard's sign-in throttle.
 
 Revision ID: 0012
-Revises: 0004
+Revises: 0011
 Create Date: 2026-11-28 21:30:00
 """
 
@@ -17,7 +17,7 @@ from alembic import context, op
 from ews.crypto import cipher_of, decrypt
 
 revision: str = "0012"
-down_revision: str | None = "0004"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

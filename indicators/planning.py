@@ -1,0 +1,117 @@
+"""Which local days a computation rebuilds and recomputes (pure: day numbers in, day numbers out).
+
+Days are numbered since 1970-01-01 in Lima's calendar (:func:`indicators.events.local_day_number`).
+Input rows count on the day they were observed (a deforestation alert on its date), so a change to
+the rows of day ``d`` changes the rollups of ``d`` only, and the values of ``d`` and of the days
+after it whose windows (and baselines) reach back to ``d``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+
+from indicators.catalog import ALGORITHM_VERSION, lookback_days
+from indicators.rollups import ROLLUP_KEY, day_number
+from indicators.rules import Rules
+from indicators.windows import LIMA
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC).date()
+# Rollups are sums of floats: a rebuild that adds the same rows in another order may differ here.
+ROLLUP_DECIMALS = 9
+
+
+def day_start(day: int) -> datetime:
+    """The first instant of local day ``day``, in UTC."""
+    return datetime.combine(EPOCH + timedelta(days=day), time(0), tzinfo=LIMA).astimezone(UTC)
+
+
+def day_as_of(day: int) -> datetime:
+    """The last instant of local day ``day``: the value of that day as if computed at its end."""
+    return day_start(day + 1) - timedelta(microseconds=1)
+
+
+def first_day_read(last_day: int, rules: Rules) -> int:
+    """The earliest day whose rollups the values of ``last_day`` (and their baselines) read."""
+    return last_day - lookback_days(rules) + 1
+
+
+def longest_window(rules: Rules) -> int:
+    return max((rule.window_days or 1) for rule in rules.values())
+
+
+def rollup_days(pending: Iterable[int], *, first_kept: int) -> list[int]:
+    """The pending days worth rebuilding: those on or after ``first_kept`` (older days reach no
+    value any more), sorted."""
+    return sorted({int(day) for day in pending if day >= first_kept})
+
+
+def value_days(
+    changed: Iterable[int], *, today: int, stored: tuple[int, int] | None, rules: Rules
+) -> list[int]:
+    """The days whose values a change on ``changed`` days moves: from the first changed day (not
+    before the first stored day, nor more than the longest window before ``today``: older values
+    are history) to today, or to the last stored day if later (a run for an earlier ``as_of``
+    leaves no later value stale). Always includes ``today``. ``stored``: the first and last day
+    with stored values, if any."""
+    if stored is None:
+        return [today]
+    first_stored, last_stored = stored
+    first = max(min([today, *changed]), first_stored, today - longest_window(rules))
+    return list(range(min(first, today), max(today, last_stored) + 1))
+
+
+def moments(days: Sequence[int], as_of: datetime) -> list[datetime]:
+    """When to compute each day's values: ``as_of`` for its own day, the end of the others (windows
+    are whole days, so any moment of a day gives the same numbers)."""
+    today = day_number(as_of)
+    return sorted({as_of if day == today else day_as_of(day) for day in days})
+
+
+def day_spans(days: Iterable[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive days as ``(first, last)`` pairs, in order."""
+    spans: list[tuple[int, int]] = []
+    for day in sorted(set(days)):
+        if spans and day == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def changed_communities(stored: pd.DataFrame, rebuilt: pd.DataFrame) -> list[str]:
+    """Communities whose rollups differ between ``stored`` and ``rebuilt`` (of the same days)."""
+    columns = ["core_value", "buffer_value", "inputs", "severe"]
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        # An empty frame read from the store carries no types: give the key its own.
+        return frame[[*ROLLUP_KEY, *columns]].astype(
+            {"code": object, "community_code": object, "day": "int64"}
+        )
+
+    merged = pd.merge(
+        keyed(stored),
+        keyed(rebuilt),
+        on=ROLLUP_KEY,
+        how="outer",
+        suffixes=("_stored", "_rebuilt"),
+    )
+    differs = np.zeros(len(merged), dtype=bool)
+    for column in columns:
+        old = merged[f"{column}_stored"].to_numpy(dtype=float)
+        new = merged[f"{column}_rebuilt"].to_numpy(dtype=float)
+        differs |= np.isnan(old) | np.isnan(new)
+        differs |= np.round(old, ROLLUP_DECIMALS) != np.round(new, ROLLUP_DECIMALS)
+    return sorted({str(c) for c in merged.loc[differs, "community_code"]})
+
+
+def rules_hash(rules: Rules) -> str:
+    """What the rollups depend on: each rule's window and parameters, and the algorithm."""
+    spec = {c: [r.window_days, dict(r.params)] for c, r in sorted(rules.items())}
+    raw = json.dumps([ALGORITHM_VERSION, spec], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
