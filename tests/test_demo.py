@@ -17,9 +17,9 @@ from ews.jobs.compute import compute_full
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
-from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
 from indicators import LIMA
 from indicators.rollups import day_number
+from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
 ANCHOR = date(2026, 11, 20)

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.levels import Level
 from ews import counters
 from ews.alerting import service
+from ews.alerting.cap import CapSource
 from ews.alerting.jobs import evaluate_alerts
 from ews.alerting.urgent import evaluate_urgent_report
 from ews.auth.keys import Principal, Role
@@ -55,6 +56,7 @@ from ews.models import Alert, IndicatorRule, IndicatorValue
 from ews.settings import Settings
 from indicators import LIMA, compute_all, local_day_end, window
 from indicators.planning import day_as_of
+from tests.conftest import TEST_SECRET
 
 COMMUNITY = "flor-de-ucayali"
 THREATS = (
@@ -241,6 +243,7 @@ class TimingMachine(RuleBasedStateMachine):
                 submission=body,
                 mapping=DEFAULT_MAPPING,
                 reporter_pseudonym="p" * 64,
+                secret_key=TEST_SECRET,
                 now=self.clock,
                 future_tolerance=timedelta(minutes=10),
             )
@@ -399,7 +402,12 @@ class TimingMachine(RuleBasedStateMachine):
         with session_scope(self.factory) as session:
             alert_id = self._open(session, category).id
             service.resolve_alert(
-                session, principal=ANALYST, alert_id=alert_id, note="atendido", now=self.clock
+                session,
+                principal=ANALYST,
+                alert_id=alert_id,
+                note="atendido",
+                now=self.clock,
+                cap=CapSource.of(self.settings),
             )
         self.model.resolve(category)
 

@@ -51,7 +51,7 @@ def _sqlite_day(column: str, kind: str) -> str:
 
 
 def _create_triggers() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         for table, column, kind in MARKED:
             day = _postgresql_day(column, kind)
             op.execute(
@@ -103,7 +103,7 @@ def _create_triggers() -> None:
 
 
 def _drop_triggers() -> None:
-    postgresql = op.get_bind().dialect.name == "postgresql"
+    postgresql = op.get_context().dialect.name == "postgresql"
     for table, _column, _kind in MARKED:
         for event in ("insert", "update", "delete"):
             name = f"pending_work_{table}_{event}"
@@ -140,14 +140,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_indicator_value_window_end", "indicator_value", ["window_end"], unique=False
     )
-    has_values = op.get_bind().execute(sa.text("SELECT count(*) FROM indicator_value")).scalar()
+    # Plain SQL, so the migration also renders offline (`alembic upgrade --sql`).
+    op.execute(
+        "INSERT INTO counter (name, value) SELECT 'indicator_revision', CASE WHEN EXISTS "
+        "(SELECT 1 FROM indicator_value) THEN 1 ELSE 0 END"
+    )
     op.bulk_insert(
         counter,
-        [
-            {"name": "indicator_revision", "value": 1 if has_values else 0},
-            {"name": "computations_started", "value": 0},
-            {"name": "computations_done", "value": 0},
-        ],
+        [{"name": "computations_started", "value": 0}, {"name": "computations_done", "value": 0}],
     )
     op.add_column(
         "alert",
