@@ -282,10 +282,19 @@ def indicators_from_rollups(
         counts = _dense(rollups, SILENCE, codes, first_day, length)["inputs"]
         seen = counts > 0
         last_seen = np.maximum.accumulate(np.where(seen, np.arange(length), -1), axis=1)
+        started = monitoring_columns(communities, first_day)
         for moment, end_day in zip(moments, ends, strict=True):
             frames.append(
                 _silence(
-                    last_seen, counts, codes, rules[SILENCE], moment, end_day, first_day, events
+                    last_seen,
+                    started,
+                    counts,
+                    codes,
+                    rules[SILENCE],
+                    moment,
+                    end_day,
+                    first_day,
+                    events,
                 )
             )
     parts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
@@ -300,6 +309,7 @@ def indicators_from_rollups(
 
 def _silence(
     last_seen: np.ndarray,
+    started: np.ndarray,
     counts: np.ndarray,
     codes: pd.Index,
     rule: Rule,
@@ -308,15 +318,19 @@ def _silence(
     first_day: int,
     events: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Whole local days from the last day with a report to ``as_of``'s day; ``params.max_days``
-    when none in the lookback. Baseline: the median silence twelve ``baseline_step_days`` before."""
+    """Whole local days from the last day with a report to ``as_of``'s day; with no report in the
+    lookback, from the day monitoring began (``started``, a column; 0 before it), else
+    ``params.max_days``. Baseline: the median silence twelve ``baseline_step_days`` before."""
     max_days = float(rule.params["max_days"])
     step = int(rule.params["baseline_step_days"])
     column_now = end_day - first_day
 
     def silence_at(column: int) -> np.ndarray:
         last = last_seen[:, column] if column >= 0 else np.full(len(codes), -1)
-        return np.where(last >= 0, np.minimum(column - last, max_days), max_days).astype(float)
+        # With no report yet, a community is silent only since it is watched: from the day its
+        # monitoring began, and not at all before it.
+        unheard = np.where(started >= 0, np.clip(column - started, 0, max_days), max_days)
+        return np.where(last >= 0, np.minimum(column - last, max_days), unheard).astype(float)
 
     value = silence_at(column_now)
     k = BASELINE_DAYS // step
@@ -404,6 +418,17 @@ def threat_index_of(
     )
 
 
+def monitoring_columns(communities: pd.DataFrame, first_day: int) -> np.ndarray:
+    """Per community, the column (day - ``first_day``) its monitoring began; -1 when unknown or
+    before ``first_day`` (silence then counts from reports alone). ``communities`` may carry
+    ``monitored_day`` (days since 1970-01-01, Lima calendar; missing or NaN: unknown)."""
+    if "monitored_day" not in communities:
+        return np.full(len(communities), -1, dtype=np.int64)
+    days = pd.to_numeric(communities["monitored_day"], errors="coerce").to_numpy(dtype=float)
+    columns = np.where(np.isnan(days), -1, days - first_day)
+    return np.where(columns < 0, -1, columns).astype(np.int64)
+
+
 def day_number(as_of: datetime) -> int:
     return int(local_day_number(int(pd.Timestamp(as_of).as_unit("ns").value)))
 
@@ -416,6 +441,7 @@ __all__ = [
     "day_number",
     "indicators_from_rollups",
     "merge_rollups",
+    "monitoring_columns",
     "threat_index_of",
     "window_evidence",
 ]

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, MetaData, Table, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ews import audit, migrate
 from ews.db import build_engine
-from ews.models import AuditLog, Base, Report
-from ews.reference.loader import load_reference_data
+from ews.models import AuditLog, Base, Community, Report
+from ews.reference.loader import community_values, load_reference_data, read_fixture
+from indicators import LIMA
 from tests.conftest import FIXTURES_DIR, make_settings
 
 
@@ -134,16 +135,62 @@ def test_models_and_migrations_agree(empty_database: Engine) -> None:
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
 
 
+def insert_flor_de_ucayali(conn: Connection, code: str = "flor-de-ucayali") -> None:
+    """The fixture's Flor de Ucayali (under ``code``), with only the columns the migrated schema
+    has (the ORM model is the head's)."""
+    entry = next(
+        e
+        for e in read_fixture(FIXTURES_DIR, "communities.yaml")["communities"]
+        if e["code"] == "flor-de-ucayali"
+    )
+    table = Table("community", MetaData(), autoload_with=conn)
+    values = {"code": code, **community_values(entry)}
+    conn.execute(table.insert().values({k: v for k, v in values.items() if k in table.c}))
+
+
+def test_monitoring_starts_at_the_first_report_or_the_migration_day(empty_database: Engine) -> None:
+    """0013 on a running store: a community that reported is watched since its first report (its
+    silence is what it was); one that never reported is watched from the day of the migration."""
+    migrate.upgrade(empty_database, "0012b")
+    with empty_database.begin() as conn:
+        insert_flor_de_ucayali(conn)
+        insert_flor_de_ucayali(conn, code="never-reported")
+        report = Table("report", MetaData(), autoload_with=conn)
+        conn.execute(
+            report.insert().values(
+                id="r1",
+                community_code="flor-de-ucayali",
+                threat_type="all_quiet",
+                severity=1,
+                # 2026-03-02 02:00 UTC is still the 1st of March in Lima.
+                observed_at=datetime(2026, 3, 2, 2, 0),
+                received_at=datetime(2026, 3, 2, 2, 0),
+                reporter_pseudonym="x" * 64,
+                source="api",
+                content_hash="h" * 64,
+                synthetic=False,
+            )
+        )
+    migrate.upgrade(empty_database)
+    with Session(empty_database) as session:
+        load_reference_data(session, FIXTURES_DIR)  # a later `ews init` keeps the day
+        session.commit()
+        flor = session.get(Community, "flor-de-ucayali")
+        assert flor is not None and flor.monitored_since == date(2026, 3, 1)
+        quiet = session.get(Community, "never-reported")
+        today = datetime.now(UTC).astimezone(LIMA).date()
+        assert quiet is not None
+        assert quiet.monitored_since in {today, today - timedelta(days=1)}  # (midnight aside)
+
+
 def test_the_timing_migration_keeps_what_alerts_had_seen(empty_database: Engine) -> None:
     """0011 on a running store: existing values are revision 1 and every alert has seen it (no
     alert is raised again from old values), an alert that was below warning starts its
     auto-resolve time, and the next computation is a full one."""
     migrate.upgrade(empty_database, "0004")
     moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    with Session(empty_database) as session:
-        load_reference_data(session, FIXTURES_DIR)
-        session.commit()
     with empty_database.begin() as conn:
+        insert_flor_de_ucayali(conn)
         for status, count in (("open", 1), ("resolved", 0)):
             conn.execute(
                 text(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -365,6 +366,29 @@ def test_patrol_silence_counts_whole_days_since_the_last_report_of_any_type() ->
     )
     out = patrol_silence_days(reports=same_day, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
     assert row(out, "a")["value"] == 0
+
+
+def test_patrol_silence_counts_from_the_day_monitoring_began_when_no_report_came_since() -> None:
+    """A community enrolled 3 days ago with no report is silent 3 days, not the whole lookback; one
+    enrolled before its last report counts from that report; days before enrolment are no
+    silence at all (the baseline of a community enrolled today is 0)."""
+    enrolled = COMMUNITIES.assign(
+        # a: enrolled long ago (its report counts); b: enrolled on 2026-06-12, three days back.
+        monitored_day=[
+            float((date(2025, 1, 1) - date(1970, 1, 1)).days),
+            float((date(2026, 6, 12) - date(1970, 1, 1)).days),
+        ]
+    )
+    frame = reports(("q1", "a", "all_quiet", 1, days_ago(15.5)))
+    out = patrol_silence_days(reports=frame, communities=enrolled, rules=RULES, as_of=AS_OF)
+    assert row(out, "a")["value"] == 16
+    b = row(out, "b")
+    assert b["value"] == 3
+    assert b["level"] == "none"
+    assert b["baseline"] == 0
+    unknown = enrolled.assign(monitored_day=[np.nan, np.nan])
+    out = patrol_silence_days(reports=frame, communities=unknown, rules=RULES, as_of=AS_OF)
+    assert row(out, "b")["value"] == 365  # no start known: the whole lookback, as before
 
 
 def test_threat_index_keeps_each_contribution() -> None:

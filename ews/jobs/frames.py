@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -66,10 +67,19 @@ def load_rules(session: Session) -> dict[str, Rule]:
 
 
 def load_communities(session: Session) -> pd.DataFrame:
+    """Every community's code, territory, approach ring and the day its monitoring began
+    (``monitored_day``: days since 1970-01-01, NaN when unknown)."""
     rows = session.execute(
-        select(Community.code, Community.boundary, Community.buffer).order_by(Community.code)
+        select(
+            Community.code, Community.boundary, Community.buffer, Community.monitored_since
+        ).order_by(Community.code)
     ).all()
-    return pd.DataFrame(rows, columns=["code", "boundary", "buffer"])
+    frame = pd.DataFrame(rows, columns=["code", "boundary", "buffer", "monitored_since"])
+    frame["monitored_day"] = [
+        float((day - EPOCH).days) if day is not None else np.nan
+        for day in frame.pop("monitored_since")
+    ]
+    return frame
 
 
 def _raw(model: Any, names: Sequence[str]) -> list[Any]:

@@ -3,9 +3,10 @@ indicator rules and the routing matrix. Loaded from ``fixtures/`` by ``ews init`
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.crypto import EncryptedText
@@ -76,6 +77,9 @@ class Community(Base):
     max_lon: Mapped[float] = mapped_column(Float)
     max_lat: Mapped[float] = mapped_column(Float)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The local day its monitoring began: patrol silence counts from here until a first report, so
+    # a community just enrolled is not reported as a month-long monitoring gap.
+    monitored_since: Mapped[date | None] = mapped_column(Date)
 
 
 class Contact(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from ews.models import (
     Institution,
     RoutingRule,
 )
+from ews.models.base import utcnow
+from indicators import LIMA
 from indicators.geometry import buffer_ring
 
 # The category of the routing rows that name the national-escalation institutions.
@@ -213,7 +216,25 @@ def load_communities(session: Session, data: dict[str, Any], report: LoadReport)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             msg = f"{where}: geometría inválida / invalid geometry: {exc}"
             raise FixtureError(msg) from exc
-        _upsert(session, report, Community, {"code": entry["code"]}, values)
+        if entry.get("monitored_since") is not None:
+            values["monitored_since"] = _date(entry["monitored_since"], where, "monitored_since")
+        row = _upsert(session, report, Community, {"code": entry["code"]}, values)
+        if row.monitored_since is None:
+            row.monitored_since = lima_today()  # enrolled now: watched from today
+
+
+def _date(value: Any, where: str, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        msg = f"{where}: {field} debe ser una fecha AAAA-MM-DD / must be a YYYY-MM-DD date"
+        raise FixtureError(msg) from exc
+
+
+def lima_today() -> date:
+    return utcnow().astimezone(LIMA).date()
 
 
 def load_contacts(session: Session, data: dict[str, Any], report: LoadReport) -> None:
