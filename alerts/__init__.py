@@ -1,7 +1,6 @@
 """The alert core: levels, lifecycle decisions, routing, the defender fast-path rule, CAP 1.2 and
 Atom rendering. Pure: no database, clock or network; imports nothing from ``ews``."""
 
-from alerts.levels import Level, max_level
 from alerts.lifecycle import (
     CategoryState,
     Event,
@@ -19,6 +18,7 @@ from alerts.lifecycle import (
     resolve_by_hand,
 )
 from alerts.routing import ContactInfo, RoutingRule
+from indicators.levels import Level, max_level
 
 __all__ = [
     "CategoryState",

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
-from alerts.levels import Level
+from indicators.days import LIMA
+from indicators.levels import Level
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-# Peru keeps UTC-5 all year; CAP wants an explicit offset, never "Z".
-PERU = timezone(timedelta(hours=-5))
 
 SEVERITY = {Level.warning: "Moderate", Level.high: "Severe", Level.critical: "Extreme"}
 URGENCY = {Level.warning: "Future", Level.high: "Expected", Level.critical: "Immediate"}
@@ -82,8 +81,9 @@ def msg_type(event_kind: str, *, earlier_messages: int) -> str:
 
 
 def cap_time(moment: datetime) -> str:
-    """``2026-11-26T08:30:00-05:00``: seconds, an explicit offset (Peru time)."""
-    return moment.astimezone(PERU).replace(microsecond=0).isoformat()
+    """``2026-11-26T08:30:00-05:00``: seconds, an explicit offset (Peru time; CAP wants an offset,
+    never "Z")."""
+    return moment.astimezone(LIMA).replace(microsecond=0).isoformat()
 
 
 def cap_polygons(boundary: dict[str, Any]) -> list[str]:

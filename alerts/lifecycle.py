@@ -38,7 +38,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from alerts.levels import Level, max_level
 from alerts.routing import (
     ContactInfo,
     RoutingRule,
@@ -61,6 +60,7 @@ from alerts.states import (
     SilenceRule,
     category_states,
 )
+from indicators.levels import Level, max_level
 
 INHIBITED = "inhibited"
 DEFAULT_POLICY = Policy()

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from indicators.days import LIMA
+
 LANGUAGES = ("es", "en")
-PERU = ZoneInfo("America/Lima")
 MAX_QUOTE_CHARS = 160
 MAX_EVIDENCE_LINES = 8
 
@@ -215,7 +215,7 @@ def evidence_lines(
 def _context(notice: Notice, language: str) -> dict[str, Any]:
     level_word = LEVEL_WORDS[language].get(notice.level, notice.level)
     long, short = CHANGES[language].get(notice.event_kind, (notice.event_kind, notice.event_kind))
-    local = notice.event_at.astimezone(PERU)
+    local = notice.event_at.astimezone(LIMA)
     at = local.strftime("%Y-%m-%d %H:%M") + (" hora de Perú" if language == "es" else " Peru time")
     return {
         "n": notice,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from alerts.levels import Level
+from indicators.levels import Level
 
 PRIMARY = "primary"
 ALSO = "also"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from alerts.levels import Level, max_level
+from indicators.levels import Level, max_level
 
 
 class EventKind(StrEnum):

@@ -14,8 +14,10 @@ from indicators.catalog import (
     patrol_silence_days,
     threat_index,
 )
-from indicators.rules import Level, Rule, rules_from_entries
-from indicators.windows import LIMA, local_day_end, window
+from indicators.days import LIMA
+from indicators.levels import Level, max_level
+from indicators.rules import Rule, rules_from_entries
+from indicators.windows import local_day_end, window
 from indicators.zones import locate_points, locate_reports
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "locate_points",
     "locate_reports",
     "lookback_days",
+    "max_level",
     "patrol_silence_days",
     "rules_from_entries",
     "threat_index",

@@ -4,21 +4,14 @@ are both read from it, so the rules about which row counts for which indicator l
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import numpy as np
 import pandas as pd
 
+from indicators.days import DAY_NS, LIMA_OFFSET_NS, local_day_number, utc_ns
 from indicators.rules import Rules
-from indicators.windows import LIMA
 from indicators.zones import locate_points, locate_reports
 
 EVENT_COLUMNS = ["code", "community_code", "zone", "day", "t_ns", "weight", "severe", "kind", "id"]
-DAY_NS = 86_400 * 10**9
-# Peru keeps UTC-5 all year (no daylight saving since 1994), so a local day is a fixed shift.
-_OFFSET = datetime(2026, 1, 1, tzinfo=LIMA).utcoffset()
-assert _OFFSET is not None
-LIMA_OFFSET_NS = int(_OFFSET.total_seconds()) * 10**9
 SILENCE = "patrol_silence_days"
 # Indicators counting reports of some threat types, and the parameter that makes one report critical.
 REPORT_CODES = {
@@ -27,17 +20,6 @@ REPORT_CODES = {
     "illicit_crop_reports": "critical_severity",
     "invasion_reports": None,
 }
-
-
-def utc_ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (pandas may keep microseconds: convert first)."""
-    stamps = pd.to_datetime(values, utc=True).dt.as_unit("ns")
-    return np.asarray(stamps.astype("int64"), dtype=np.int64)
-
-
-def local_day_number(t_ns: np.ndarray | int) -> np.ndarray:
-    """Days since 1970-01-01 of the local (Lima) calendar day of each instant."""
-    return np.floor_divide(np.asarray(t_ns, dtype=np.int64) + LIMA_OFFSET_NS, DAY_NS)
 
 
 def empty_events() -> pd.DataFrame:

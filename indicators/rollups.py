@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.events import DAY_NS, REPORT_CODES, SILENCE, local_day_number
-from indicators.rules import Level, Rule, Rules
+from indicators.days import day_number
+from indicators.events import REPORT_CODES, SILENCE
+from indicators.levels import Level
+from indicators.rules import Rule, Rules
 from indicators.windows import BASELINE_DAYS, baseline_windows, local_day_end, window
 from indicators.zones import CORE
 
@@ -429,16 +431,10 @@ def monitoring_columns(communities: pd.DataFrame, first_day: int) -> np.ndarray:
     return np.where(columns < 0, -1, columns).astype(np.int64)
 
 
-def day_number(as_of: datetime) -> int:
-    return int(local_day_number(int(pd.Timestamp(as_of).as_unit("ns").value)))
-
-
 __all__ = [
     "COLUMNS",
-    "DAY_NS",
     "ROLLUP_COLUMNS",
     "daily_rollups",
-    "day_number",
     "indicators_from_rollups",
     "merge_rollups",
     "monitoring_columns",

@@ -10,9 +10,9 @@ cover the previous ``baseline_days`` (365: twelve months).
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LIMA = ZoneInfo("America/Lima")
+from indicators.days import LIMA
+
 BASELINE_DAYS = 365
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.levels import Level, max_level
 from alerts.lifecycle import (
     INHIBITED,
     CategoryState,
@@ -23,6 +22,7 @@ from alerts.lifecycle import (
     resolve_by_hand,
 )
 from alerts.routing import ContactInfo, RoutingRule
+from indicators.levels import Level, max_level
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -507,8 +507,8 @@ def test_pending_days_become_runs_of_days_and_old_ones_are_dropped() -> None:
 
 
 def test_a_days_values_are_computed_at_as_of_for_today_and_at_the_end_of_other_days() -> None:
-    from indicators.planning import day_as_of, day_start, moments
-    from indicators.rollups import day_number
+    from indicators.days import day_as_of, day_number, day_start
+    from indicators.planning import moments
 
     as_of = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     today = day_number(as_of)

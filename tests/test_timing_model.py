@@ -40,7 +40,6 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.levels import Level
 from ews import counters
 from ews.alerting import service
 from ews.alerting.cap import CapSource
@@ -55,7 +54,8 @@ from ews.jobs.frames import Frames, load_communities, load_frames, load_rules
 from ews.models import Alert, IndicatorRule, IndicatorValue
 from ews.settings import Settings
 from indicators import LIMA, compute_all, local_day_end, window
-from indicators.planning import day_as_of
+from indicators.days import day_as_of
+from indicators.levels import Level
 from tests.conftest import TEST_SECRET
 
 COMMUNITY = "flor-de-ucayali"

@@ -26,9 +26,9 @@ from alerts.atom import FeedEntry, render_atom
 from alerts.cap import LEVEL_WORDS, CapInfo, cap_polygons, render_cap
 from alerts.cap import CapMessage as CapDocument
 from alerts.cap import msg_type as choose_msg_type
-from alerts.levels import Level
 from ews.models import Alert, AlertEvent, CapMessage, Community, IndicatorRule, OutboxMessage
 from ews.settings import Settings
+from indicators.levels import Level
 
 SENDER_NAME = {
     "es-PE": "EWS - Sistema de alerta temprana para comunidades nativas",

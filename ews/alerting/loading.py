@@ -10,7 +10,6 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
-from alerts.levels import Level
 from alerts.lifecycle import (
     CategoryState,
     Fingerprint,
@@ -26,6 +25,7 @@ from alerts.routing import ContactInfo, RoutingRule
 from ews.models import Alert, Contact, IndicatorRule, IndicatorValue, Silence
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
+from indicators.levels import Level
 
 # One evaluation at a time on PostgreSQL (SQLite already has one writer: BEGIN IMMEDIATE).
 ALERT_LOCK_KEY = 0x45575341  # "EWSA"

@@ -32,8 +32,9 @@ from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import LIMA, local_day_end, lookback_days
 from indicators import planning as plan
+from indicators.days import day_number, day_start
 from indicators.events import indicator_events
-from indicators.rollups import daily_rollups, day_number, indicators_from_rollups
+from indicators.rollups import daily_rollups, indicators_from_rollups
 from indicators.rules import Rule
 from indicators.zones import locate_points, locate_reports
 
@@ -61,7 +62,7 @@ def _sizes(frames: Frames) -> dict[str, int]:
 def _late(days: list[int], as_of: datetime) -> list[str]:
     """The earlier local days recomputed besides ``as_of``'s (late or edited data), as dates."""
     today = day_number(as_of)
-    return [plan.day_start(d).astimezone(LIMA).date().isoformat() for d in days if d < today]
+    return [day_start(d).astimezone(LIMA).date().isoformat() for d in days if d < today]
 
 
 def _evidence_days(rules: dict[str, Rule]) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy.types import NullType
 
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Report
 from indicators import Rule, rules_from_entries
-from indicators.planning import EPOCH, day_start
+from indicators.days import EPOCH, day_start
 
 REPORT_COLUMNS = (
     "id",
