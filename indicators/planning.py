@@ -16,10 +16,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import ALGORITHM_VERSION, lookback_days
+from indicators.catalog import ALGORITHM_VERSION
+from indicators.columns import ROLLUP_KEY
 from indicators.days import day_as_of, day_number
-from indicators.rollups import ROLLUP_KEY
 from indicators.rules import Rules
+from indicators.windows import lookback_days
 
 # Rollups are sums of floats: a rebuild that adds the same rows in another order may differ here.
 ROLLUP_DECIMALS = 9

@@ -364,8 +364,8 @@ class TimingMachine(RuleBasedStateMachine):
             self.computed = load_frames(
                 session.connection(),
                 reports_from=START - timedelta(days=900),
-                hotspots_from=START - timedelta(days=900),
-                alerts_from=START - timedelta(days=900),
+                fire_hotspots_from=START - timedelta(days=900),
+                deforestation_from=START - timedelta(days=900),
                 end=START + timedelta(days=900),
             )
 
@@ -474,7 +474,7 @@ class TimingMachine(RuleBasedStateMachine):
             as_of = day_as_of(_day_of(end))
             expected = compute_all(
                 reports=self.computed.reports,
-                hotspots=self.computed.hotspots,
+                fire_hotspots=self.computed.fire_hotspots,
                 deforestation=self.computed.deforestation,
                 communities=communities,
                 rules=rules,
