@@ -56,7 +56,19 @@ FIRE_HOTSPOT_COLUMNS = tuple(_FIRE_HOTSPOT_TYPES)
 DEFORESTATION_COLUMNS = tuple(_DEFORESTATION_TYPES)
 COMMUNITY_COLUMNS = ("code", "boundary", "buffer", "monitored_day")
 
-EVENT_COLUMNS = ["code", "community_code", "zone", "day", "t_ns", "weight", "severe", "kind", "id"]
+_EVENT_TYPES: Mapping[str, str] = {
+    "code": "object",
+    "community_code": "object",
+    "zone": "object",
+    "day": "int64",
+    "t_ns": "int64",
+    "weight": "float64",
+    "severe": "bool",
+    "kind": "object",
+    "id": "object",
+}
+
+EVENT_COLUMNS = list(_EVENT_TYPES)
 ROLLUP_KEY = ["code", "community_code", "day"]
 ROLLUP_COLUMNS = [*ROLLUP_KEY, "core_value", "buffer_value", "inputs", "severe"]
 VALUE_COLUMNS = [
@@ -89,3 +101,8 @@ def no_fire_hotspots() -> pd.DataFrame:
 def no_deforestation() -> pd.DataFrame:
     """An empty deforestation alerts frame with the alert columns' types."""
     return _empty(_DEFORESTATION_TYPES)
+
+
+def no_events() -> pd.DataFrame:
+    """An empty events frame with the event columns' types."""
+    return _empty(_EVENT_TYPES)

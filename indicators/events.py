@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.columns import EVENT_COLUMNS
+from indicators.columns import EVENT_COLUMNS, no_events
 from indicators.days import DAY_NS, LIMA_OFFSET_NS, local_day_number, utc_ns
 from indicators.rules import Rule, Rules
 from indicators.zones import locate_points, locate_reports
@@ -50,22 +50,6 @@ class Located:
         if not len(self.reports):
             return np.array([], dtype=object)
         return self.reports["threat_type"].to_numpy(dtype=object)
-
-
-def empty_events() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "code": pd.Series(dtype=object),
-            "community_code": pd.Series(dtype=object),
-            "zone": pd.Series(dtype=object),
-            "day": pd.Series(dtype=np.int64),
-            "t_ns": pd.Series(dtype=np.int64),
-            "weight": pd.Series(dtype=float),
-            "severe": pd.Series(dtype=bool),
-            "kind": pd.Series(dtype=object),
-            "id": pd.Series(dtype=object),
-        }
-    )
 
 
 def _events(
@@ -152,7 +136,7 @@ def count_deforestation(located: Located, rule: Rule) -> pd.DataFrame:
     area takes the dataset's ``params.default_pixel_ha``), on their date's local day."""
     deforestation = located.deforestation
     if not len(deforestation):
-        return empty_events()
+        return no_events()
     weights = {str(k): float(v) for k, v in rule.params["confidence_weights"].items()}
     pixel = {str(k): float(v) for k, v in rule.params.get("default_pixel_ha", {}).items()}
     area = deforestation["area_ha"].astype(float)
@@ -189,10 +173,10 @@ COUNTED_BY: dict[str, Counter] = {
 
 
 def locate(
-    *,
     reports: pd.DataFrame,
     fire_hotspots: pd.DataFrame,
     deforestation: pd.DataFrame,
+    *,
     communities: pd.DataFrame,
 ) -> Located:
     """The three frames with ``community_code`` and ``zone`` (frames that have them pass as they are)."""
@@ -216,12 +200,7 @@ def indicator_events(
     rules: Rules,
 ) -> pd.DataFrame:
     """Every input row that counts for an indicator of ``rules``, placed and weighted."""
-    located = locate(
-        reports=reports,
-        fire_hotspots=fire_hotspots,
-        deforestation=deforestation,
-        communities=communities,
-    )
+    located = locate(reports, fire_hotspots, deforestation, communities=communities)
     parts = [count(located, rules[code]) for code, count in COUNTED_BY.items() if code in rules]
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else empty_events()
+    return pd.concat(parts, ignore_index=True) if parts else no_events()

@@ -34,6 +34,9 @@ from indicators.columns import (
     FIRE_HOTSPOT_COLUMNS,
     REPORT_COLUMNS,
     ROLLUP_COLUMNS,
+    no_deforestation,
+    no_fire_hotspots,
+    no_reports,
 )
 from indicators.events import COUNTED_BY, Located
 from indicators.geometry import buffer_ring
@@ -88,7 +91,7 @@ def reports(*rows: tuple) -> pd.DataFrame:
     return frame
 
 
-NO_REPORTS = reports()
+NO_REPORTS = no_reports()
 
 
 def fire_hotspot_frame(*rows: tuple) -> pd.DataFrame:
@@ -117,8 +120,8 @@ def only(
     catalog function."""
     return compute_all(
         reports=reports,
-        fire_hotspots=fire_hotspots if fire_hotspots is not None else fire_hotspot_frame(),
-        deforestation=deforestation if deforestation is not None else deforestation_frame(),
+        fire_hotspots=fire_hotspots if fire_hotspots is not None else no_fire_hotspots(),
+        deforestation=deforestation if deforestation is not None else no_deforestation(),
         communities=communities,
         rules={code: rules[code]},
         as_of=as_of,
@@ -575,7 +578,7 @@ def test_fire_hotspots_count_from_literal_located_rows() -> None:
             (2, days_ago(1), *INSIDE, "VIIRS", "low", None),  # does not count
             (3, days_ago(1), *INSIDE, "MODIS", None, 80.0),
         ).assign(community_code="a", zone="core"),
-        deforestation=deforestation_frame(),
+        deforestation=no_deforestation(),
     )
     events = COUNTED_BY["fire_hotspots"](located, RULES["fire_hotspots"])
     assert list(events.columns) == EVENT_COLUMNS
