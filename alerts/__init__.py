@@ -1,34 +1,36 @@
-"""The alert core: levels, lifecycle decisions, routing, the defender fast-path rule, CAP 1.2 and
-Atom rendering. Pure: no database, clock or network; imports nothing from ``ews``."""
+"""The alert core: lifecycle decisions, routing, the defender fast-path rule, notification texts,
+CAP 1.2 and Atom rendering, and the delivery channels. Imports nothing from ``ews`` (levels and
+Lima's time zone come from :mod:`indicators`).
 
-from alerts.lifecycle import (
+Everything but :mod:`alerts.channels` is pure: no database, clock or network. The channels are the
+one part that talks to the network (SMTP, HTTPS webhooks, an SMS gateway) or writes files (a local
+Maildir); they know no database.
+"""
+
+from alerts.lifecycle import decide, resolve_by_hand
+from alerts.routing import ContactInfo, RoutingRule, plan_notifications
+from alerts.states import (
     CategoryState,
+    Decision,
     Event,
     EventKind,
     Fingerprint,
     OpenAlert,
-    Outcome,
     Policy,
     Reading,
     ResolvedMark,
     SilenceRule,
     category_states,
-    decide,
-    plan_messages,
-    resolve_by_hand,
 )
-from alerts.routing import ContactInfo, RoutingRule
-from indicators.levels import Level, max_level
 
 __all__ = [
     "CategoryState",
     "ContactInfo",
+    "Decision",
     "Event",
     "EventKind",
     "Fingerprint",
-    "Level",
     "OpenAlert",
-    "Outcome",
     "Policy",
     "Reading",
     "ResolvedMark",
@@ -36,7 +38,6 @@ __all__ = [
     "SilenceRule",
     "category_states",
     "decide",
-    "max_level",
-    "plan_messages",
+    "plan_notifications",
     "resolve_by_hand",
 ]

@@ -52,7 +52,7 @@ class CapInfo:
 
 
 @dataclass(frozen=True)
-class CapMessage:
+class CapAlert:
     identifier: str
     sender: str
     sent: datetime
@@ -110,7 +110,7 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
     return element
 
 
-def render_cap(message: CapMessage) -> bytes:
+def render_cap(message: CapAlert) -> bytes:
     """The CAP 1.2 XML document of ``message`` (UTF-8, with an XML declaration)."""
     root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})  # type: ignore[dict-item]
     _sub(root, "identifier", message.identifier)

@@ -105,7 +105,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class RenderedMessage:
+class NotificationText:
     language: str
     subject: str
     text: str
@@ -234,12 +234,12 @@ def _context(notice: Notice, language: str) -> dict[str, Any]:
     }
 
 
-def render_message(notice: Notice, language: str | None) -> RenderedMessage:
+def render_message(notice: Notice, language: str | None) -> NotificationText:
     """Subject, mail text and SMS text in the contact's language (Spanish unless ``en``)."""
     lang = language_of(language)
     env = _environment()
     context = _context(notice, lang)
-    return RenderedMessage(
+    return NotificationText(
         language=lang,
         subject=env.get_template(f"subject_{lang}.txt.j2").render(context).strip(),
         text=env.get_template(f"email_{lang}.txt.j2").render(context),
@@ -251,7 +251,7 @@ def render_message(notice: Notice, language: str | None) -> RenderedMessage:
     )
 
 
-def webhook_json(notice: Notice, rendered: RenderedMessage) -> bytes:
+def webhook_json(notice: Notice, rendered: NotificationText) -> bytes:
     """The JSON webhook body: a Standard Webhooks ``{type, timestamp, data}`` envelope whose data
     carries the structured alert and the same text the mail has (``rendered`` for its contact)."""
     body = {

@@ -23,8 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.atom import FeedEntry, render_atom
-from alerts.cap import LEVEL_WORDS, CapInfo, cap_polygons, render_cap
-from alerts.cap import CapMessage as CapDocument
+from alerts.cap import LEVEL_WORDS, CapAlert, CapInfo, cap_polygons, render_cap
 from alerts.cap import msg_type as choose_msg_type
 from ews.models import Alert, AlertEvent, CapMessage, Community, IndicatorRule, OutboxMessage
 from ews.settings import Settings
@@ -182,11 +181,11 @@ def build_document(
     names: dict[str, dict[str, str]],
     source: CapSource,
     identifier: str,
-) -> CapDocument:
+) -> CapAlert:
     """The CAP message of ``event`` (pure, given the rows: ``alert`` with ``id, category,
     routed_to, evidence, context``; ``event`` with ``kind, level, at, details``)."""
     level = Level(event.level) if event.level in Level.__members__ else Level.none
-    return CapDocument(
+    return CapAlert(
         identifier=identifier,
         sender=source.sender,
         sent=event.at,

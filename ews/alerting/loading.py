@@ -10,7 +10,9 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import (
+from alerts.lifecycle import is_new
+from alerts.routing import ContactInfo, RoutingRule
+from alerts.states import (
     CategoryState,
     Fingerprint,
     OpenAlert,
@@ -19,9 +21,7 @@ from alerts.lifecycle import (
     ResolvedMark,
     SilenceRule,
     category_states,
-    is_new,
 )
-from alerts.routing import ContactInfo, RoutingRule
 from ews.models import Alert, Contact, IndicatorRule, IndicatorValue, Silence
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
