@@ -5,39 +5,13 @@ Lima's time zone come from :mod:`indicators`).
 Everything but :mod:`alerts.channels` is pure: no database, clock or network. The channels are the
 one part that talks to the network (SMTP, HTTPS webhooks, an SMS gateway) or writes files (a local
 Maildir); they know no database.
+
+The data the lifecycle reads and decides are in :mod:`alerts.states`, its rules in
+:mod:`alerts.lifecycle`, who hears of an event in :mod:`alerts.routing`.
 """
 
 from alerts.lifecycle import decide, resolve_by_hand
-from alerts.routing import ContactInfo, RoutingRule, plan_notifications
-from alerts.states import (
-    CategoryState,
-    Decision,
-    Event,
-    EventKind,
-    Fingerprint,
-    OpenAlert,
-    Policy,
-    Reading,
-    ResolvedMark,
-    SilenceRule,
-    category_states,
-)
+from alerts.routing import plan_notifications
+from alerts.states import Decision, category_states
 
-__all__ = [
-    "CategoryState",
-    "ContactInfo",
-    "Decision",
-    "Event",
-    "EventKind",
-    "Fingerprint",
-    "OpenAlert",
-    "Policy",
-    "Reading",
-    "ResolvedMark",
-    "RoutingRule",
-    "SilenceRule",
-    "category_states",
-    "decide",
-    "plan_notifications",
-    "resolve_by_hand",
-]
+__all__ = ["Decision", "category_states", "decide", "plan_notifications", "resolve_by_hand"]

@@ -5,7 +5,7 @@ Each function takes a :class:`~indicators.rollups.DailySpan` (the daily rollups 
 count, the communities, the moments to compute, the evidence events, the rules, and the values
 computed before it in the same run) and the indicator's :class:`~indicators.rules.Rule` (data, from
 ``indicator_rule``), and returns one row per community and moment with the columns of
-:data:`VALUE_COLUMNS`:
+:data:`indicators.columns.VALUE_COLUMNS`:
 
 - ``value``: the indicator over its window (see :mod:`indicators.windows` for the convention);
 - ``level``: ``none`` | ``warning`` | ``high`` | ``critical`` from the rule's thresholds and special
