@@ -35,10 +35,6 @@ CAP_CATEGORY = {
     "monitoring_gap": "Safety",
     "composite": "Security",
 }
-LEVEL_WORDS = {
-    "es-PE": {Level.warning: "advertencia", Level.high: "alto", Level.critical: "crítico"},
-    "en": {Level.warning: "warning", Level.high: "high", Level.critical: "critical"},
-}
 
 
 @dataclass(frozen=True)

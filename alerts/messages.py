@@ -18,14 +18,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from indicators.days import LIMA
+from indicators.levels import Level
 
 LANGUAGES = ("es", "en")
 MAX_QUOTE_CHARS = 160
 MAX_EVIDENCE_LINES = 8
 
-LEVEL_WORDS = {
-    "es": {"warning": "advertencia", "high": "alto", "critical": "crítico"},
-    "en": {"warning": "warning", "high": "high", "critical": "critical"},
+# Each level in words, by language (CAP's ``es-PE`` is ``es``: see :func:`language_of`).
+LEVEL_WORDS: dict[str, dict[str, str]] = {
+    "es": {Level.warning: "advertencia", Level.high: "alto", Level.critical: "crítico"},
+    "en": {Level.warning: "warning", Level.high: "high", Level.critical: "critical"},
 }
 
 # What changed, long (the first line of the mail) and short (subject and SMS).

@@ -23,8 +23,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.atom import FeedEntry, render_atom
-from alerts.cap import LEVEL_WORDS, CapAlert, CapInfo, cap_polygons, render_cap
+from alerts.cap import CapAlert, CapInfo, cap_polygons, render_cap
 from alerts.cap import msg_type as choose_msg_type
+from alerts.messages import LEVEL_WORDS, language_of
 from ews.models import Alert, AlertEvent, CapMessage, Community, IndicatorRule, OutboxMessage
 from ews.settings import Settings
 from indicators.levels import Level
@@ -89,7 +90,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
 
 def _level_word(language: str, level: str) -> str:
     try:
-        return LEVEL_WORDS[language].get(Level(level), BELOW_WARNING[language])
+        return LEVEL_WORDS[language_of(language)].get(Level(level), BELOW_WARNING[language])
     except ValueError:
         return level
 

@@ -19,7 +19,12 @@ from sqlalchemy.types import NullType
 
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Report
 from indicators import Rule, rules_from_entries
-from indicators.columns import DEFORESTATION_COLUMNS, FIRE_HOTSPOT_COLUMNS, REPORT_COLUMNS
+from indicators.columns import (
+    COMMUNITY_COLUMNS,
+    DEFORESTATION_COLUMNS,
+    FIRE_HOTSPOT_COLUMNS,
+    REPORT_COLUMNS,
+)
 from indicators.days import EPOCH, day_start
 
 READ_CHUNK = 200_000
@@ -61,7 +66,7 @@ def load_communities(session: Session) -> pd.DataFrame:
         float((day - EPOCH).days) if day is not None else np.nan
         for day in frame.pop("monitored_since")
     ]
-    return frame
+    return frame[list(COMMUNITY_COLUMNS)]
 
 
 def _raw(model: Any, names: Sequence[str]) -> list[Any]:
