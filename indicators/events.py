@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,7 +77,9 @@ def _events(
     )
 
 
-def _reports_of(located: Located, chosen: np.ndarray, code: str, severe: Any) -> pd.DataFrame:
+def _reports_of(
+    located: Located, chosen: np.ndarray, code: str, severe: np.ndarray | bool
+) -> pd.DataFrame:
     return _events(
         code,
         located.reports[chosen],
