@@ -19,6 +19,7 @@ from ews.alerting.loading import EVIDENCE_ID_KINDS
 from ews.models import (
     Alert,
     AlertEvent,
+    AlertStatus,
     CategoryContext,
     Community,
     FactsheetItem,
@@ -195,12 +196,12 @@ def _alert_values(
     if outcome.events or row is None:  # new evidence alone is no update
         values["updated_at"] = now
     if outcome.resolved:
-        values["status"] = "resolved"
+        values["status"] = AlertStatus.resolved
         values["resolved_at"] = now
     elif outcome.acknowledged:
-        values["status"] = "acknowledged"
+        values["status"] = AlertStatus.acknowledged
     else:
-        values["status"] = "open"
+        values["status"] = AlertStatus.open
         values["acknowledged_at"] = None
     if any(event.notifies for event in outcome.events):
         values["last_notified_at"] = now

@@ -23,7 +23,7 @@ from alerts.lifecycle import (
     is_new,
 )
 from alerts.routing import ContactInfo, RoutingRule
-from ews.models import Alert, Contact, IndicatorRule, IndicatorValue, Silence
+from ews.models import Alert, AlertStatus, Contact, IndicatorRule, IndicatorValue, Silence
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
 
@@ -146,7 +146,7 @@ def fingerprint_key(community_code: str, category: str) -> str:
 def open_alert_rows(
     session: Session, *, fingerprints: Collection[Fingerprint] | None = None
 ) -> dict[Fingerprint, Alert]:
-    query = select(Alert).where(Alert.status != "resolved")
+    query = select(Alert).where(Alert.status != AlertStatus.resolved)
     if fingerprints is not None:
         query = query.where(Alert.fingerprint.in_([fp.key for fp in fingerprints]))
     return {fingerprint_of(a): a for a in session.execute(query).scalars()}
@@ -170,13 +170,13 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
         Alert.hold_until,
         Alert.routed_to,
         Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
-    ).where(Alert.status != "resolved")
+    ).where(Alert.status != AlertStatus.resolved)
     return [
         OpenAlert(
             id=row.id,
             fingerprint=Fingerprint(row.community_code, row.category),
             level=Level(row.level),
-            acknowledged=row.status == "acknowledged",
+            acknowledged=row.status == AlertStatus.acknowledged,
             opened_at=row.opened_at,
             level_since=row.level_since or row.opened_at,
             last_notified_at=row.last_notified_at,
@@ -206,7 +206,7 @@ def as_open_alert(alert: Alert) -> OpenAlert:
         id=alert.id,
         fingerprint=fingerprint_of(alert),
         level=Level(alert.level),
-        acknowledged=alert.status == "acknowledged",
+        acknowledged=alert.status == AlertStatus.acknowledged,
         opened_at=alert.opened_at,
         level_since=alert.level_since or alert.opened_at,
         last_notified_at=alert.last_notified_at,
@@ -246,7 +246,7 @@ def resolved_marks(
         keys = [fp.key for fp in wanted[start : start + CHUNK]]
         newest = (
             select(func.max(Alert.id))
-            .where(Alert.status == "resolved", Alert.fingerprint.in_(keys))
+            .where(Alert.status == AlertStatus.resolved, Alert.fingerprint.in_(keys))
             .group_by(Alert.fingerprint)
         )
         last += session.execute(

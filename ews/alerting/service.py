@@ -22,11 +22,19 @@ from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
 from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
-from ews.models import Alert, AlertEvent, CategoryContext, Community, Silence
+from ews.models import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    AuditAction,
+    CategoryContext,
+    Community,
+    Silence,
+)
 
 VIEW_ROLES = frozenset({Role.admin, Role.analyst, Role.institution})
 SILENCE_ROLES = frozenset({Role.admin, Role.analyst})
-STATUSES = ("open", "acknowledged", "resolved")
+STATUSES = tuple(AlertStatus)
 
 
 class AlertNotFound(LookupError):
@@ -152,18 +160,18 @@ def _locked_open_alert(session: Session, *, principal: Principal, alert_id: int)
     alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
     loading.lock_alerts(session)
     session.refresh(alert)
-    if alert.status == "resolved":
-        raise AlertStateConflict("resolved")
+    if alert.status == AlertStatus.resolved:
+        raise AlertStateConflict(AlertStatus.resolved)
     return alert
 
 
 def _audit_alert_action(
-    session: Session, *, principal: Principal, alert: Alert, action: str, note: str
+    session: Session, *, principal: Principal, alert: Alert, action: AuditAction, note: str
 ) -> None:
     audit.record(
         session,
         actor=principal.name,
-        action=f"alert.{action}",
+        action=action,
         object_type="alert",
         object_id=alert.id,
         details={"note": note, "role": principal.role.value},
@@ -175,7 +183,7 @@ def acknowledge_alert(
 ) -> AlertEvent:
     """Acknowledge: reminders stop (until the level rises). Audited."""
     alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
-    alert.status = "acknowledged"
+    alert.status = AlertStatus.acknowledged
     alert.acknowledged_at = now
     alert.updated_at = now
     event = AlertEvent(
@@ -188,7 +196,9 @@ def acknowledge_alert(
         details={"role": principal.role.value, "institution": principal.institution_code},
     )
     session.add(event)
-    _audit_alert_action(session, principal=principal, alert=alert, action="acknowledge", note=note)
+    _audit_alert_action(
+        session, principal=principal, alert=alert, action=AuditAction.alert_acknowledged, note=note
+    )
     session.flush()
     return event
 
@@ -225,7 +235,9 @@ def resolve_alert(
         note=note,
     )
     session.expire(alert)  # written by a bulk UPDATE: reload on next access
-    _audit_alert_action(session, principal=principal, alert=alert, action="resolve", note=note)
+    _audit_alert_action(
+        session, principal=principal, alert=alert, action=AuditAction.alert_resolved, note=note
+    )
     session.flush()
     event = session.get(AlertEvent, applied.event_ids[0])
     assert event is not None
@@ -285,7 +297,7 @@ def create_silence(
     audit.record(
         session,
         actor=principal.name,
-        action="silence.create",
+        action=AuditAction.silence_created,
         object_type="silence",
         object_id=silence.id,
         details=_silence_details(silence),
@@ -307,7 +319,7 @@ def expire_silence(
         audit.record(
             session,
             actor=principal.name,
-            action="silence.expire",
+            action=AuditAction.silence_expired,
             object_type="silence",
             object_id=silence.id,
             details=_silence_details(silence),

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from ews.alerting.service import visible_alerts
 from ews.auth.keys import Principal
-from ews.models import Alert
+from ews.models import Alert, AlertStatus
 
-QUEUE_STATUSES = ("active", "open", "acknowledged", "resolved", "all")
+QUEUE_STATUSES = ("active", *AlertStatus, "all")
 LEVEL_ORDER = {"critical": 0, "high": 1, "warning": 2}
 PAGE = 100
 
@@ -53,8 +53,8 @@ def queue(
         "level": level,
         "institution": institution,
     }
-    if status in ("active", "open", "acknowledged"):
-        wanted = ("open", "acknowledged") if status == "active" else (status,)
+    if status in ("active", AlertStatus.open, AlertStatus.acknowledged):
+        wanted = (AlertStatus.open, AlertStatus.acknowledged) if status == "active" else (status,)
         alerts = [
             a for s in wanted for a in _all(session, principal=principal, status=s, **filters)
         ]
@@ -63,7 +63,7 @@ def queue(
     return visible_alerts(
         session,
         principal=principal,
-        status=None if status == "all" else "resolved",
+        status=None if status == "all" else AlertStatus.resolved,
         limit=PAGE,
         cursor=cursor,
         **filters,
