@@ -11,7 +11,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ews.alerting.jobs import evaluate
+from ews.alerting.evaluation import evaluate
 from ews.alerting.urgent import evaluate_report
 from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings

@@ -20,7 +20,6 @@ from ews import audit
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
-from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.models import (
     Alert,
@@ -31,6 +30,7 @@ from ews.models import (
     Community,
     Silence,
 )
+from ews.models.base import row_id_in_range
 
 VIEW_ROLES = frozenset({Role.admin, Role.analyst, Role.institution})
 SILENCE_ROLES = frozenset({Role.admin, Role.analyst})

@@ -1,4 +1,5 @@
-"""The ``evaluate-alerts`` job: latest indicator values in, alert lifecycle decisions applied."""
+"""Alert evaluation: latest indicator values in, alert lifecycle decisions applied (the
+``evaluate-alerts`` job calls it, ews.jobs.entry_points)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from alerts.lifecycle import Fingerprint, category_states, decide
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
-from ews.db import session_scope
-from ews.models.base import utcnow
 from ews.settings import Settings
 
 
@@ -70,12 +69,3 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         "changed_alerts": len(outcomes),
         **applied.summary(),
     }
-
-
-def evaluate_alerts(
-    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime | None
-) -> dict[str, Any]:
-    """Job entry point: one transaction for the whole evaluation; answers a summary."""
-    now = as_of or utcnow()
-    with session_scope(session_factory) as session:
-        return evaluate(session, settings=settings, now=now)
