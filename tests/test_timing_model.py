@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.levels import Level
 from ews import counters
 from ews.alerting import service
-from ews.alerting.cap import CapSource
+from ews.alerting.cap_document import CapSource
 from ews.alerting.urgent import evaluate_urgent_report
 from ews.auth.keys import Principal, Role
 from ews.db import session_scope

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from alerts.lifecycle import Fingerprint, category_states, decide
 from ews import counters
 from ews.alerting import loading
-from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions
-from ews.alerting.cap import CapSource
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.apply import apply_outcomes
+from ews.alerting.cap_document import CapSource
+from ews.alerting.evidence import Evidence
 from ews.settings import Settings
 
 
@@ -56,7 +58,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
             for o in outcomes
             if o.state is not None
         },
-        regions=community_regions(session),
+        regions=loading.community_regions(session),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
         cap=CapSource.of(settings),

@@ -23,7 +23,15 @@ from alerts.lifecycle import (
     is_new,
 )
 from alerts.routing import ContactInfo, RoutingRule
-from ews.models import Alert, AlertStatus, Contact, IndicatorRule, IndicatorValue, Silence
+from ews.models import (
+    Alert,
+    AlertStatus,
+    Community,
+    Contact,
+    IndicatorRule,
+    IndicatorValue,
+    Silence,
+)
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
 
@@ -284,3 +292,10 @@ def _evidence_of(session: Session, ids: Sequence[int]) -> list[Any]:
         chunk = list(ids[start : start + CHUNK])
         found += session.execute(select(Alert.id, Alert.evidence).where(Alert.id.in_(chunk))).all()
     return found
+
+
+def community_regions(session: Session, codes: Sequence[str] | None = None) -> dict[str, str]:
+    query = select(Community.code, Community.region_ubigeo)
+    if codes is not None:
+        query = query.where(Community.code.in_(list(codes)))
+    return {code: region for code, region in session.execute(query)}

@@ -18,8 +18,9 @@ from alerts.levels import Level
 from alerts.lifecycle import resolve_by_hand
 from ews import audit
 from ews.alerting import loading
-from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
-from ews.alerting.cap import CapSource
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.apply import apply_outcomes
+from ews.alerting.cap_document import CapSource
 from ews.auth.keys import Principal, Role
 from ews.models import (
     Alert,
@@ -226,7 +227,7 @@ def resolve_alert(
         [outcome],
         alerts={outcome.fingerprint: alert},
         evidence={},
-        regions=community_regions(session, [alert.community_code]),
+        regions=loading.community_regions(session, [alert.community_code]),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
         cap=cap,

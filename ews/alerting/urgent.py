@@ -21,8 +21,10 @@ from alerts import defender
 from alerts.lifecycle import CategoryState, Fingerprint, decide
 from ews import counters
 from ews.alerting import loading
-from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
-from ews.alerting.cap import CapSource
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.apply import Applied, apply_outcomes
+from ews.alerting.cap_document import CapSource
+from ews.alerting.evidence import Evidence
 from ews.db import session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
@@ -123,7 +125,7 @@ def evaluate_report(
         outcomes,
         alerts=open_rows,
         evidence={fingerprint: evidence},
-        regions=community_regions(session, [report.community_code]),
+        regions=loading.community_regions(session, [report.community_code]),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
         cap=CapSource.of(settings),
