@@ -4,13 +4,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import Fingerprint, category_states, decide
+from alerts.lifecycle import (
+    CategoryState,
+    Fingerprint,
+    OpenAlert,
+    Outcome,
+    category_states,
+    decide,
+)
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.alert_context import ContextBuilder
@@ -18,6 +26,31 @@ from ews.alerting.apply import apply_outcomes
 from ews.alerting.cap_document import CapSource
 from ews.alerting.evidence import Evidence
 from ews.settings import Settings
+
+
+def decide_in_store(
+    session: Session,
+    *,
+    states: Mapping[Fingerprint, CategoryState],
+    alerts: Sequence[OpenAlert],
+    settings: Settings,
+    now: datetime,
+    computation: int,
+) -> list[Outcome]:
+    """The core's decisions for ``states`` against the open ``alerts``, with the store's silences,
+    routing, policy and resolved marks (``computation``: the last committed computation)."""
+    return decide(
+        states=states,
+        alerts=alerts,
+        silences=loading.active_silences(session, now=now),
+        routing=loading.routing_rules(session),
+        now=now,
+        computation=computation,
+        policy=loading.policy_from(settings),
+        resolved=loading.resolved_marks(
+            session, states=states, open_fingerprints={a.fingerprint for a in alerts}
+        ),
+    )
 
 
 def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -29,17 +62,13 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     values = loading.latest_values(session)
     states = category_states(loading.readings(values, categories))
     open_alerts = loading.open_alert_states(session)
-    outcomes = decide(
+    outcomes = decide_in_store(
+        session,
         states=states,
         alerts=open_alerts,
-        silences=loading.active_silences(session, now=now),
-        routing=loading.routing_rules(session),
+        settings=settings,
         now=now,
         computation=computation,
-        policy=loading.policy_from(settings),
-        resolved=loading.resolved_marks(
-            session, states=states, open_fingerprints={a.fingerprint for a in open_alerts}
-        ),
     )
     rows = loading.alert_rows_by_id(
         session, [o.alert_id for o in outcomes if o.alert_id is not None]

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, func, select, text
+from sqlalchemy import Row, Select, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from alerts.levels import Level
@@ -180,22 +180,8 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
         Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
     ).where(Alert.status != AlertStatus.resolved)
     return [
-        OpenAlert(
-            id=row.id,
-            fingerprint=Fingerprint(row.community_code, row.category),
-            level=Level(row.level),
-            acknowledged=row.status == AlertStatus.acknowledged,
-            opened_at=row.opened_at,
-            level_since=row.level_since or row.opened_at,
-            last_notified_at=row.last_notified_at,
-            national_escalated_at=row.national_escalated_at,
-            below_warning_since=row.below_warning_since,
-            seen_revision=row.seen_revision,
-            hold_until=row.hold_until,
-            routed_to=tuple(row.routed_to),
-            territory_hit=bool(row.territory_hit),
-        )
-        for row in session.execute(query)
+        as_open_alert(row, territory_hit=bool(row.territory_hit))
+        for row in session.execute(cast(Select[Any], query))
     ]
 
 
@@ -209,10 +195,14 @@ def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     return rows
 
 
-def as_open_alert(alert: Alert) -> OpenAlert:
+def as_open_alert(alert: Alert | Row[Any], *, territory_hit: bool | None = None) -> OpenAlert:
+    """The alert as the lifecycle sees it, from its row or the columns of one; ``territory_hit``
+    is read from its evidence unless given."""
+    if territory_hit is None:
+        territory_hit = bool(alert.evidence.get("territory_hit", False))
     return OpenAlert(
         id=alert.id,
-        fingerprint=fingerprint_of(alert),
+        fingerprint=Fingerprint(alert.community_code, alert.category),
         level=Level(alert.level),
         acknowledged=alert.status == AlertStatus.acknowledged,
         opened_at=alert.opened_at,
@@ -223,7 +213,7 @@ def as_open_alert(alert: Alert) -> OpenAlert:
         seen_revision=alert.seen_revision,
         hold_until=alert.hold_until,
         routed_to=tuple(alert.routed_to),
-        territory_hit=bool(alert.evidence.get("territory_hit", False)),
+        territory_hit=territory_hit,
     )
 
 

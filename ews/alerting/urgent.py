@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import defender
-from alerts.lifecycle import CategoryState, Fingerprint, decide
+from alerts.lifecycle import CategoryState, Fingerprint
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.alert_context import ContextBuilder
 from ews.alerting.apply import Applied, apply_outcomes
 from ews.alerting.cap_document import CapSource
+from ews.alerting.evaluation import decide_in_store
 from ews.alerting.evidence import Evidence
 from ews.db import session_scope
 from ews.models import IndicatorRule, Report
@@ -93,17 +94,13 @@ def evaluate_report(
         hold_until=started + 1,
     )
     open_rows = loading.open_alert_rows(session, fingerprints=[fingerprint])
-    outcomes = decide(
+    outcomes = decide_in_store(
+        session,
         states={fingerprint: state},
         alerts=[loading.as_open_alert(row) for row in open_rows.values()],
-        silences=loading.active_silences(session, now=now),
-        routing=loading.routing_rules(session),
+        settings=settings,
         now=now,
         computation=computation,
-        policy=loading.policy_from(settings),
-        resolved=loading.resolved_marks(
-            session, states={fingerprint: state}, open_fingerprints=set(open_rows)
-        ),
     )
     evidence = Evidence(
         indicators=[
