@@ -35,8 +35,6 @@ from indicators.rollups import daily_rollups, day_number, indicators_from_rollup
 from indicators.rules import Rule
 from indicators.zones import locate_points, locate_reports
 
-JOB_NAME = "compute-indicators"
-
 
 def _events(frames: Frames, communities: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:
     return indicator_events(
