@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from bench.harness import BENCH_KEYS, BenchContext, BenchResult, timer
 from ews import migrate
-from ews.alerting.jobs import evaluate_alerts
 from ews.alerting.urgent import evaluate_urgent_report
 from ews.db import build_engine, build_session_factory
+from ews.jobs.entry_points import evaluate_alerts
 from ews.models import (
     Alert,
     AlertEvent,

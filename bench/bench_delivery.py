@@ -21,8 +21,8 @@ from bench.harness import BENCH_KEYS, BenchContext, BenchResult
 from ews import migrate
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.channels import build_channels
-from ews.delivery.jobs import deliver_notifications
 from ews.delivery.render import ReferenceCache, render_rows
+from ews.jobs.entry_points import deliver_notifications
 from ews.models import Alert, AlertEvent, Contact, OutboxMessage
 from ews.reference.loader import load_reference_data
 from ews.settings import Settings

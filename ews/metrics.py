@@ -21,6 +21,7 @@ from ews.models import (
     IngestBatch,
     JobRun,
     OutboxMessage,
+    OutboxStatus,
     QuarantineRow,
     Report,
 )
@@ -129,7 +130,7 @@ def _outbox(session: Session) -> Iterator[Metric]:
     for status, channel, count, attempts in session.execute(query):
         depth.add_metric([status, channel], count)
         # A sent message needed `attempts - 1` retries; a dead or pending one `attempts` failures.
-        failed = int(attempts) - (count if status == "sent" else 0)
+        failed = int(attempts) - (count if status == OutboxStatus.sent else 0)
         retried[channel] = retried.get(channel, 0) + max(failed, 0)
     for channel, count in retried.items():
         retries.add_metric([channel], count)

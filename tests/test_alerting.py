@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews.alerting.jobs import evaluate, evaluate_alerts
+from ews.alerting.evaluation import evaluate
 from ews.alerting.urgent import evaluate_urgent_report, urgent_report_listener
 from ews.db import build_engine, build_session_factory, session_scope
+from ews.jobs.entry_points import evaluate_alerts
 from ews.models import Alert, AlertEvent, OutboxMessage, Silence
 from ews.settings import Settings
 from tests.alerting_helpers import (

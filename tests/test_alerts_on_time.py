@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ews.db import build_engine, build_session_factory
 from ews.intake.reports import ValidReport, store_report
-from ews.jobs.compute import compute_indicators
+from ews.jobs.entry_points import compute_indicators
 from ews.models import FireHotspot, IndicatorValue, PendingWork, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -482,10 +482,10 @@ def test_a_computation_that_began_before_an_urgent_report_cannot_lower_its_alert
     before the urgent report commits after the fast path; its values (one report: high) must not
     deescalate the critical alert. The next computation counts the report and releases it."""
     from ews import counters
-    from ews.alerting.jobs import evaluate_alerts
     from ews.alerting.urgent import evaluate_urgent_report
     from ews.db import session_scope
     from ews.jobs.compute import compute, start_computation
+    from ews.jobs.entry_points import evaluate_alerts
     from ews.models import Alert, AlertEvent
 
     engine = build_engine(fresh_settings)

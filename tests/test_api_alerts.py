@@ -11,7 +11,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ews.alerting.jobs import evaluate
+from ews.alerting.evaluation import evaluate
 from ews.alerting.urgent import evaluate_report
 from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings
@@ -181,7 +181,7 @@ def test_acknowledge_stops_reminders_and_is_audited(
         ]
     ]
     assert kinds == ["raised", "acknowledged"]  # ... the acknowledged one is not
-    audit = db.execute(select(AuditLog).where(AuditLog.action == "alert.acknowledge")).scalar_one()
+    audit = db.execute(select(AuditLog).where(AuditLog.action == "alert.acknowledged")).scalar_one()
     assert audit.object_id == str(alert_id)
 
 
@@ -210,7 +210,7 @@ def test_resolve_notifies_and_is_audited(client: TestClient, make_key, alerts, d
         ).scalars()
     }
     assert kinds == {"raised", "resolved"}
-    assert db.execute(select(AuditLog).where(AuditLog.action == "alert.resolve")).scalar_one()
+    assert db.execute(select(AuditLog).where(AuditLog.action == "alert.resolved")).scalar_one()
 
 
 def cap_document(client: TestClient, headers: dict[str, str], alert_id: int) -> etree._Element:
@@ -373,7 +373,7 @@ def test_silence_lifecycle_is_audited(client: TestClient, make_key, db: Session)
     )
     assert client.delete("/api/v1/silences/999999", headers=headers).status_code == 404
     actions = set(db.execute(select(AuditLog.action)).scalars())
-    assert {"silence.create", "silence.expire"} <= actions
+    assert {"silence.created", "silence.expired"} <= actions
 
 
 @pytest.mark.parametrize(

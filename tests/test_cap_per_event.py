@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from alerts.cap import cap_time
-from ews.alerting.jobs import evaluate
+from ews.alerting.evaluation import evaluate
 from ews.delivery.channels import webhook_secret
-from ews.delivery.jobs import deliver_notifications
+from ews.jobs.entry_points import deliver_notifications
 from ews.models import Alert, CapMessage, Community, Contact
 from ews.models.base import utcnow
 from ews.settings import Settings

@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from sqlalchemy import Connection, Engine, MetaData, Table, inspect, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ews import audit, migrate
 from ews.db import build_engine
-from ews.models import AuditLog, Base, Community, Report
+from ews.models import AuditAction, AuditLog, Base, Community, Report
 from ews.reference.loader import community_values, load_reference_data, read_fixture
 from indicators import LIMA
 from tests.conftest import FIXTURES_DIR, make_settings
@@ -237,6 +238,40 @@ def test_the_timing_migration_keeps_what_alerts_had_seen(empty_database: Engine)
             else "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pending_work%'"
         )
         assert conn.execute(text(triggers)).scalar() == 9  # insert, update, delete on 3 tables
+
+
+def test_audit_actions_are_renamed_to_the_past_tense_and_back(empty_database: Engine) -> None:
+    """0014 on a running store: the imperative actions read in the past tense like the others (the
+    append-only log stays append-only); a downgrade gives the old words back."""
+    migrate.upgrade(empty_database, "0013")
+    insert = text(
+        "INSERT INTO audit_log (at, actor, action, object_type, object_id, details) "
+        "VALUES (:t, 'tester', :a, 'alert', '1', '{}')"
+    )
+    moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    with empty_database.begin() as conn:
+        for action in ("alert.acknowledge", "silence.expire", "key.created"):
+            conn.execute(insert, {"t": moment, "a": action})
+    migrate.upgrade(empty_database)
+    query = text("SELECT action FROM audit_log ORDER BY id")
+    with empty_database.connect() as conn:
+        assert conn.execute(query).scalars().all() == [
+            AuditAction.alert_acknowledged,
+            AuditAction.silence_expired,
+            AuditAction.key_created,
+        ]
+    with pytest.raises(DBAPIError, match="append-only"), empty_database.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+    config = migrate.alembic_config(empty_database)
+    with empty_database.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0013")
+    with empty_database.connect() as conn:
+        assert conn.execute(query).scalars().all() == [
+            "alert.acknowledge",
+            "silence.expire",
+            "key.created",
+        ]
 
 
 def test_sqlite_keeps_statement_journals_in_memory(tmp_path) -> None:

@@ -27,8 +27,8 @@ from ews.auth.keys import Role, create_key
 from ews.cli.service import embedded_background
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.channels import build_channels, webhook_secret
-from ews.delivery.jobs import deliver_notifications
 from ews.delivery.worker import deliver_pass
+from ews.jobs.entry_points import deliver_notifications
 from ews.models import AuditLog, CapMessage, OutboxMessage, Report
 from ews.models.base import utcnow
 from ews.settings import Settings

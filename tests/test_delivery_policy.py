@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from alerts.channels import DeliveryResult
-from ews.delivery.policy import Status, backoff_seconds, decide_outcome
+from ews.delivery.policy import backoff_seconds, decide_outcome
+from ews.models import OutboxStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,17 +25,17 @@ def decide(result: DeliveryResult, attempts: int, dice: float = 0.0):
 @pytest.mark.parametrize(
     ("result", "attempts", "status", "delay_s"),
     [
-        (DeliveryResult.ok(), 1, Status.sent, None),
-        (DeliveryResult.ok(), 5, Status.sent, None),
-        (DeliveryResult.permanent("550"), 1, Status.dead, None),
-        (DeliveryResult.retry("421"), 1, Status.pending, 15),
-        (DeliveryResult.retry("421"), 2, Status.pending, 30),
-        (DeliveryResult.retry("421"), 4, Status.pending, 120),
-        (DeliveryResult.retry("421"), 5, Status.dead, None),
+        (DeliveryResult.ok(), 1, OutboxStatus.sent, None),
+        (DeliveryResult.ok(), 5, OutboxStatus.sent, None),
+        (DeliveryResult.permanent("550"), 1, OutboxStatus.dead, None),
+        (DeliveryResult.retry("421"), 1, OutboxStatus.pending, 15),
+        (DeliveryResult.retry("421"), 2, OutboxStatus.pending, 30),
+        (DeliveryResult.retry("421"), 4, OutboxStatus.pending, 120),
+        (DeliveryResult.retry("421"), 5, OutboxStatus.dead, None),
     ],
 )
 def test_decisions(
-    result: DeliveryResult, attempts: int, status: Status, delay_s: float | None
+    result: DeliveryResult, attempts: int, status: OutboxStatus, delay_s: float | None
 ) -> None:
     outcome = decide(result, attempts)
     assert outcome.status is status
@@ -42,7 +43,7 @@ def test_decisions(
         assert outcome.next_attempt_at is None
     else:
         assert outcome.next_attempt_at == NOW + timedelta(seconds=delay_s)
-    if status is not Status.sent:
+    if status is not OutboxStatus.sent:
         assert outcome.error and result.error and result.error in outcome.error
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.exercise import exercise_recipient_refusal
 from alerts.messages import Notice, render_message
-from ews.delivery.jobs import deliver_notifications
 from ews.demo import generate_communities
+from ews.jobs.entry_points import deliver_notifications
 from ews.models import Community, OutboxMessage
 from ews.reference.loader import community_values
 from ews.settings import Settings

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ews.db import build_engine, build_session_factory, session_scope
-from ews.intake.pull import PullError, parse_source, pull_feeds
+from ews.intake.pull import PullError, parse_source
+from ews.jobs.entry_points import pull_feeds
 from ews.models import DeforestationAlert, FireHotspot, IngestBatch
 from ews.settings import Settings
 from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET

@@ -304,7 +304,7 @@ def test_two_computations_at_once_both_finish_and_count_each_row_once(
     from concurrent.futures import ThreadPoolExecutor
 
     from ews.db import build_engine, build_session_factory
-    from ews.jobs.compute import compute_indicators
+    from ews.jobs.entry_points import compute_indicators
 
     engine = build_engine(fresh_settings)
     factory = build_session_factory(engine)

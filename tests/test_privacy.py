@@ -14,10 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews.alerting.jobs import evaluate_alerts
 from ews.auth.keys import Role, create_key
-from ews.delivery.jobs import deliver_notifications
-from ews.jobs.compute import compute_indicators
+from ews.jobs.entry_points import compute_indicators, deliver_notifications, evaluate_alerts
 from ews.logs import JsonFormatter
 from ews.models import Alert, CapMessage, Report
 from ews.settings import Settings

@@ -42,14 +42,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews import counters
 from ews.alerting import service
-from ews.alerting.cap import CapSource
-from ews.alerting.jobs import evaluate_alerts
+from ews.alerting.cap_document import CapSource
 from ews.alerting.urgent import evaluate_urgent_report
 from ews.auth.keys import Principal, Role
 from ews.db import session_scope
 from ews.intake.feeds.ingest import FeedSource, ingest_feed
 from ews.intake.kobo import DEFAULT_MAPPING, KoboStatus, receive_kobo
-from ews.jobs.compute import compute_indicators
+from ews.jobs.entry_points import compute_indicators, evaluate_alerts
 from ews.jobs.frames import Frames, load_communities, load_frames, load_rules
 from ews.models import Alert, IndicatorRule, IndicatorValue
 from ews.settings import Settings

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from ews.auth.keys import Role, create_key
-from ews.delivery.jobs import deliver_notifications
 from ews.demo import generate_communities
+from ews.jobs.entry_points import deliver_notifications
 from ews.models import AlertEvent, Community, Report
 from ews.reference.loader import community_values
 from tests import web_sample

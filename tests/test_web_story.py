@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.app import create_app
-from ews.delivery.jobs import deliver_notifications
 from ews.demo import generate_communities
+from ews.jobs.entry_points import deliver_notifications
 from ews.models import Community, IndicatorValue, Report
 from ews.reference.loader import community_values
 from ews.settings import Settings

@@ -9,152 +9,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 
 from alerts.routing import ContactInfo, plan_notifications
 from alerts.states import Decision, EventKind, Fingerprint
-from ews.alerting.cap import CapSource, store_event_messages
-from ews.alerting.loading import EVIDENCE_ID_KINDS
-from ews.models import (
-    Alert,
-    AlertEvent,
-    CategoryContext,
-    Community,
-    FactsheetItem,
-    IndicatorValue,
-    Institution,
-    OutboxMessage,
-)
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.cap import store_event_messages
+from ews.alerting.cap_document import CapSource
+from ews.alerting.evidence import Evidence, merged_evidence
+from ews.models import Alert, AlertEvent, AlertStatus, OutboxMessage
 from ews.models.base import new_uuid
 
-# An alert keeps at most this many ids of each kind (the newest); the indicator values say the rest.
-MAX_EVIDENCE_IDS = 500
 SYSTEM_ACTOR = "system"
 # Rows per multi-row INSERT: smaller statements convert faster in psycopg than 1,000-row ones.
 INSERT_PAGE_ROWS = 100
-
-
-def indicator_snapshot(value: Row[Any] | IndicatorValue) -> dict[str, Any]:
-    """What an alert keeps of one indicator value (never who reported)."""
-    details = value.details or {}
-    snapshot: dict[str, Any] = {
-        "code": value.code,
-        "value": value.value,
-        "level": value.level,
-        "baseline": value.baseline,
-        "inputs": value.inputs,
-        "window_start": value.window_start.isoformat(),
-        "window_end": value.window_end.isoformat(),
-        "core_value": details.get("core_value"),
-        "buffer_value": details.get("buffer_value"),
-    }
-    if "contributions" in details:
-        snapshot["contributions"] = details["contributions"]
-    return snapshot
-
-
-def evidence_ids(value: Row[Any] | IndicatorValue) -> dict[str, list[Any]]:
-    found = (value.details or {}).get("evidence") or {}
-    return {kind: list(found.get(kind) or []) for kind in EVIDENCE_ID_KINDS}
-
-
-@dataclass
-class Evidence:
-    """New evidence for one fingerprint: indicator snapshots and the ids behind them."""
-
-    indicators: list[dict[str, Any]] = field(default_factory=list)
-    ids: dict[str, list[Any]] = field(default_factory=dict)
-
-    @classmethod
-    def from_values(cls, values: Sequence[Row[Any]]) -> Evidence:
-        evidence = cls()
-        for value in values:
-            evidence.indicators.append(indicator_snapshot(value))
-            for kind, ids in evidence_ids(value).items():
-                evidence.ids.setdefault(kind, []).extend(ids)
-        return evidence
-
-
-def merged_evidence(
-    previous: Mapping[str, Any], new: Evidence | None, *, territory_hit: bool
-) -> dict[str, Any]:
-    """The alert's evidence: the newest snapshot per indicator, and every id seen (newest kept)."""
-    indicators = {item["code"]: item for item in previous.get("indicators", [])}
-    result: dict[str, Any] = {"territory_hit": territory_hit}
-    for kind in EVIDENCE_ID_KINDS:
-        ids = list(previous.get(kind, []))
-        if new is not None:
-            seen = set(ids)
-            for item in new.ids.get(kind, []):
-                if item not in seen:
-                    seen.add(item)
-                    ids.append(item)
-        result[kind] = ids[-MAX_EVIDENCE_IDS:]
-    if new is not None:
-        for item in new.indicators:
-            indicators[item["code"]] = item
-    result["indicators"] = [indicators[code] for code in sorted(indicators)]
-    return result
-
-
-class ContextBuilder:
-    """The fact-sheet context of an alert: the category, the routed institutions with their role
-    and mandate, and the prototype block the category serves. Reads each row once."""
-
-    def __init__(self, session: Session) -> None:
-        self.categories = {
-            c.category: c for c in session.execute(select(CategoryContext)).scalars()
-        }
-        self.institutions = {i.code: i for i in session.execute(select(Institution)).scalars()}
-        self.blocks = {
-            b.code: b
-            for b in session.execute(
-                select(FactsheetItem).where(FactsheetItem.kind == "prototype_block")
-            ).scalars()
-        }
-        self._cache: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
-
-    def build(self, category: str, institutions: Sequence[str]) -> dict[str, Any]:
-        key = (category, tuple(institutions))
-        if key not in self._cache:
-            self._cache[key] = self._build(category, institutions)
-        return self._cache[key]
-
-    def _build(self, category: str, institutions: Sequence[str]) -> dict[str, Any]:
-        context: dict[str, Any] = {"category": {"code": category}}
-        row = self.categories.get(category)
-        if row is not None:
-            context["category"] = {
-                "code": category,
-                "name_es": row.name_es,
-                "name_en": row.name_en,
-                "action_es": row.action_es,
-                "action_en": row.action_en,
-            }
-            block = self.blocks.get(row.prototype_block)
-            context["prototype_block"] = {
-                "code": row.prototype_block,
-                "title_es": block.title_es if block else None,
-                "title_en": block.title_en if block else None,
-                "summary_es": block.summary_es if block else None,
-                "summary_en": block.summary_en if block else None,
-            }
-        context["institutions"] = [
-            {
-                "code": code,
-                "acronym": inst.acronym,
-                "name_es": inst.name_es,
-                "name_en": inst.name_en,
-                "role_es": inst.role_es,
-                "role_en": inst.role_en,
-                "mandate_es": inst.mandate_es,
-                "mandate_en": inst.mandate_en,
-            }
-            for code in institutions
-            if (inst := self.institutions.get(code)) is not None
-        ]
-        return context
 
 
 @dataclass
@@ -195,12 +64,12 @@ def _alert_values(
     if outcome.events or row is None:  # new evidence alone is no update
         values["updated_at"] = now
     if outcome.resolved:
-        values["status"] = "resolved"
+        values["status"] = AlertStatus.resolved
         values["resolved_at"] = now
     elif outcome.acknowledged:
-        values["status"] = "acknowledged"
+        values["status"] = AlertStatus.acknowledged
     else:
-        values["status"] = "open"
+        values["status"] = AlertStatus.open
         values["acknowledged_at"] = None
     if any(event.notifies for event in outcome.events):
         values["last_notified_at"] = now
@@ -408,10 +277,3 @@ def apply_outcomes(
     # One CAP message per event that notified anyone, written with the event (ews.alerting.cap).
     applied.cap_messages = store_event_messages(session, applied.event_ids, source=cap)
     return applied
-
-
-def community_regions(session: Session, codes: Sequence[str] | None = None) -> dict[str, str]:
-    query = select(Community.code, Community.region_ubigeo)
-    if codes is not None:
-        query = query.where(Community.code.in_(list(codes)))
-    return {code: region for code, region in session.execute(query)}

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, func, select, text
+from sqlalchemy import Row, Select, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import is_new
@@ -22,7 +22,15 @@ from alerts.states import (
     SilenceRule,
     category_states,
 )
-from ews.models import Alert, Contact, IndicatorRule, IndicatorValue, Silence
+from ews.models import (
+    Alert,
+    AlertStatus,
+    Community,
+    Contact,
+    IndicatorRule,
+    IndicatorValue,
+    Silence,
+)
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
 from indicators.levels import Level
@@ -146,7 +154,7 @@ def fingerprint_key(community_code: str, category: str) -> str:
 def open_alert_rows(
     session: Session, *, fingerprints: Collection[Fingerprint] | None = None
 ) -> dict[Fingerprint, Alert]:
-    query = select(Alert).where(Alert.status != "resolved")
+    query = select(Alert).where(Alert.status != AlertStatus.resolved)
     if fingerprints is not None:
         query = query.where(Alert.fingerprint.in_([fp.key for fp in fingerprints]))
     return {fingerprint_of(a): a for a in session.execute(query).scalars()}
@@ -170,24 +178,10 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
         Alert.hold_until,
         Alert.routed_to,
         Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
-    ).where(Alert.status != "resolved")
+    ).where(Alert.status != AlertStatus.resolved)
     return [
-        OpenAlert(
-            id=row.id,
-            fingerprint=Fingerprint(row.community_code, row.category),
-            level=Level(row.level),
-            acknowledged=row.status == "acknowledged",
-            opened_at=row.opened_at,
-            level_since=row.level_since or row.opened_at,
-            last_notified_at=row.last_notified_at,
-            national_escalated_at=row.national_escalated_at,
-            below_warning_since=row.below_warning_since,
-            seen_revision=row.seen_revision,
-            hold_until=row.hold_until,
-            routed_to=tuple(row.routed_to),
-            territory_hit=bool(row.territory_hit),
-        )
-        for row in session.execute(query)
+        as_open_alert(row, territory_hit=bool(row.territory_hit))
+        for row in session.execute(cast(Select[Any], query))
     ]
 
 
@@ -201,12 +195,16 @@ def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     return rows
 
 
-def as_open_alert(alert: Alert) -> OpenAlert:
+def as_open_alert(alert: Alert | Row[Any], *, territory_hit: bool | None = None) -> OpenAlert:
+    """The alert as the lifecycle sees it, from its row or the columns of one; ``territory_hit``
+    is read from its evidence unless given."""
+    if territory_hit is None:
+        territory_hit = bool(alert.evidence.get("territory_hit", False))
     return OpenAlert(
         id=alert.id,
-        fingerprint=fingerprint_of(alert),
+        fingerprint=Fingerprint(alert.community_code, alert.category),
         level=Level(alert.level),
-        acknowledged=alert.status == "acknowledged",
+        acknowledged=alert.status == AlertStatus.acknowledged,
         opened_at=alert.opened_at,
         level_since=alert.level_since or alert.opened_at,
         last_notified_at=alert.last_notified_at,
@@ -215,7 +213,7 @@ def as_open_alert(alert: Alert) -> OpenAlert:
         seen_revision=alert.seen_revision,
         hold_until=alert.hold_until,
         routed_to=tuple(alert.routed_to),
-        territory_hit=bool(alert.evidence.get("territory_hit", False)),
+        territory_hit=territory_hit,
     )
 
 
@@ -246,7 +244,7 @@ def resolved_marks(
         keys = [fp.key for fp in wanted[start : start + CHUNK]]
         newest = (
             select(func.max(Alert.id))
-            .where(Alert.status == "resolved", Alert.fingerprint.in_(keys))
+            .where(Alert.status == AlertStatus.resolved, Alert.fingerprint.in_(keys))
             .group_by(Alert.fingerprint)
         )
         last += session.execute(
@@ -284,3 +282,10 @@ def _evidence_of(session: Session, ids: Sequence[int]) -> list[Any]:
         chunk = list(ids[start : start + CHUNK])
         found += session.execute(select(Alert.id, Alert.evidence).where(Alert.id.in_(chunk))).all()
     return found
+
+
+def community_regions(session: Session, codes: Sequence[str] | None = None) -> dict[str, str]:
+    query = select(Community.code, Community.region_ubigeo)
+    if codes is not None:
+        query = query.where(Community.code.in_(list(codes)))
+    return {code: region for code, region in session.execute(query)}

@@ -17,16 +17,25 @@ from sqlalchemy.orm import Session
 from alerts.lifecycle import resolve_by_hand
 from ews import audit
 from ews.alerting import loading
-from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
-from ews.alerting.cap import CapSource
-from ews.api.fields import row_id_in_range
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.apply import apply_outcomes
+from ews.alerting.cap_document import CapSource
 from ews.auth.keys import Principal, Role
-from ews.models import Alert, AlertEvent, CategoryContext, Community, Silence
+from ews.models import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    AuditAction,
+    CategoryContext,
+    Community,
+    Silence,
+)
+from ews.models.base import row_id_in_range
 from indicators.levels import Level
 
 VIEW_ROLES = frozenset({Role.admin, Role.analyst, Role.institution})
 SILENCE_ROLES = frozenset({Role.admin, Role.analyst})
-STATUSES = ("open", "acknowledged", "resolved")
+STATUSES = tuple(AlertStatus)
 
 
 class AlertNotFound(LookupError):
@@ -152,18 +161,18 @@ def _locked_open_alert(session: Session, *, principal: Principal, alert_id: int)
     alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
     loading.lock_alerts(session)
     session.refresh(alert)
-    if alert.status == "resolved":
-        raise AlertStateConflict("resolved")
+    if alert.status == AlertStatus.resolved:
+        raise AlertStateConflict(AlertStatus.resolved)
     return alert
 
 
 def _audit_alert_action(
-    session: Session, *, principal: Principal, alert: Alert, action: str, note: str
+    session: Session, *, principal: Principal, alert: Alert, action: AuditAction, note: str
 ) -> None:
     audit.record(
         session,
         actor=principal.name,
-        action=f"alert.{action}",
+        action=action,
         object_type="alert",
         object_id=alert.id,
         details={"note": note, "role": principal.role.value},
@@ -175,7 +184,7 @@ def acknowledge_alert(
 ) -> AlertEvent:
     """Acknowledge: reminders stop (until the level rises). Audited."""
     alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
-    alert.status = "acknowledged"
+    alert.status = AlertStatus.acknowledged
     alert.acknowledged_at = now
     alert.updated_at = now
     event = AlertEvent(
@@ -188,7 +197,9 @@ def acknowledge_alert(
         details={"role": principal.role.value, "institution": principal.institution_code},
     )
     session.add(event)
-    _audit_alert_action(session, principal=principal, alert=alert, action="acknowledge", note=note)
+    _audit_alert_action(
+        session, principal=principal, alert=alert, action=AuditAction.alert_acknowledged, note=note
+    )
     session.flush()
     return event
 
@@ -216,7 +227,7 @@ def resolve_alert(
         [outcome],
         alerts={outcome.fingerprint: alert},
         evidence={},
-        regions=community_regions(session, [alert.community_code]),
+        regions=loading.community_regions(session, [alert.community_code]),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
         cap=cap,
@@ -225,7 +236,9 @@ def resolve_alert(
         note=note,
     )
     session.expire(alert)  # written by a bulk UPDATE: reload on next access
-    _audit_alert_action(session, principal=principal, alert=alert, action="resolve", note=note)
+    _audit_alert_action(
+        session, principal=principal, alert=alert, action=AuditAction.alert_resolved, note=note
+    )
     session.flush()
     event = session.get(AlertEvent, applied.event_ids[0])
     assert event is not None
@@ -285,7 +298,7 @@ def create_silence(
     audit.record(
         session,
         actor=principal.name,
-        action="silence.create",
+        action=AuditAction.silence_created,
         object_type="silence",
         object_id=silence.id,
         details=_silence_details(silence),
@@ -307,7 +320,7 @@ def expire_silence(
         audit.record(
             session,
             actor=principal.name,
-            action="silence.expire",
+            action=AuditAction.silence_expired,
             object_type="silence",
             object_id=silence.id,
             details=_silence_details(silence),

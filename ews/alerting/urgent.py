@@ -18,12 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import defender
-from alerts.lifecycle import decide
 from alerts.states import CategoryState, Fingerprint
 from ews import counters
 from ews.alerting import loading
-from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
-from ews.alerting.cap import CapSource
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.apply import Applied, apply_outcomes
+from ews.alerting.cap_document import CapSource
+from ews.alerting.evaluation import decide_in_store
+from ews.alerting.evidence import Evidence
 from ews.db import session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
@@ -92,17 +94,13 @@ def evaluate_report(
         hold_until=started + 1,
     )
     open_rows = loading.open_alert_rows(session, fingerprints=[fingerprint])
-    outcomes = decide(
+    outcomes = decide_in_store(
+        session,
         states={fingerprint: state},
         alerts=[loading.as_open_alert(row) for row in open_rows.values()],
-        silences=loading.active_silences(session, now=now),
-        routing=loading.routing_rules(session),
+        settings=settings,
         now=now,
         computation=computation,
-        policy=loading.policy_from(settings),
-        resolved=loading.resolved_marks(
-            session, states={fingerprint: state}, open_fingerprints=set(open_rows)
-        ),
     )
     evidence = Evidence(
         indicators=[
@@ -124,7 +122,7 @@ def evaluate_report(
         outcomes,
         alerts=open_rows,
         evidence={fingerprint: evidence},
-        regions=community_regions(session, [report.community_code]),
+        regions=loading.community_regions(session, [report.community_code]),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
         cap=CapSource.of(settings),

@@ -14,6 +14,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
+# Row ids are the store's: re-exported for the routes that check them.
+from ews.models.base import MAX_ROW_ID as MAX_ROW_ID
+from ews.models.base import row_id_in_range as row_id_in_range
+
 # Nothing real was observed before this day: older dates are typing mistakes or a phone's lost clock.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 EARLIEST_DAY = EARLIEST.date()
@@ -102,13 +106,3 @@ Text = Annotated[str, BeforeValidator(refuse_unstorable)]
 def clamp_day(value: date, *, latest: date) -> date:
     """A day filter kept between 2000-01-01 and ``latest`` (a page's date box may say 9999-12-31)."""
     return min(max(value, EARLIEST_DAY), latest)
-
-
-# Row ids are 32-bit integers on PostgreSQL (and SQLite refuses integers past 64 bits): a number
-# outside this range names no row.
-MAX_ROW_ID = 2**31 - 1
-
-
-def row_id_in_range(value: int) -> bool:
-    """Whether ``value`` can be a row id (a cursor carries the id of the last row it showed)."""
-    return 0 <= value <= MAX_ROW_ID

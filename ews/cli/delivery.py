@@ -12,8 +12,8 @@ from sqlalchemy import select
 from ews.cli.base import check_database, console, load_settings, open_session
 from ews.db import build_engine, build_session_factory
 from ews.delivery.channels import mail_destination, webhook_secret
-from ews.delivery.jobs import deliver_notifications
 from ews.delivery.worker import run_worker
+from ews.jobs.entry_points import deliver_notifications
 from ews.logs import configure_logging
 from ews.models import Contact
 

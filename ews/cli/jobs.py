@@ -15,6 +15,7 @@ from ews.db import build_engine, build_session_factory
 from ews.jobs import JobOutcome, UnknownJobError, job_names, run_job
 from ews.jobs.scheduler import build_scheduler
 from ews.logs import configure_logging
+from ews.models import JobStatus
 from ews.models.base import utcnow
 from indicators import LIMA
 
@@ -74,19 +75,19 @@ def run_job_command(
     )
     for line in describe_outcome(outcome):
         console.print(line, soft_wrap=True, markup=False, highlight=False)
-    if outcome.status != "succeeded":
+    if outcome.status != JobStatus.succeeded:
         raise typer.Exit(1)
 
 
 def describe_outcome(outcome: JobOutcome) -> list[str]:
     """What a run did, in words (Spanish, then English), one line per job of the run."""
     when = outcome.as_of.astimezone(LIMA).strftime("%d/%m/%Y %H:%M")
-    if outcome.status == "skipped":
+    if outcome.status == JobStatus.skipped:
         return [
             f"{outcome.job}: otro proceso ya ejecutó este momento; no se hizo nada. / another "
             f"process already ran this tick; nothing done."
         ]
-    if outcome.status != "succeeded":
+    if outcome.status != JobStatus.succeeded:
         return [f"{outcome.job}: falló / failed: {outcome.error}"]
     parts = outcome.summary if outcome.job == "pipeline" else {outcome.job: outcome.summary}
     return [

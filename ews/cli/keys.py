@@ -11,6 +11,7 @@ from rich.table import Table
 from ews import audit
 from ews.auth.keys import KeyError_, Role, create_key, list_keys, revoke_key
 from ews.cli.base import console, load_settings, open_session
+from ews.models import AuditAction
 
 app = typer.Typer(help="Claves de API / API keys.", no_args_is_help=True)
 
@@ -41,7 +42,7 @@ def create(
             audit.record(
                 session,
                 actor="cli",
-                action="key.created",
+                action=AuditAction.key_created,
                 object_type="api_key",
                 object_id=row.id,
                 details={"role": role.value, "name": row.name},
@@ -83,7 +84,11 @@ def revoke(key_id: Annotated[int, typer.Argument(help="id de la clave / key id")
         with open_session(settings) as session:
             row = revoke_key(session, key_id=key_id)
             audit.record(
-                session, actor="cli", action="key.revoked", object_type="api_key", object_id=row.id
+                session,
+                actor="cli",
+                action=AuditAction.key_revoked,
+                object_type="api_key",
+                object_id=row.id,
             )
     except KeyError_ as exc:
         console.print(f"[red]{exc}[/red]")

@@ -17,14 +17,14 @@ from typing import cast
 from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ews.delivery.policy import Outcome, Status
-from ews.models import OutboxMessage
+from ews.delivery.policy import DeliveryOutcome
+from ews.models import OutboxMessage, OutboxStatus
 
 
 def due_condition(now: datetime) -> object:
     return or_(
-        and_(OutboxMessage.status == Status.pending, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == Status.sending, OutboxMessage.claimed_until < now),
+        and_(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_until < now),
     )
 
 
@@ -49,9 +49,9 @@ def claim_due_messages(
         )
     )
     until = now + timedelta(seconds=claim_timeout_s)
-    taken_back = sum(1 for row in rows if row.status == Status.sending)
+    taken_back = sum(1 for row in rows if row.status == OutboxStatus.sending)
     for row in rows:
-        row.status = Status.sending
+        row.status = OutboxStatus.sending
         row.claimed_by = token
         row.claimed_until = until
         row.attempts += 1
@@ -62,7 +62,7 @@ def claim_due_messages(
 @dataclass(frozen=True)
 class Mark:
     row_id: int
-    outcome: Outcome
+    outcome: DeliveryOutcome
 
 
 # Plain Core statements on the table: the worker records one outcome per message, and the ORM's
@@ -75,16 +75,16 @@ def record_outcomes(session: Session, *, token: str, marks: Iterable[Mark], now:
     fact); a failure only while the claim is still ours, so it never undoes another worker's send."""
     c = OUTBOX.c
     marks = list(marks)
-    sent = [mark.row_id for mark in marks if mark.outcome.status is Status.sent]
+    sent = [mark.row_id for mark in marks if mark.outcome.status is OutboxStatus.sent]
     if sent:
         session.execute(
             update(OUTBOX)
-            .where(c.id.in_(sent), c.status != Status.sent)
-            .values(status=Status.sent, sent_at=now, claimed_by=None, claimed_until=None)
+            .where(c.id.in_(sent), c.status != OutboxStatus.sent)
+            .values(status=OutboxStatus.sent, sent_at=now, claimed_by=None, claimed_until=None)
         )
     for mark in marks:
         outcome = mark.outcome
-        if outcome.status is Status.sent:
+        if outcome.status is OutboxStatus.sent:
             continue
         values: dict[str, object] = {
             "status": outcome.status,
@@ -96,7 +96,7 @@ def record_outcomes(session: Session, *, token: str, marks: Iterable[Mark], now:
             values["next_attempt_at"] = outcome.next_attempt_at
         session.execute(
             update(OUTBOX)
-            .where(c.id == mark.row_id, c.status == Status.sending, c.claimed_by == token)
+            .where(c.id == mark.row_id, c.status == OutboxStatus.sending, c.claimed_by == token)
             .values(**values)
         )
 
@@ -106,8 +106,13 @@ def release_claims(session: Session, *, token: str, row_ids: list[int]) -> None:
     c = OUTBOX.c
     session.execute(
         update(OUTBOX)
-        .where(c.id.in_(row_ids), c.status == Status.sending, c.claimed_by == token)
-        .values(status=Status.pending, attempts=c.attempts - 1, claimed_by=None, claimed_until=None)
+        .where(c.id.in_(row_ids), c.status == OutboxStatus.sending, c.claimed_by == token)
+        .values(
+            status=OutboxStatus.pending,
+            attempts=c.attempts - 1,
+            claimed_by=None,
+            claimed_until=None,
+        )
     )
 
 
@@ -118,9 +123,9 @@ class NotDead(ValueError):
 def requeue(session: Session, *, row: OutboxMessage, now: datetime) -> None:
     """A dead message goes back to the queue with a fresh count of attempts (its last error kept
     until it is sent). The caller records the audit entry and commits."""
-    if row.status != Status.dead:
+    if row.status != OutboxStatus.dead:
         raise NotDead(row.status)
-    row.status = Status.pending
+    row.status = OutboxStatus.pending
     row.attempts = 0
     row.next_attempt_at = now
     row.claimed_by = None

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from alerts.channels import DeliveryResult
-
-
-class Status(StrEnum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    dead = "dead"
+from ews.models.outbox import OutboxStatus
 
 
 @dataclass(frozen=True)
-class Outcome:
-    status: Status
+class DeliveryOutcome:
+    """What one attempt leaves: the message's new status, when to try again, the error kept."""
+
+    status: OutboxStatus
     next_attempt_at: datetime | None = None
     error: str | None = None
 
@@ -39,16 +34,18 @@ def decide_outcome(
     max_s: float,
     now: datetime,
     dice: float,
-) -> Outcome:
+) -> DeliveryOutcome:
     """Sent; dead at once on a permanent error or when ``attempts`` (tries made, this one included)
     reached ``max_attempts``; otherwise pending again after a jittered backoff."""
     if result.sent:
-        return Outcome(Status.sent)
+        return DeliveryOutcome(OutboxStatus.sent)
     if not result.retryable:
-        return Outcome(Status.dead, error=f"permanente / permanent: {result.error}")
+        return DeliveryOutcome(OutboxStatus.dead, error=f"permanente / permanent: {result.error}")
     if attempts >= max_attempts:
-        return Outcome(Status.dead, error=f"{attempts} intentos / attempts: {result.error}")
+        return DeliveryOutcome(
+            OutboxStatus.dead, error=f"{attempts} intentos / attempts: {result.error}"
+        )
     delay = backoff_seconds(attempts, base_s=base_s, max_s=max_s, dice=dice)
-    return Outcome(
-        Status.pending, next_attempt_at=now + timedelta(seconds=delay), error=result.error
+    return DeliveryOutcome(
+        OutboxStatus.pending, next_attempt_at=now + timedelta(seconds=delay), error=result.error
     )

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from alerts.channels import Envelope
 from alerts.exercise import exercise_recipient_refusal
 from alerts.messages import Notice, render_message, webhook_json
-from ews.alerting.cap import CapSource, message_for_delivery
+from ews.alerting.cap import message_for_delivery
+from ews.alerting.cap_document import CapSource
 from ews.models import (
     Alert,
     AlertEvent,

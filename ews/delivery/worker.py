@@ -22,8 +22,9 @@ from alerts.channels import Channel, DeliveryResult, Envelope
 from ews.db import session_scope
 from ews.delivery.channels import build_channels
 from ews.delivery.outbox import Mark, claim_due_messages, record_outcomes, release_claims
-from ews.delivery.policy import Outcome, Status, decide_outcome
+from ews.delivery.policy import DeliveryOutcome, decide_outcome
 from ews.delivery.render import ReferenceCache, RenderError, render_rows
+from ews.models import OutboxStatus
 from ews.models.base import utcnow
 from ews.settings import Settings
 
@@ -40,10 +41,10 @@ class PassSummary:
     dead: int = 0
     taken_back: int = 0
 
-    def add(self, status: Status) -> None:
-        if status is Status.sent:
+    def add(self, status: OutboxStatus) -> None:
+        if status is OutboxStatus.sent:
             self.sent += 1
-        elif status is Status.dead:
+        elif status is OutboxStatus.dead:
             self.dead += 1
         else:
             self.retried += 1
@@ -128,7 +129,7 @@ def deliver_pass(
                 break
             message = messages[row_id]
             if isinstance(message, RenderError):
-                outcome = Outcome(Status.dead, error=str(message))
+                outcome = DeliveryOutcome(OutboxStatus.dead, error=str(message))
             else:
                 result = _send(channels, channel, message)
                 outcome = decide_outcome(
@@ -142,7 +143,7 @@ def deliver_pass(
                 )
             marks.append(Mark(row_id, outcome))
             summary.add(outcome.status)
-            if outcome.status is not Status.sent:
+            if outcome.status is not OutboxStatus.sent:
                 logger.warning(
                     "outbox %s (%s) %s after %s attempt(s): %s",
                     row_id,
@@ -151,7 +152,10 @@ def deliver_pass(
                     attempts,
                     outcome.error,
                 )
-            if outcome.status is not Status.sent or len(marks) >= settings.delivery_record_every:
+            if (
+                outcome.status is not OutboxStatus.sent
+                or len(marks) >= settings.delivery_record_every
+            ):
                 _record(session_factory, token=token, marks=marks, now=clock())
                 marks = []
         if marks:

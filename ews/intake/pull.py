@@ -1,4 +1,4 @@
-"""Scheduled pull of feed files from ``settings.feed_pull_sources``.
+"""Pull of feed files from ``settings.feed_pull_sources`` (the ``pull-feeds`` job calls it for each).
 
 Each entry reads ``SOURCE=LOCATION``: ``firms=https://.../viirs.csv`` or ``gfw=/data/gfw-drop``.
 A URL is downloaded (size-limited) and loaded each time; natural keys make a reload add nothing. A
@@ -94,38 +94,33 @@ def _folder_origin(path: Path) -> str:
     return f"{path.resolve()}#{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def pull_feeds(
-    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
+def pull_source(
+    entry: str, *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
 ) -> dict[str, Any]:
-    """Pull every configured source; ``{entry: {"files": [...]} or {"error": ...}}``."""
-    results: dict[str, Any] = {}
-    for entry in settings.feed_pull_sources:
-        try:
-            source, location = parse_source(entry)
-            files: list[dict[str, Any]] = []
-            if location.startswith(("http://", "https://")):
-                with tempfile.TemporaryFile() as spool:
-                    _download(location, settings.max_csv_bytes, spool)
-                    files.append(_load(session_factory, settings, source, spool, location, as_of))
-            else:
-                folder = Path(location)
-                if not folder.is_dir():
-                    msg = f"la carpeta no existe / no such folder: {location}"
-                    raise PullError(msg)
-                for path in sorted(folder.glob("*.csv")):
-                    origin = _folder_origin(path)
-                    with session_scope(session_factory) as session:
-                        seen = session.execute(
-                            select(IngestBatch.id).where(IngestBatch.origin == origin).limit(1)
-                        ).first()
-                    if seen is not None:
-                        continue
-                    with path.open("rb") as handle:
-                        files.append(
-                            _load(session_factory, settings, source, handle, origin, as_of)
-                        )
-            results[entry] = {"files": files}
-        except PullError as exc:
-            logger.warning("feed pull failed for a source: %s", exc)
-            results[entry] = {"error": str(exc)}
-    return results
+    """Pull one configured source (``SOURCE=LOCATION``): ``{"files": [...]}`` or ``{"error": ...}``."""
+    try:
+        source, location = parse_source(entry)
+        files: list[dict[str, Any]] = []
+        if location.startswith(("http://", "https://")):
+            with tempfile.TemporaryFile() as spool:
+                _download(location, settings.max_csv_bytes, spool)
+                files.append(_load(session_factory, settings, source, spool, location, as_of))
+        else:
+            folder = Path(location)
+            if not folder.is_dir():
+                msg = f"la carpeta no existe / no such folder: {location}"
+                raise PullError(msg)
+            for path in sorted(folder.glob("*.csv")):
+                origin = _folder_origin(path)
+                with session_scope(session_factory) as session:
+                    seen = session.execute(
+                        select(IngestBatch.id).where(IngestBatch.origin == origin).limit(1)
+                    ).first()
+                if seen is not None:
+                    continue
+                with path.open("rb") as handle:
+                    files.append(_load(session_factory, settings, source, handle, origin, as_of))
+    except PullError as exc:
+        logger.warning("feed pull failed for a source: %s", exc)
+        return {"error": str(exc)}
+    return {"files": files}

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.db import session_scope
-from ews.models import JobRun
+from ews.models import JobRun, JobStatus
 from ews.models.base import utcnow
 
 
@@ -27,7 +27,7 @@ def claim(factory: sessionmaker[Session], *, job: str, tick: datetime) -> int | 
             run = JobRun(
                 job=job,
                 tick=tick,
-                status="running",
+                status=JobStatus.running,
                 runner=runner_name(),
                 started_at=utcnow(),
                 summary={},
@@ -54,7 +54,7 @@ def finish(
             update(JobRun)
             .where(JobRun.id == run_id)
             .values(
-                status="failed" if error else "succeeded",
+                status=JobStatus.failed if error else JobStatus.succeeded,
                 finished_at=finished,
                 duration_s=(finished - started).total_seconds(),
                 error=error,
@@ -68,7 +68,7 @@ def last_success(session: Session, jobs: tuple[str, ...]) -> tuple[datetime, dic
     summary."""
     row = session.execute(
         select(JobRun.started_at, JobRun.summary)
-        .where(JobRun.job.in_(jobs), JobRun.status == "succeeded")
+        .where(JobRun.job.in_(jobs), JobRun.status == JobStatus.succeeded)
         .order_by(JobRun.started_at.desc())
         .limit(1)
     ).first()

@@ -1,4 +1,4 @@
-"""The ``compute-indicators`` job: load what a run needs, call the pure core, store the
+"""Indicator computation (the ``compute-indicators`` job calls it): load what a run needs, call the pure core, store the
 ``indicator_value`` rows (and the daily rollups behind them), all in one transaction that reads
 one snapshot of the data.
 
@@ -25,11 +25,9 @@ import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews import counters
-from ews.db import in_snapshot, session_scope
+from ews.db import session_scope
 from ews.jobs import indicator_store as store
 from ews.jobs.frames import Frames, load_communities, load_day_frames, load_frames, load_rules
-from ews.models.base import utcnow
-from ews.settings import Settings
 from indicators import LIMA, local_day_end, lookback_days
 from indicators import planning as plan
 from indicators.catalog import indicators_from_rollups
@@ -38,8 +36,6 @@ from indicators.events import indicator_events
 from indicators.rollups import daily_rollups
 from indicators.rules import Rule
 from indicators.zones import locate_points, locate_reports
-
-JOB_NAME = "compute-indicators"
 
 
 def _events(frames: Frames, communities: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:
@@ -207,19 +203,3 @@ def start_computation(session_factory: sessionmaker[Session]) -> int:
     this is counted by it (the fast path's hold relies on this)."""
     with session_scope(session_factory) as session:
         return counters.advance(session, counters.COMPUTATIONS_STARTED)
-
-
-def compute_indicators(
-    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
-) -> dict[str, Any]:
-    """Job: every indicator for every community as of ``as_of`` (plus the earlier days whose rows
-    changed), in one transaction. Answers the mode and counts of rows inserted, updated, unchanged."""
-    computation = start_computation(session_factory)
-    summary = in_snapshot(
-        session_factory,
-        lambda session: compute(
-            session, as_of=as_of, computation=computation, computed_at=utcnow()
-        ),
-    )
-    summary["as_of"] = as_of.isoformat()
-    return summary

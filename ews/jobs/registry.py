@@ -1,5 +1,6 @@
-"""Named jobs. A job is ``job(*, settings, session_factory, as_of) -> dict`` (its summary); add one
-with one line in :data:`JOBS`. ``pipeline`` runs the registered ones of :data:`PIPELINE` in order."""
+"""Named jobs. A job is ``job(*, settings, session_factory, as_of) -> dict`` (its summary), an
+entry point of :mod:`ews.jobs.entry_points`; add one with one line in :data:`JOBS`. ``pipeline``
+runs the registered ones of :data:`PIPELINE` in order."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews.alerting.jobs import evaluate_alerts
-from ews.delivery.jobs import deliver_notifications
-from ews.intake.pull import pull_feeds
-from ews.jobs.compute import compute_indicators
+from ews.jobs.entry_points import (
+    compute_indicators,
+    deliver_notifications,
+    evaluate_alerts,
+    pull_feeds,
+)
 from ews.models.base import utcnow
 from ews.settings import Settings
 

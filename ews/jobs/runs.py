@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews.jobs import claims
 from ews.jobs.registry import get_job, job_names
+from ews.models import JobStatus
 from ews.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class JobOutcome:
     job: str
     tick: datetime
     as_of: datetime
-    status: str  # succeeded | failed | skipped (another process claimed the tick)
+    status: JobStatus  # succeeded | failed | skipped (another process claimed the tick)
     run_id: int | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -52,7 +53,7 @@ def run_job(
     run_id = claims.claim(session_factory, job=name, tick=tick)
     if run_id is None:
         logger.info("job %s tick %s already claimed elsewhere; skipped", name, tick.isoformat())
-        return JobOutcome(job=name, tick=tick, as_of=as_of, status="skipped")
+        return JobOutcome(job=name, tick=tick, as_of=as_of, status=JobStatus.skipped)
     try:
         summary = job(settings=settings, session_factory=session_factory, as_of=as_of)
     except Exception as exc:
@@ -60,12 +61,12 @@ def run_job(
         error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
         claims.finish(session_factory, run_id=run_id, error=error)
         return JobOutcome(
-            job=name, tick=tick, as_of=as_of, status="failed", run_id=run_id, error=error
+            job=name, tick=tick, as_of=as_of, status=JobStatus.failed, run_id=run_id, error=error
         )
     claims.finish(session_factory, run_id=run_id, summary=_jsonable(summary))
     logger.info("job %s tick %s succeeded: %s", name, tick.isoformat(), summary)
     return JobOutcome(
-        job=name, tick=tick, as_of=as_of, status="succeeded", run_id=run_id, summary=summary
+        job=name, tick=tick, as_of=as_of, status=JobStatus.succeeded, run_id=run_id, summary=summary
     )
 
 

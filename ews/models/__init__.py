@@ -1,6 +1,14 @@
 """Every ORM model, in one place, so nothing imports in a cycle."""
 
-from ews.models.alerts import Alert, AlertEvent, AuditLog, CapMessage, Silence
+from ews.models.alerts import (
+    Alert,
+    AlertEvent,
+    AlertStatus,
+    AuditAction,
+    AuditLog,
+    CapMessage,
+    Silence,
+)
 from ews.models.base import Base
 from ews.models.indicators import (
     Counter,
@@ -8,6 +16,7 @@ from ews.models.indicators import (
     IndicatorRollupState,
     IndicatorValue,
     JobRun,
+    JobStatus,
     PendingWork,
 )
 from ews.models.intake import (
@@ -19,7 +28,7 @@ from ews.models.intake import (
     SmsMessage,
 )
 from ews.models.keys import ApiKey
-from ews.models.outbox import OutboxMessage
+from ews.models.outbox import OutboxMessage, OutboxStatus
 from ews.models.reference import (
     CategoryContext,
     Community,
@@ -33,7 +42,9 @@ from ews.models.reference import (
 __all__ = [
     "Alert",
     "AlertEvent",
+    "AlertStatus",
     "ApiKey",
+    "AuditAction",
     "AuditLog",
     "Base",
     "CapMessage",
@@ -51,7 +62,9 @@ __all__ = [
     "IngestBatch",
     "Institution",
     "JobRun",
+    "JobStatus",
     "OutboxMessage",
+    "OutboxStatus",
     "PendingWork",
     "QuarantineRow",
     "Report",

@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.models.base import Base, utcnow
+
+
+class AlertStatus(StrEnum):
+    """Where an alert is in its life; stored as these words in ``alert.status``."""
+
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records, ``<object>.<past participle>``; stored in ``audit_log.action``."""
+
+    alert_acknowledged = "alert.acknowledged"
+    alert_resolved = "alert.resolved"
+    silence_created = "silence.created"
+    silence_expired = "silence.expired"
+    key_created = "key.created"
+    key_revoked = "key.revoked"
+    indicators_exported = "indicators.exported"
+    notification_requeued = "notification.requeued"
+    sign_in_failed = "dashboard.sign_in_failed"
+    signed_in = "dashboard.signed_in"
 
 
 class Alert(Base):
@@ -32,7 +56,7 @@ class Alert(Base):
     community_code: Mapped[str] = mapped_column(ForeignKey("community.code"))
     category: Mapped[str] = mapped_column(String(40))
     level: Mapped[str] = mapped_column(String(20))  # warning | high | critical
-    status: Mapped[str] = mapped_column(String(20))  # open | acknowledged | resolved
+    status: Mapped[str] = mapped_column(String(20))  # an AlertStatus
     routed_to: Mapped[list[str]]
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -110,7 +134,7 @@ class AuditLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(120))
-    action: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))  # an AuditAction
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(80))
     details: Mapped[dict[str, Any]]

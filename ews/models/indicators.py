@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.models.base import Base
+
+
+class JobStatus(StrEnum):
+    """A job tick's status: ``job_run.status`` stores running, succeeded or failed; a tick another
+    process had claimed is skipped (never stored)."""
+
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    skipped = "skipped"
 
 
 class IndicatorValue(Base):
@@ -103,7 +114,7 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job: Mapped[str] = mapped_column(String(60))
     tick: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20))  # running | succeeded | failed
+    status: Mapped[str] = mapped_column(String(20))  # a JobStatus (never skipped)
     runner: Mapped[str] = mapped_column(String(120))  # host:pid of the claiming process
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]

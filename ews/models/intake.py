@@ -63,7 +63,7 @@ class SmsMessage(Base):
 
 
 class FireHotspot(Base):
-    """A NASA FIRMS detection (VIIRS or MODIS), keyed naturally so a reload adds nothing."""
+    """A NASA FIRMS fire hotspot (VIIRS or MODIS), keyed naturally so a reload adds nothing."""
 
     __tablename__ = "fire_hotspot"
     __table_args__ = (

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.models.base import Base, new_uuid, utcnow
+
+
+class OutboxStatus(StrEnum):
+    """Where a message is in delivery; stored as these words in ``outbox_message.status``."""
+
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    dead = "dead"
 
 
 class OutboxMessage(Base):
@@ -26,8 +36,7 @@ class OutboxMessage(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
     institution_code: Mapped[str] = mapped_column(ForeignKey("institution.code"))
     channel: Mapped[str] = mapped_column(String(20))
-    # pending | sending | sent | dead
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.pending)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(120))

@@ -1,0 +1,1 @@
+"""Reference data: communities, institutions, contacts, rules and routing, loaded from ``fixtures/``."""

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from ews.alerting.service import visible_alerts
 from ews.auth.keys import Principal
-from ews.models import Alert
+from ews.models import Alert, AlertStatus
 from indicators.levels import Level
 
-QUEUE_STATUSES = ("active", "open", "acknowledged", "resolved", "all")
+QUEUE_STATUSES = ("active", *AlertStatus, "all")
 # Most urgent first: critical 0, high 1, warning 2 (anything else after them).
 LEVEL_ORDER = {level.value: Level.critical.rank - level.rank for level in Level if level.rank > 0}
 PAGE = 100
@@ -55,8 +55,8 @@ def queue(
         "level": level,
         "institution": institution,
     }
-    if status in ("active", "open", "acknowledged"):
-        wanted = ("open", "acknowledged") if status == "active" else (status,)
+    if status in ("active", AlertStatus.open, AlertStatus.acknowledged):
+        wanted = (AlertStatus.open, AlertStatus.acknowledged) if status == "active" else (status,)
         alerts = [
             a for s in wanted for a in _all(session, principal=principal, status=s, **filters)
         ]
@@ -65,7 +65,7 @@ def queue(
     return visible_alerts(
         session,
         principal=principal,
-        status=None if status == "all" else "resolved",
+        status=None if status == "all" else AlertStatus.resolved,
         limit=PAGE,
         cursor=cursor,
         **filters,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ews.alerting.cap import CapSource
+from ews.alerting.cap_document import CapSource
 from ews.alerting.service import (
     AlertActionForbidden,
     AlertNotFound,

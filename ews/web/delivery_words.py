@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ews.models import OutboxStatus
 from ews.web.i18n import Lang
 
 
@@ -136,10 +137,10 @@ def explain_delivery(
 ) -> Explanation:
     """What happened to one message, and what to do. ``status`` is the outbox status."""
     english = lang is Lang.en
-    if status == "sent":
+    if status == OutboxStatus.sent:
         return Explanation("Delivered." if english else "Entregado.", "")
     cause = _cause(last_error, english)
-    if status == "dead":
+    if status == OutboxStatus.dead:
         if last_error and re.search(HELD, last_error):
             return cause or Explanation("", "")
         gave_up = (

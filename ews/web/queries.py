@@ -22,6 +22,7 @@ from ews.models import (
     IndicatorValue,
     Institution,
     OutboxMessage,
+    OutboxStatus,
     Report,
     RoutingRule,
 )
@@ -214,8 +215,8 @@ class Delivery:
 
 def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Delivery], bool]:
     """Outbox messages, dead first, then those that failed and wait to retry, then the newest."""
-    failed = (OutboxMessage.status != "sent") & (OutboxMessage.last_error.is_not(None))
-    order = case((OutboxMessage.status == "dead", 0), (failed, 1), else_=2)
+    failed = (OutboxMessage.status != OutboxStatus.sent) & (OutboxMessage.last_error.is_not(None))
+    order = case((OutboxMessage.status == OutboxStatus.dead, 0), (failed, 1), else_=2)
     query = (
         select(OutboxMessage, Contact.name, Alert.community_code, Alert.category)
         .join(Contact, Contact.id == OutboxMessage.contact_id)
@@ -230,7 +231,7 @@ def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Deliv
             contact_name=name,
             community_code=community,
             category=category,
-            failed=message.status != "sent" and message.last_error is not None,
+            failed=message.status != OutboxStatus.sent and message.last_error is not None,
         )
         for message, name, community, category in session.execute(query)
     ]

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from ews import audit
 from ews.auth.pseudonyms import pseudonymize
-from ews.models import AuditLog
+from ews.models import AuditAction, AuditLog
 
-FAILED = "dashboard.sign_in_failed"
-SIGNED_IN = "dashboard.signed_in"
+FAILED = AuditAction.sign_in_failed
+SIGNED_IN = AuditAction.signed_in
 OBJECT_TYPE = "web_client"
 
 

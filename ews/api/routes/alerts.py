@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ews.alerting import cap, service
 from ews.alerting.cap import render_alerts_feed
+from ews.alerting.cap_document import CapSource
 from ews.api.deps import RowId, SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
 from ews.api.fields import Text
@@ -231,7 +232,7 @@ def _act(
                 alert_id=alert_id,
                 note=note,
                 now=now,
-                cap=cap.CapSource.of(settings),
+                cap=CapSource.of(settings),
             )
     except service.AlertNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc

@@ -20,7 +20,7 @@ from ews import audit
 from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.fields import FilterTime, clamp_utc, row_id_in_range
 from ews.auth.keys import Principal, Role
-from ews.models import IndicatorValue
+from ews.models import AuditAction, IndicatorValue
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
 Reader = Annotated[Principal, Depends(require_roles(Role.analyst, Role.institution, Role.admin))]
@@ -118,7 +118,7 @@ def list_indicators(
         audit.record(
             session,
             actor=principal.identity,
-            action="indicators.exported",
+            action=AuditAction.indicators_exported,
             object_type="indicator_value",
             object_id="*",
             details={

@@ -14,6 +14,7 @@ from ews.api.errors import problem
 from ews.api.fields import PlausibleTime
 from ews.auth.keys import Role
 from ews.jobs import get_job, job_names, run_job
+from ews.models import JobStatus
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
@@ -73,7 +74,7 @@ def run_now(
         tick=utcnow(),
         as_of=as_of,
     )
-    if outcome.status == "failed":
+    if outcome.status == JobStatus.failed:
         raise HTTPException(
             status.HTTP_500_INTERNAL_SERVER_ERROR,
             f"El trabajo {name} falló: {outcome.error} / The job {name} failed: {outcome.error}",

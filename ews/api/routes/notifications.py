@@ -16,8 +16,7 @@ from ews.api.deps import MAX_ROW_ID, RowId, SessionDep, SettingsDep, require_rol
 from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.delivery.outbox import NotDead, requeue
-from ews.delivery.policy import Status
-from ews.models import AlertEvent, Contact, OutboxMessage
+from ews.models import AlertEvent, AuditAction, Contact, OutboxMessage, OutboxStatus
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -25,10 +24,10 @@ Reader = Annotated[Principal, Depends(require_roles(Role.analyst, Role.admin))]
 
 # Failures first: dead, then pending after a failed try, in flight, waiting, sent.
 RANK = case(
-    (OutboxMessage.status == Status.dead, 0),
-    (and_(OutboxMessage.status == Status.pending, OutboxMessage.attempts > 0), 1),
-    (OutboxMessage.status == Status.sending, 2),
-    (OutboxMessage.status == Status.pending, 3),
+    (OutboxMessage.status == OutboxStatus.dead, 0),
+    (and_(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.attempts > 0), 1),
+    (OutboxMessage.status == OutboxStatus.sending, 2),
+    (OutboxMessage.status == OutboxStatus.pending, 3),
     else_=4,
 )
 MAX_RANK = 4
@@ -72,7 +71,7 @@ def _out(
         channel=row.channel,
         status=row.status,
         attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at if row.status == Status.pending else None,
+        next_attempt_at=row.next_attempt_at if row.status == OutboxStatus.pending else None,
         last_error=row.last_error,
         created_at=row.created_at,
         sent_at=row.sent_at,
@@ -107,7 +106,7 @@ def list_notifications(
     settings: SettingsDep,
     _principal: Reader,
     status_: Annotated[
-        Status | None, Query(alias="status", description="pending, sending, sent, dead")
+        OutboxStatus | None, Query(alias="status", description="pending, sending, sent, dead")
     ] = None,
     channel: Annotated[str | None, Query(description="email, webhook, sms")] = None,
     institution: Annotated[str | None, Query(description="código / code, p. ej. MINJUS")] = None,
@@ -171,7 +170,7 @@ def requeue_notification(
     audit.record(
         session,
         actor=principal.name,
-        action="notification.requeued",
+        action=AuditAction.notification_requeued,
         object_type="outbox_message",
         object_id=row.id,
         details={"last_error": previous_error, "channel": row.channel},

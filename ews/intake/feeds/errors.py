@@ -23,3 +23,15 @@ def implausible_date(column: str, value: str, ahead: str) -> RowError:
         f"el futuro) / {column} is implausible (on or after 2000-01-01, at most "
         f"{ahead.split(' / ')[-1]} ahead): {value!r}"
     )
+
+
+def number_in_range(value: str, name: str, low: float, high: float) -> float:
+    """``value`` as a number between ``low`` and ``high``; a :class:`RowError` that says which
+    column and why otherwise."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise RowError(f"{name} no es un número / {name} is not a number: {value!r}") from None
+    if not low <= number <= high:
+        raise RowError(f"{name} fuera de rango / {name} out of range ({low}..{high}): {value}")
+    return number

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ews.api.fields import EARLIEST_DAY
-from ews.intake.feeds.errors import FeedError, RowError, implausible_date
+from ews.intake.feeds.errors import FeedError, RowError, implausible_date, number_in_range
 
 COLUMNS = (
     "instrument",
@@ -57,16 +57,6 @@ ParsedRow = tuple[
 def modis_class(percent: int) -> str:
     """FIRMS guidance for MODIS: below 30 low, below 80 nominal, else high."""
     return "low" if percent < 30 else "nominal" if percent < 80 else "high"
-
-
-def _float(value: str, name: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise RowError(f"{name} no es un número / {name} is not a number: {value!r}") from None
-    if not low <= number <= high:
-        raise RowError(f"{name} fuera de rango / {name} out of range ({low}..{high}): {value}")
-    return number
 
 
 def _optional_float(value: str, name: str) -> float | None:
@@ -142,8 +132,8 @@ class FirmsLayout:
         lat_i, lon_i, date_i, time_i, sat_i, ins_i, conf_i, bri_i, frp_i, dn_i, ver_i = self._get
         assert lat_i is not None and lon_i is not None and date_i is not None
         assert time_i is not None and sat_i is not None and conf_i is not None
-        latitude = _float(fields[lat_i], "latitude", -90.0, 90.0)
-        longitude = _float(fields[lon_i], "longitude", -180.0, 180.0)
+        latitude = number_in_range(fields[lat_i], "latitude", -90.0, 90.0)
+        longitude = number_in_range(fields[lon_i], "longitude", -180.0, 180.0)
         day = self._date(fields[date_i])
         hhmm = fields[time_i].strip()
         if not hhmm.isdigit() or len(hhmm) > 4:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ews.api.fields import EARLIEST_DAY
-from ews.intake.feeds.errors import FeedError, RowError, implausible_date
+from ews.intake.feeds.errors import FeedError, RowError, implausible_date, number_in_range
 
 DATASETS = {
     "gfw_integrated_alerts": 0.01,
@@ -35,16 +35,6 @@ Day = date  # GfwLayout has a field named ``date``
 LAST_DAY = date.max
 
 
-def _float(value: str, name: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise RowError(f"{name} no es un número / {name} is not a number: {value!r}") from None
-    if not low <= number <= high:
-        raise RowError(f"{name} fuera de rango / {name} out of range ({low}..{high}): {value}")
-    return number
-
-
 @dataclass
 class GfwLayout:
     name: str  # the dataset
@@ -63,8 +53,8 @@ class GfwLayout:
                 f"la fila tiene {len(fields)} columnas, el encabezado {self.width} / the row has "
                 f"{len(fields)} columns, the header {self.width}"
             )
-        latitude = _float(fields[self.latitude], "latitude", -90.0, 90.0)
-        longitude = _float(fields[self.longitude], "longitude", -180.0, 180.0)
+        latitude = number_in_range(fields[self.latitude], "latitude", -90.0, 90.0)
+        longitude = number_in_range(fields[self.longitude], "longitude", -180.0, 180.0)
         raw = fields[self.date].strip()
         day = self._dates.get(raw, "")
         if day == "":
@@ -93,7 +83,7 @@ class GfwLayout:
             confidence = found
         area = DATASETS[self.name]
         if self.area is not None and fields[self.area].strip():
-            area = _float(fields[self.area], "alert_area__ha", 0.0, 1_000_000.0)
+            area = number_in_range(fields[self.area], "alert_area__ha", 0.0, 1_000_000.0)
         return (
             self.name,
             day,

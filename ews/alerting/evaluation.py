@@ -1,23 +1,50 @@
-"""The ``evaluate-alerts`` job: latest indicator values in, alert lifecycle decisions applied."""
+"""Alert evaluation: latest indicator values in, alert lifecycle decisions applied (the
+``evaluate-alerts`` job calls it, ews.jobs.entry_points)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from alerts.lifecycle import decide
-from alerts.states import Fingerprint, category_states
+from alerts.states import CategoryState, Decision, Fingerprint, OpenAlert, category_states
 from ews import counters
 from ews.alerting import loading
-from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions
-from ews.alerting.cap import CapSource
-from ews.db import session_scope
-from ews.models.base import utcnow
+from ews.alerting.alert_context import ContextBuilder
+from ews.alerting.apply import apply_outcomes
+from ews.alerting.cap_document import CapSource
+from ews.alerting.evidence import Evidence
 from ews.settings import Settings
+
+
+def decide_in_store(
+    session: Session,
+    *,
+    states: Mapping[Fingerprint, CategoryState],
+    alerts: Sequence[OpenAlert],
+    settings: Settings,
+    now: datetime,
+    computation: int,
+) -> list[Decision]:
+    """The core's decisions for ``states`` against the open ``alerts``, with the store's silences,
+    routing, policy and resolved marks (``computation``: the last committed computation)."""
+    return decide(
+        states=states,
+        alerts=alerts,
+        silences=loading.active_silences(session, now=now),
+        routing=loading.routing_rules(session),
+        now=now,
+        computation=computation,
+        policy=loading.policy_from(settings),
+        resolved=loading.resolved_marks(
+            session, states=states, open_fingerprints={a.fingerprint for a in alerts}
+        ),
+    )
 
 
 def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -29,17 +56,13 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     values = loading.latest_values(session)
     states = category_states(loading.readings(values, categories))
     open_alerts = loading.open_alert_states(session)
-    outcomes = decide(
+    outcomes = decide_in_store(
+        session,
         states=states,
         alerts=open_alerts,
-        silences=loading.active_silences(session, now=now),
-        routing=loading.routing_rules(session),
+        settings=settings,
         now=now,
         computation=computation,
-        policy=loading.policy_from(settings),
-        resolved=loading.resolved_marks(
-            session, states=states, open_fingerprints={a.fingerprint for a in open_alerts}
-        ),
     )
     rows = loading.alert_rows_by_id(
         session, [o.alert_id for o in outcomes if o.alert_id is not None]
@@ -58,7 +81,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
             for o in outcomes
             if o.state is not None
         },
-        regions=community_regions(session),
+        regions=loading.community_regions(session),
         contacts=loading.contacts(session),
         context=ContextBuilder(session),
         cap=CapSource.of(settings),
@@ -71,12 +94,3 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         "changed_alerts": len(outcomes),
         **applied.summary(),
     }
-
-
-def evaluate_alerts(
-    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime | None
-) -> dict[str, Any]:
-    """Job entry point: one transaction for the whole evaluation; answers a summary."""
-    now = as_of or utcnow()
-    with session_scope(session_factory) as session:
-        return evaluate(session, settings=settings, now=now)

@@ -1,11 +1,7 @@
-"""Synthetic demonstration data, clearly marked (``synthetic = True``, names ending "(sintético)"):
-communities with polygons in the Ucayali basin, patrol reports of every threat type, NASA FIRMS
-hotspots with a fire season from August to October and Global Forest Watch alerts, over the thirteen
-months before an anchor day. The same generator feeds the indicator benchmark at national scale.
-
-Everything is drawn from a seeded generator and keyed (report ids, feed natural keys), so loading the
-same anchor twice adds nothing; ``ews demo`` reuses the anchor of the demo already loaded.
-"""
+"""The generators of the synthetic data (pure: a seed and an anchor day in, frames out): communities
+with polygons in the Ucayali basin, patrol reports of every threat type, NASA FIRMS hotspots with a
+fire season from August to October and Global Forest Watch alerts, over the thirteen months before
+the anchor day."""
 
 from __future__ import annotations
 
@@ -13,18 +9,12 @@ import hashlib
 import math
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ews.bulk import bulk_insert
-from ews.models import Community, DeforestationAlert, FireHotspot, Report
-from ews.reference.loader import community_values
 from indicators.days import LIMA
 
 FLOR = "flor-de-ucayali"
@@ -77,27 +67,6 @@ PIXEL_HA = {
     "wur_radd_alerts": 0.01,
 }
 DEMO_NAMESPACE = uuid.UUID("6f1c7a52-8f0e-4d59-9a52-3f0d1b6a7e10")
-
-
-@dataclass
-class DemoSizes:
-    communities: int = 12
-    reports: int = 1_500
-    hotspots: int = 20_000
-    alerts: int = 12_000
-
-
-@dataclass
-class DemoData:
-    anchor: date
-    communities: list[dict[str, Any]]
-    reports: pd.DataFrame
-    hotspots: pd.DataFrame
-    alerts: pd.DataFrame
-
-
-# ---------------------------------------------------------------------------------------------
-# Generation (pure: a seed and an anchor day in, frames out).
 
 
 def _polygon(rng: np.random.Generator, lon: float, lat: float, radius: float) -> dict[str, Any]:
@@ -316,183 +285,3 @@ def generate_alerts(
         }
     )
     return frame.drop_duplicates(["dataset", "alert_date", "lat_e4", "lon_e4"])
-
-
-def story(anchor: date, community: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What makes the first synthetic community alert: a threat to a leader (severity 4) two days
-    ago, a patrol check-in, settlers and logging seen, and a fresh clearing inside the territory,
-    all near the middle of its polygon (star-shaped around that point, so always inside)."""
-    ring = np.array(community["boundary"]["coordinates"][0][:-1])
-    lon0, lat0 = ring.mean(axis=0)
-    reach = 0.25 * float(np.min(np.hypot(ring[:, 0] - lon0, ring[:, 1] - lat0)))
-
-    def at(days_back: int, hour: float) -> pd.Timestamp:
-        local = datetime.combine(anchor - timedelta(days=days_back), time(0), tzinfo=LIMA)
-        return pd.Timestamp(local + timedelta(hours=hour)).tz_convert(UTC)
-
-    # (threat, severity, days back, local hour, east and north offsets in `reach`, words)
-    told = [
-        ("threat_to_defender", 4, 2, 9.5, 0.2, 0.4, "(sintético) amenaza de muerte a un dirigente"),
-        ("all_quiet", 1, 1, 8.0, -0.3, 0.1, "(sintético) patrulla sin novedad"),
-        ("settler_invasion", 3, 6, 11.0, 0.8, -0.5, "(sintético) colonos abriendo trocha"),
-        ("illegal_logging", 3, 5, 10.0, -0.6, -0.7, "(sintético) tala de caoba"),
-    ]
-    refs = [f"demo:{anchor.isoformat()}:story:{i}" for i in range(len(told))]
-    reports = pd.DataFrame(
-        {
-            "id": [str(uuid.uuid5(DEMO_NAMESPACE, ref)) for ref in refs],
-            "community_code": community["code"],
-            "threat_type": [t[0] for t in told],
-            "severity": [t[1] for t in told],
-            "observed_at": [at(t[2], t[3]) for t in told],
-            "received_at": [at(t[2], t[3] + 0.5) for t in told],
-            "longitude": [round(lon0 + t[4] * reach, 5) for t in told],
-            "latitude": [round(lat0 + t[5] * reach, 5) for t in told],
-            "description": [t[6] for t in told],
-            "reporter_pseudonym": hashlib.sha256(b"demo-monitor-story").hexdigest(),
-            "source": "demo",
-            "source_ref": refs,
-            "synthetic": True,
-        }
-    )
-    reports["content_hash"] = [hashlib.sha256(ref.encode()).hexdigest() for ref in refs]
-    # A clearing of about 30 confidence-weighted hectares inside the territory over two weeks.
-    k = 36
-    lon = np.round(lon0 + 0.004 * (np.arange(k) % 6), 5)
-    lat = np.round(lat0 - 0.004 * (np.arange(k) // 6), 5)
-    alerts = pd.DataFrame(
-        {
-            "dataset": "gfw_integrated_alerts",
-            "alert_date": [anchor - timedelta(days=int(3 + i % 14)) for i in range(k)],
-            "latitude": lat,
-            "longitude": lon,
-            "lat_e4": np.round(lat * 10_000).astype(np.int64),
-            "lon_e4": np.round(lon * 10_000).astype(np.int64),
-            "confidence": "high",
-            "area_ha": 1.0,
-            "synthetic": True,
-        }
-    )
-    return reports, alerts
-
-
-def generate(anchor: date, sizes: DemoSizes, *, seed: int = 7) -> DemoData:
-    """The whole synthetic data set for ``anchor`` (the last day of data)."""
-    rng = np.random.default_rng(seed)
-    communities = generate_communities(sizes.communities, seed=seed)
-    reports = generate_reports(rng, anchor, communities, sizes.reports)
-    hotspots = generate_hotspots(rng, anchor, communities, sizes.hotspots)
-    alerts = generate_alerts(rng, anchor, communities, sizes.alerts)
-    story_reports, story_alerts = story(anchor, communities[0])
-    return DemoData(
-        anchor=anchor,
-        communities=communities,
-        reports=pd.concat([reports, story_reports], ignore_index=True),
-        hotspots=hotspots,
-        alerts=pd.concat([alerts, story_alerts], ignore_index=True).drop_duplicates(
-            ["dataset", "alert_date", "lat_e4", "lon_e4"], keep="last"
-        ),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading (idempotent: only rows whose key is not stored yet).
-
-
-def existing_anchor(session: Session) -> date | None:
-    """The anchor day of the demo already loaded, read back from its reports' ``source_ref``."""
-    ref = session.execute(
-        select(Report.source_ref)
-        .where(Report.source == "demo", Report.synthetic.is_(True))
-        .limit(1)
-    ).scalar_one_or_none()
-    if not ref:
-        return None
-    return date.fromisoformat(ref.split(":")[1])
-
-
-def real_community_boxes(session: Session) -> np.ndarray:
-    """(min_lon, min_lat, max_lon, max_lat) of every real (not synthetic) community, its approach
-    zone included: the places demo data must never touch."""
-    rows = session.execute(
-        select(Community.min_lon, Community.min_lat, Community.max_lon, Community.max_lat).where(
-            Community.synthetic.is_(False)
-        )
-    ).all()
-    return np.array(rows, dtype=float).reshape(-1, 4)
-
-
-def away_from(frame: pd.DataFrame, boxes: np.ndarray) -> pd.DataFrame:
-    """The rows of ``frame`` (``longitude``, ``latitude``) outside every box."""
-    lon = frame["longitude"].to_numpy(dtype=float)[:, None]
-    lat = frame["latitude"].to_numpy(dtype=float)[:, None]
-    inside = (
-        (lon >= boxes[:, 0]) & (lon <= boxes[:, 2]) & (lat >= boxes[:, 1]) & (lat <= boxes[:, 3])
-    )
-    keep: np.ndarray = ~np.any(inside, axis=1)
-    return frame.loc[keep]
-
-
-def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, int]:
-    """Store what is not stored yet (a report is not received after ``now``); answers how many rows
-    of each kind were added.
-
-    Demo data stays in the synthetic communities: reports of any other community, and satellite
-    points inside a real community's territory or approach zone, are left out."""
-    added = {"communities": 0, "reports": 0, "fire_hotspots": 0, "deforestation_alerts": 0}
-    known = set(session.execute(select(Community.code)).scalars())
-    for entry in data.communities:
-        if entry["code"] not in known and entry.get("synthetic"):
-            session.add(Community(code=entry["code"], **community_values(entry)))
-            added["communities"] += 1
-    session.flush()
-    connection = session.connection()
-    synthetic = set(
-        session.execute(select(Community.code).where(Community.synthetic.is_(True))).scalars()
-    )
-    real_boxes = real_community_boxes(session)
-    report_ids = set(session.execute(select(Report.id).where(Report.source == "demo")).scalars())
-    reports = data.reports[
-        ~data.reports["id"].isin(report_ids) & data.reports["community_code"].isin(synthetic)
-    ].copy()
-    reports["received_at"] = reports["received_at"].where(
-        reports["received_at"] <= pd.Timestamp(now), pd.Timestamp(now)
-    )
-    added["reports"] = bulk_insert(connection, Report, reports)
-    hotspots = _new_rows(
-        session,
-        away_from(data.hotspots, real_boxes),
-        FireHotspot,
-        ("satellite", "instrument", "acquired_at", "lat_e4", "lon_e4"),
-    )
-    added["fire_hotspots"] = bulk_insert(connection, FireHotspot, hotspots.assign(ingested_at=now))
-    alerts = _new_rows(
-        session,
-        away_from(data.alerts, real_boxes),
-        DeforestationAlert,
-        ("dataset", "alert_date", "lat_e4", "lon_e4"),
-    )
-    added["deforestation_alerts"] = bulk_insert(
-        connection, DeforestationAlert, alerts.assign(ingested_at=now)
-    )
-    session.flush()
-    return added
-
-
-def _new_rows(
-    session: Session, frame: pd.DataFrame, model: Any, key: tuple[str, ...]
-) -> pd.DataFrame:
-    """The rows of ``frame`` whose natural key is not stored among the synthetic rows."""
-    stored = session.execute(
-        select(*(getattr(model, k) for k in key)).where(model.synthetic.is_(True))
-    ).all()
-    if not stored:
-        return frame
-    stored_frame = pd.DataFrame(stored, columns=list(key))
-    for column in key:
-        if column == "acquired_at":
-            stored_frame[column] = pd.to_datetime(stored_frame[column], utc=True)
-        elif column == "alert_date":
-            stored_frame[column] = pd.to_datetime(stored_frame[column]).dt.date
-    marked = frame.merge(stored_frame.assign(_stored=True), on=list(key), how="left")
-    return frame[marked["_stored"].isna().to_numpy()]

@@ -1,0 +1,116 @@
+"""Load the demo data idempotently: only rows whose key is not stored yet, and never in or near a
+real community."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ews.bulk import bulk_insert
+from ews.demo.dataset import DemoData
+from ews.models import Community, DeforestationAlert, FireHotspot, Report
+from ews.reference.loader import community_values
+
+
+def existing_anchor(session: Session) -> date | None:
+    """The anchor day of the demo already loaded, read back from its reports' ``source_ref``."""
+    ref = session.execute(
+        select(Report.source_ref)
+        .where(Report.source == "demo", Report.synthetic.is_(True))
+        .limit(1)
+    ).scalar_one_or_none()
+    if not ref:
+        return None
+    return date.fromisoformat(ref.split(":")[1])
+
+
+def real_community_boxes(session: Session) -> np.ndarray:
+    """(min_lon, min_lat, max_lon, max_lat) of every real (not synthetic) community, its approach
+    zone included: the places demo data must never touch."""
+    rows = session.execute(
+        select(Community.min_lon, Community.min_lat, Community.max_lon, Community.max_lat).where(
+            Community.synthetic.is_(False)
+        )
+    ).all()
+    return np.array(rows, dtype=float).reshape(-1, 4)
+
+
+def away_from(frame: pd.DataFrame, boxes: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` (``longitude``, ``latitude``) outside every box."""
+    lon = frame["longitude"].to_numpy(dtype=float)[:, None]
+    lat = frame["latitude"].to_numpy(dtype=float)[:, None]
+    inside = (
+        (lon >= boxes[:, 0]) & (lon <= boxes[:, 2]) & (lat >= boxes[:, 1]) & (lat <= boxes[:, 3])
+    )
+    keep: np.ndarray = ~np.any(inside, axis=1)
+    return frame.loc[keep]
+
+
+def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, int]:
+    """Store what is not stored yet (a report is not received after ``now``); answers how many rows
+    of each kind were added.
+
+    Demo data stays in the synthetic communities: reports of any other community, and satellite
+    points inside a real community's territory or approach zone, are left out."""
+    added = {"communities": 0, "reports": 0, "fire_hotspots": 0, "deforestation_alerts": 0}
+    known = set(session.execute(select(Community.code)).scalars())
+    for entry in data.communities:
+        if entry["code"] not in known and entry.get("synthetic"):
+            session.add(Community(code=entry["code"], **community_values(entry)))
+            added["communities"] += 1
+    session.flush()
+    connection = session.connection()
+    synthetic = set(
+        session.execute(select(Community.code).where(Community.synthetic.is_(True))).scalars()
+    )
+    real_boxes = real_community_boxes(session)
+    report_ids = set(session.execute(select(Report.id).where(Report.source == "demo")).scalars())
+    reports = data.reports[
+        ~data.reports["id"].isin(report_ids) & data.reports["community_code"].isin(synthetic)
+    ].copy()
+    reports["received_at"] = reports["received_at"].where(
+        reports["received_at"] <= pd.Timestamp(now), pd.Timestamp(now)
+    )
+    added["reports"] = bulk_insert(connection, Report, reports)
+    hotspots = _new_rows(
+        session,
+        away_from(data.hotspots, real_boxes),
+        FireHotspot,
+        ("satellite", "instrument", "acquired_at", "lat_e4", "lon_e4"),
+    )
+    added["fire_hotspots"] = bulk_insert(connection, FireHotspot, hotspots.assign(ingested_at=now))
+    alerts = _new_rows(
+        session,
+        away_from(data.alerts, real_boxes),
+        DeforestationAlert,
+        ("dataset", "alert_date", "lat_e4", "lon_e4"),
+    )
+    added["deforestation_alerts"] = bulk_insert(
+        connection, DeforestationAlert, alerts.assign(ingested_at=now)
+    )
+    session.flush()
+    return added
+
+
+def _new_rows(
+    session: Session, frame: pd.DataFrame, model: Any, key: tuple[str, ...]
+) -> pd.DataFrame:
+    """The rows of ``frame`` whose natural key is not stored among the synthetic rows."""
+    stored = session.execute(
+        select(*(getattr(model, k) for k in key)).where(model.synthetic.is_(True))
+    ).all()
+    if not stored:
+        return frame
+    stored_frame = pd.DataFrame(stored, columns=list(key))
+    for column in key:
+        if column == "acquired_at":
+            stored_frame[column] = pd.to_datetime(stored_frame[column], utc=True)
+        elif column == "alert_date":
+            stored_frame[column] = pd.to_datetime(stored_frame[column]).dt.date
+    marked = frame.merge(stored_frame.assign(_stored=True), on=list(key), how="left")
+    return frame[marked["_stored"].isna().to_numpy()]

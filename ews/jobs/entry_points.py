@@ -1,0 +1,78 @@
+"""The entry point of every scheduled job, each ``job(*, settings, session_factory, as_of) -> dict``
+(its summary): it opens the transactions and calls the service, which lives with its domain. The
+registry (:mod:`ews.jobs.registry`) names them."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ews.alerting.evaluation import evaluate
+from ews.db import in_snapshot, session_scope
+from ews.delivery.channels import build_channels
+from ews.delivery.worker import deliver_pass
+from ews.intake.pull import pull_source
+from ews.jobs.compute import compute, start_computation
+from ews.models.base import utcnow
+from ews.settings import Settings
+
+
+def compute_indicators(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
+) -> dict[str, Any]:
+    """Job: every indicator for every community as of ``as_of`` (plus the earlier days whose rows
+    changed), in one transaction. Answers the mode and counts of rows inserted, updated, unchanged."""
+    computation = start_computation(session_factory)
+    summary = in_snapshot(
+        session_factory,
+        lambda session: compute(
+            session, as_of=as_of, computation=computation, computed_at=utcnow()
+        ),
+    )
+    summary["as_of"] = as_of.isoformat()
+    return summary
+
+
+def evaluate_alerts(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime | None
+) -> dict[str, Any]:
+    """Job: one transaction for the whole evaluation; answers a summary."""
+    now = as_of or utcnow()
+    with session_scope(session_factory) as session:
+        return evaluate(session, settings=settings, now=now)
+
+
+def deliver_notifications(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime | None = None
+) -> dict[str, Any]:
+    """Job: deliver every message due at ``as_of`` (default now); the pass's clock runs on from
+    ``as_of``. Answers ``{"claimed", "sent", "retried", "dead", "taken_back"}``."""
+    start_at = as_of or utcnow()
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        return start_at + timedelta(seconds=time.monotonic() - started)
+
+    channels = build_channels(settings)
+    try:
+        summary = deliver_pass(
+            settings=settings, session_factory=session_factory, channels=channels, clock=clock
+        )
+    finally:
+        for channel in channels.values():
+            channel.close()
+    return summary.as_dict()
+
+
+def pull_feeds(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
+) -> dict[str, Any]:
+    """Job: pull every configured source, each file its own transaction;
+    ``{entry: {"files": [...]} or {"error": ...}}``."""
+    return {
+        entry: pull_source(entry, settings=settings, session_factory=session_factory, as_of=as_of)
+        for entry in settings.feed_pull_sources
+    }
