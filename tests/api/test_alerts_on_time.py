@@ -32,7 +32,8 @@ from ews.models import FireHotspot, IndicatorValue, PendingWork, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import LIMA, local_day_end
-from tests.helpers import auth
+from tests.support.wait import wait_until
+from tests.support.web import auth
 
 COMMUNITY = "flor-de-ucayali"
 INSIDE = (-8.31, -74.08)  # lat, lon inside the titled territory
@@ -174,14 +175,6 @@ def user(client: TestClient, make_key: Callable[..., str]) -> User:
     return User(client, make_key)
 
 
-def poll(check: Callable[[], bool], *, seconds: float = 10.0) -> None:
-    """Wait for ``check`` with a deadline (the fast path runs after the request's commit)."""
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
-    while not check():
-        assert datetime.now(UTC) < deadline, "not within the deadline"
-        threading.Event().wait(0.05)
-
-
 def test_seven_invasion_reports_the_same_day_escalate_to_critical_at_the_next_run(
     user: User,
 ) -> None:
@@ -312,7 +305,9 @@ def test_a_defender_threat_after_a_same_day_scheduled_high_alert_escalates_at_on
     scheduled = user.alert("defender_safety")
     assert scheduled["level"] == "high" and scheduled["national_escalated_at"] is None
     user.report("threat_to_defender", 5, description="amenaza de muerte al apu")
-    poll(lambda: user.alert("defender_safety")["level"] == "critical")
+    wait_until(
+        lambda: user.alert("defender_safety")["level"] == "critical", timeout=10, interval=0.05
+    )
     alert = user.alert("defender_safety")
     assert alert["id"] == scheduled["id"]
     assert user.kinds(alert) == ["raised", "escalated", "escalated_national"]
@@ -331,7 +326,11 @@ def test_a_defender_threat_after_a_manual_resolve_opens_a_new_alert(user: User) 
     user.run()
     user.resolve(user.alert("defender_safety"))
     urgent = user.report("threat_to_defender", 5)
-    poll(lambda: any(a["status"] == "open" for a in user.alerts("defender_safety")))
+    wait_until(
+        lambda: any(a["status"] == "open" for a in user.alerts("defender_safety")),
+        timeout=10,
+        interval=0.05,
+    )
     resolved, opened = user.alerts("defender_safety")
     assert resolved["status"] == "resolved"
     assert (opened["level"], opened["status"]) == ("critical", "open")
@@ -378,7 +377,7 @@ def test_a_kobo_edit_into_an_urgent_defender_threat_raises_at_once_and_recompute
     assert user.alert("deforestation")["level"] == "warning"
     edit = user.kobo(f"uuid:{uuid.uuid4()}", "amenaza", 5, **{"meta/deprecatedID": instance})
     assert edit == {"id": created["id"], "status": "replaced"}
-    poll(lambda: bool(user.alerts("defender_safety")))
+    wait_until(lambda: bool(user.alerts("defender_safety")), timeout=10, interval=0.05)
     defender = user.alert("defender_safety")
     assert defender["level"] == "critical"
     assert user.kinds(defender) == ["raised", "escalated_national"]

@@ -15,8 +15,9 @@ from ews.alerting.jobs import evaluate
 from ews.alerting.urgent import evaluate_report
 from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings
-from tests.alerting_helpers import add_report, add_value, alerts_by_category
-from tests.helpers import CAP_XSD, auth
+from tests.support.alerts import add_report, add_value, alerts_by_category
+from tests.support.paths import CAP_XSD
+from tests.support.web import auth
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ews.models import AuditLog, JobRun, Report
 from ews.models.base import utcnow
-from tests.helpers import auth
+from tests.support.web import auth
 
 
 def add_report(db: Session, threat: str, days_ago: float, severity: int = 3) -> None:

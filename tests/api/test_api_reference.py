@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.models import ApiKey
-from tests.helpers import auth
+from tests.support.web import auth
 
 
 def test_healthz_checks_the_database(client: TestClient) -> None:

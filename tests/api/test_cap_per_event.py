@@ -26,10 +26,11 @@ from ews.delivery.jobs import deliver_notifications
 from ews.models import Alert, CapMessage, Community, Contact
 from ews.models.base import utcnow
 from ews.settings import Settings
-from tests.alerting_helpers import add_value, alerts_by_category
-from tests.conftest import TEST_CAP_SENDER
-from tests.delivery_support import HttpReceiver, Received, add_contact
-from tests.helpers import CAP_XSD, auth
+from tests.support.alerts import add_value, alerts_by_category
+from tests.support.delivery import HttpReceiver, Received, add_contact
+from tests.support.paths import CAP_XSD
+from tests.support.settings import TEST_CAP_SENDER
+from tests.support.web import auth
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -30,9 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ews.models import QuarantineRow, Report, Silence
-from tests.edges import EDGE_INTEGERS, edge_days, edge_timestamps, in_utc, parse_aware
-from tests.helpers import auth
-from tests.test_web_pages import sign_in
+from tests.support.edges import EDGE_INTEGERS, edge_days, edge_timestamps, in_utc, parse_aware
+from tests.support.web import auth, sign_in
 
 COMMUNITY = "flor-de-ucayali"
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

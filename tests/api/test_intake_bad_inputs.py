@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import make_settings
-from tests.helpers import auth
+from tests.support.settings import make_settings
+from tests.support.web import auth
 
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"

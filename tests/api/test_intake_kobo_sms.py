@@ -16,7 +16,7 @@ from ews.intake.reports import ThreatType
 from ews.intake.sms import SmsError, parse_sms
 from ews.models import Community, QuarantineRow, Report, SmsMessage
 from ews.settings import Settings
-from tests.helpers import auth
+from tests.support.web import auth
 
 COMMUNITY = "flor-de-ucayali"
 INSTANCE = "uuid:3f8e0c52-1b1e-4c57-9e3a-5c2a7f6d9b10"
@@ -287,7 +287,7 @@ def test_kobo_mapping_comes_from_settings(
     settings: Settings, migrated_engine: Any, session_factory: Any, make_key: Any, db: Session
 ) -> None:
     from ews.api.app import create_app
-    from tests.conftest import make_settings
+    from tests.support.settings import make_settings
 
     custom = make_settings(
         settings.database_url,

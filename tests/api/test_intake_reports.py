@@ -20,7 +20,7 @@ from ews.auth.pseudonyms import pseudonymize
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.models import ApiKey, Report
 from ews.settings import Settings
-from tests.helpers import auth
+from tests.support.web import auth
 
 COMMUNITY = "flor-de-ucayali"
 
@@ -389,7 +389,7 @@ def test_listener_runs_after_the_commit_and_the_answer_does_not_wait(
 def test_intake_routes_share_the_per_key_rate(
     settings: Settings, migrated_engine: Any, session_factory: Any, make_key: Any
 ) -> None:
-    from tests.conftest import make_settings
+    from tests.support.settings import make_settings
 
     limited = make_settings(settings.database_url, intake_rate_per_minute=2)
     app = create_app(limited, engine=migrated_engine, session_factory=session_factory)

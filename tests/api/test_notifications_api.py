@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.delivery_support import queue_alert
-from tests.helpers import auth
+from tests.support.delivery import queue_alert
+from tests.support.web import auth
 
 
 def test_only_analysts_and_admins_read_the_log(client: TestClient, make_key) -> None:

@@ -21,8 +21,8 @@ from ews.jobs.compute import compute_indicators
 from ews.logs import JsonFormatter
 from ews.models import Alert, CapMessage, Report
 from ews.settings import Settings
-from tests.delivery_support import SmtpServer
-from tests.helpers import auth
+from tests.support.delivery import SmtpServer
+from tests.support.web import auth
 
 REPORTER_NAME = "Juana Quispe Reportera"
 PHONE = "+51 912 345 678"

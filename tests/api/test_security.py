@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import checks as st_checks
 
-from tests.helpers import auth
+from tests.support.web import auth
 
 ALL = frozenset({"admin", "analyst", "monitor", "institution", "feed"})
 PUBLIC = {("GET", "/healthz"), ("GET", "/livez"), ("GET", "/metrics")}

@@ -11,20 +11,10 @@ from sqlalchemy.orm import Session
 
 from ews.models import AuditLog
 from ews.web.throttle import wait_seconds
-from tests.test_web_pages import ORIGIN, _csrf
+from tests.support.web import submit_sign_in
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=15)
-
-
-def attempt(client: TestClient, key: str) -> Any:
-    form = client.get("/dashboard/login")
-    return client.post(
-        "/dashboard/login",
-        data={"key": key, "csrf": _csrf(form.text)},
-        headers=ORIGIN,
-        follow_redirects=False,
-    )
 
 
 def test_wrong_keys_are_audited_then_the_client_waits(
@@ -33,7 +23,7 @@ def test_wrong_keys_are_audited_then_the_client_waits(
     good = make_key("analyst", name="Ana")
     wrong = good[:-4] + "XXXX"  # the right prefix, a wrong secret: a guess at Ana's key
     for _ in range(5):
-        response = attempt(client, wrong)
+        response = submit_sign_in(client, wrong)
         assert response.status_code == 401
         assert "Clave inválida" in response.text
     failures = db.scalars(
@@ -45,7 +35,7 @@ def test_wrong_keys_are_audited_then_the_client_waits(
         assert entry.details == {"reason": "invalid_key", "key_prefix": prefix}
         assert "testclient" not in entry.object_id  # the client's address only as a pseudonym
         assert good.split("_", 2)[2][:8] not in str(entry.details)
-    blocked = attempt(client, good)  # even the right key waits: the guesser cannot tell
+    blocked = submit_sign_in(client, good)  # even the right key waits: the guesser cannot tell
     assert blocked.status_code == 429
     assert "Demasiados intentos" in blocked.text
     assert 1 <= int(blocked.headers["Retry-After"]) <= 15 * 60
@@ -55,14 +45,14 @@ def test_wrong_keys_are_audited_then_the_client_waits(
 
 
 def test_a_sign_in_is_audited(client: TestClient, make_key: Any, db: Session) -> None:
-    response = attempt(client, make_key("analyst", name="Ana"))
+    response = submit_sign_in(client, make_key("analyst", name="Ana"))
     assert response.status_code == 303
     [entry] = db.scalars(select(AuditLog).where(AuditLog.action == "dashboard.signed_in")).all()
     assert entry.actor == "Ana"
 
 
 def test_a_monitor_key_counts_as_a_failure(client: TestClient, make_key: Any, db: Session) -> None:
-    response = attempt(client, make_key("monitor", community="flor-de-ucayali"))
+    response = submit_sign_in(client, make_key("monitor", community="flor-de-ucayali"))
     assert response.status_code == 401
     [entry] = db.scalars(
         select(AuditLog).where(AuditLog.action == "dashboard.sign_in_failed")

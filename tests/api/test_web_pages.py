@@ -12,29 +12,9 @@ from sqlalchemy.orm import Session
 
 from ews.auth.keys import Role, create_key, revoke_key
 from ews.web.session import SESSION_COOKIE, issue_session
-from tests import web_sample
-from tests.conftest import TEST_SECRET
-from tests.helpers import auth
-
-ORIGIN = {"Origin": "http://testserver"}
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the form carries an anti-forgery token"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, key: str) -> None:
-    form = client.get("/dashboard/login")
-    response = client.post(
-        "/dashboard/login",
-        data={"key": key, "csrf": _csrf(form.text)},
-        headers=ORIGIN,
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/dashboard"
+from tests.support import web_sample
+from tests.support.settings import TEST_SECRET
+from tests.support.web import ORIGIN, auth, csrf_token, sign_in, submit_sign_in
 
 
 def test_pages_need_a_session(client: TestClient) -> None:
@@ -52,7 +32,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_without_the_key(
     assert 'type="password"' in form.text
     response = client.post(
         "/dashboard/login",
-        data={"key": key, "csrf": _csrf(form.text)},
+        data={"key": key, "csrf": csrf_token(form.text)},
         headers=ORIGIN,
         follow_redirects=False,
     )
@@ -71,17 +51,11 @@ def test_sign_in_sets_a_strict_httponly_cookie_without_the_key(
 
 
 def test_wrong_key_and_monitor_key_are_refused(client: TestClient, make_key) -> None:
-    form = client.get("/dashboard/login")
-    wrong = client.post(
-        "/dashboard/login", data={"key": "ews_nope_nope", "csrf": _csrf(form.text)}, headers=ORIGIN
-    )
+    wrong = submit_sign_in(client, "ews_nope_nope")
     assert wrong.status_code == 401
     assert "Clave inválida o revocada." in wrong.text
     monitor = make_key("monitor", community="flor-de-ucayali")
-    form = client.get("/dashboard/login")
-    refused = client.post(
-        "/dashboard/login", data={"key": monitor, "csrf": _csrf(form.text)}, headers=ORIGIN
-    )
+    refused = submit_sign_in(client, monitor)
     assert refused.status_code == 401
     assert "Los monitores usan la página de reporte" in refused.text
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
@@ -92,7 +66,7 @@ def test_sign_in_from_another_site_or_without_token_is_refused(
 ) -> None:
     key = make_key("analyst")
     form = client.get("/dashboard/login")
-    token = _csrf(form.text)
+    token = csrf_token(form.text)
     foreign = client.post(
         "/dashboard/login",
         data={"key": key, "csrf": token},
@@ -147,7 +121,10 @@ def test_sign_out_needs_the_session_token(client: TestClient, make_key) -> None:
     assert refused.status_code == 403
     assert client.get("/dashboard").status_code == 200
     done = client.post(
-        "/dashboard/logout", data={"csrf": _csrf(page.text)}, headers=ORIGIN, follow_redirects=False
+        "/dashboard/logout",
+        data={"csrf": csrf_token(page.text)},
+        headers=ORIGIN,
+        follow_redirects=False,
     )
     assert done.status_code == 303
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
@@ -374,7 +351,7 @@ def test_acknowledge_and_resolve_with_a_note(client: TestClient, db: Session, ma
     db.commit()
     sign_in(client, make_key("analyst", name="Ana Analista"))
     page = client.get(f"/dashboard/alerts/{alert.id}")
-    token = _csrf(page.text)
+    token = csrf_token(page.text)
     assert 'id="ack-form"' in page.text and 'id="resolve-form"' in page.text
     empty = client.post(
         f"/dashboard/alerts/{alert.id}/acknowledge",
@@ -417,7 +394,7 @@ def test_alert_actions_refuse_forged_forms_and_other_institutions(
     )
     db.commit()
     sign_in(client, make_key("institution", institution="MINJUS"))
-    token = _csrf(client.get(f"/dashboard/alerts/{alert.id}").text)
+    token = csrf_token(client.get(f"/dashboard/alerts/{alert.id}").text)
     forged = client.post(
         f"/dashboard/alerts/{alert.id}/acknowledge",
         data={"note": "x", "csrf": "forged"},
@@ -432,7 +409,7 @@ def test_alert_actions_refuse_forged_forms_and_other_institutions(
     assert foreign.status_code == 403
     client.cookies.clear()
     sign_in(client, make_key("institution", institution="MINAM"))
-    token = _csrf(client.get("/dashboard").text)
+    token = csrf_token(client.get("/dashboard").text)
     other = client.post(
         f"/dashboard/alerts/{alert.id}/acknowledge",
         data={"note": "x", "csrf": token},

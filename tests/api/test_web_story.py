@@ -23,9 +23,9 @@ from ews.web import geo
 from ews.web.delivery_words import explain_delivery
 from ews.web.i18n import Lang
 from ews.web.pages import PERU
-from tests import web_sample
-from tests.delivery_support import queue_alert
-from tests.test_web_pages import sign_in
+from tests.support import web_sample
+from tests.support.delivery import queue_alert
+from tests.support.web import sign_in
 
 OBSERVED = datetime(2026, 11, 26, 14, 5, 41, 123456, tzinfo=UTC)  # 09:05 in Lima
 PSEUDONYM = "f" * 64

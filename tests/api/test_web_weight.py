@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests import web_sample
-from tests.test_web_pages import sign_in
+from tests.support import web_sample
+from tests.support.web import sign_in
 
 
 def _asset_bytes(client: TestClient, html: str) -> int:

@@ -15,9 +15,9 @@ from ews.delivery.jobs import deliver_notifications
 from ews.demo import generate_communities
 from ews.models import AlertEvent, Community, Report
 from ews.reference.loader import community_values
-from tests import web_sample
-from tests.browser_support import LiveServer, Watch, shot
-from tests.delivery_support import queue_alert
+from tests.support import web_sample
+from tests.support.browser import LiveServer, Watch, shot
+from tests.support.delivery import queue_alert
 
 pytestmark = pytest.mark.browser
 

@@ -27,7 +27,8 @@ from alerts.channels import (
     WebhookConfig,
 )
 from alerts.channels.webhook import UrlRefused, UrlUnresolved, check_url, pin_url
-from tests.delivery_support import HttpReceiver, SmtpServer, free_port
+from tests.support.delivery import HttpReceiver, SmtpServer
+from tests.support.processes import free_port
 
 SENDER = "EWS Alertas Tempranas <alertas@ews.example.org>"
 

@@ -4,19 +4,17 @@ its EWS_* variables are settings the code reads, and its commands exist in the C
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 from typer.main import get_command
 
 from ews.cli import app as cli_app
 from ews.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
 
 
 def compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
 
 
 def ews_services(data: dict) -> dict[str, dict]:
@@ -40,9 +38,9 @@ def test_every_ews_variable_in_compose_is_a_setting() -> None:
 
 def test_every_example_variable_is_a_setting_or_a_compose_variable() -> None:
     fields = {f"EWS_{name.upper()}" for name in Settings.model_fields}
-    text = (ROOT / ".env.example").read_text()
+    text = (REPO / ".env.example").read_text()
     for variable in re.findall(r"^([A-Z_]+)=", text, flags=re.M):
-        assert variable in fields or variable in (ROOT / "docker-compose.yml").read_text()
+        assert variable in fields or variable in (REPO / "docker-compose.yml").read_text()
 
 
 def test_every_compose_command_exists_in_the_cli() -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import yaml
 
 from alerts.channels import DeliveryResult
 from ews.delivery.policy import Status, backoff_seconds, decide_outcome
+from tests.support.paths import REPO
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def decide(result: DeliveryResult, attempts: int, dice: float = 0.0):
@@ -55,7 +54,7 @@ def test_backoff_is_jittered_between_half_and_all_of_the_step_and_capped() -> No
 
 
 def test_compose_runs_the_worker_and_a_mail_catcher_it_sends_to() -> None:
-    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    services = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
     assert services["worker"]["command"] == ["ews", "worker"]
     assert services["worker"]["environment"]["EWS_EMBEDDED_WORKER"] == "false"
     assert services["mailpit"]["image"].startswith("axllent/mailpit")

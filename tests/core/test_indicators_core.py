@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,9 +24,11 @@ from indicators import (
     window,
 )
 from indicators.geometry import buffer_ring
+from tests.support.paths import FIXTURES_DIR
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-RULES = rules_from_entries(yaml.safe_load((FIXTURES / "indicators.yaml").read_text())["indicators"])
+RULES = rules_from_entries(
+    yaml.safe_load((FIXTURES_DIR / "indicators.yaml").read_text())["indicators"]
+)
 # Territory A (lon -74.15..-74.01, lat -8.39..-8.26) and a far community B with no reports.
 SQUARE_A = {
     "type": "Polygon",

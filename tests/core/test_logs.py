@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from ews.logs import configure_logging
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 
 def test_production_logs_are_one_json_object_per_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from ews.alerting.urgent import evaluate_urgent_report, urgent_report_listener
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.models import Alert, AlertEvent, OutboxMessage, Silence
 from ews.settings import Settings
-from tests.alerting_helpers import (
+from tests.support.alerts import (
     COMMUNITY,
     add_report,
     add_value,

@@ -12,7 +12,8 @@ from ews.db import build_engine
 from ews.models import AuditLog, Base, Community, Report
 from ews.reference.loader import community_values, load_reference_data, read_fixture
 from indicators import LIMA
-from tests.conftest import FIXTURES_DIR, make_settings
+from tests.support.paths import FIXTURES_DIR
+from tests.support.settings import make_settings
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path) -> None:
@@ -109,9 +110,9 @@ def test_audit_log_refuses_update_and_delete_in_the_database(db: Session) -> Non
 
 @pytest.fixture
 def empty_database(engine_name, postgres_databases, tmp_path):
-    from tests.conftest import _new_database_url
+    from tests.support.settings import new_database_url
 
-    url = _new_database_url(engine_name, postgres_databases, tmp_path)
+    url = new_database_url(engine_name, postgres_databases, tmp_path)
     engine = build_engine(make_settings(url))
     yield engine
     engine.dispose()

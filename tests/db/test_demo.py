@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -19,7 +18,7 @@ from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import LIMA
 from indicators.rollups import day_number
-from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
+from tests.support.processes import ews_env
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
 ANCHOR = date(2026, 11, 20)
@@ -108,14 +107,7 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
 
 
 def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=fresh_settings.database_url,
-        EWS_SECRET_KEY=fresh_settings.secret_key,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-        EWS_ENV="test",
-    )
+    env = ews_env(fresh_settings.database_url, secret_key=fresh_settings.secret_key)
     args = [
         sys.executable,
         "-m",

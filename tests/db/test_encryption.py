@@ -17,7 +17,7 @@ from ews.crypto import EncryptionKeyError, development_key
 from ews.db import build_engine, build_session_factory
 from ews.models import Contact
 from ews.settings import Settings
-from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET, make_settings
+from tests.support.settings import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET, make_settings
 
 
 def stored_addresses(session: Session) -> dict[str, str]:

@@ -18,7 +18,7 @@ from ews.demo import generate_communities
 from ews.models import Community, OutboxMessage
 from ews.reference.loader import community_values
 from ews.settings import Settings
-from tests.delivery_support import SmtpServer, add_contact, queue_alert
+from tests.support.delivery import SmtpServer, add_contact, queue_alert
 
 
 @pytest.mark.parametrize(

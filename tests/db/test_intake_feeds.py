@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ews.intake.feeds import FeedError, FeedSource, ingest_feed
 from ews.models import DeforestationAlert, FireHotspot, IngestBatch, QuarantineRow
-from tests.helpers import auth
+from tests.support.web import auth
 
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"

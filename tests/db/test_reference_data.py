@@ -19,7 +19,7 @@ from ews.models import (
 )
 from ews.reference.loader import FixtureError, load_reference_data
 from indicators.geometry import area_ha
-from tests.conftest import FIXTURES_DIR
+from tests.support.paths import FIXTURES_DIR
 
 DESIGN_INSTITUTIONS = {
     "DEVIDA",

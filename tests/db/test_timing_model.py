@@ -56,7 +56,7 @@ from ews.models import Alert, IndicatorRule, IndicatorValue
 from ews.settings import Settings
 from indicators import LIMA, compute_all, local_day_end, window
 from indicators.planning import day_as_of
-from tests.conftest import TEST_SECRET
+from tests.support.settings import TEST_SECRET
 
 COMMUNITY = "flor-de-ucayali"
 THREATS = (

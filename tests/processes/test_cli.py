@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET
+from tests.support.processes import ews_env, free_port
+from tests.support.wait import wait_until
 
 
 def run_ews(
@@ -30,23 +28,11 @@ def run_ews(
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'ews.sqlite3'}",
-        EWS_SECRET_KEY=TEST_SECRET,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-        EWS_ENV="test",
+    return ews_env(
+        f"sqlite:///{tmp_path / 'ews.sqlite3'}",
         EWS_EMBEDDED_SCHEDULER="false",
         EWS_EMBEDDED_WORKER="false",
     )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_help_explains_each_command(cli_env: dict[str, str]) -> None:
@@ -102,15 +88,12 @@ def test_serve_answers_with_the_reference_data(cli_env: dict[str, str]) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_until(
+            lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200,
+            interval=0.2,
+            ignoring=(httpx.TransportError,),
+            message="the server did not start",
+        )
         headers = {"Authorization": f"Bearer {token}"}
         institutions = httpx.get(f"{base}/api/v1/reference/institutions", headers=headers).json()
         assert {"MINJUS", "DP", "MINAM", "DEVIDA"} <= {i["code"] for i in institutions["items"]}

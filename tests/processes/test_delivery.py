@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,16 +32,11 @@ from ews.delivery.worker import deliver_pass
 from ews.models import AuditLog, CapMessage, OutboxMessage, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
-from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY
-from tests.delivery_support import (
-    NOW,
-    HttpReceiver,
-    SmtpServer,
-    add_contact,
-    free_port,
-    queue_alert,
-)
-from tests.helpers import CAP_XSD, auth
+from tests.support.delivery import NOW, HttpReceiver, SmtpServer, add_contact, queue_alert
+from tests.support.paths import CAP_XSD
+from tests.support.processes import ews_env, free_port
+from tests.support.wait import wait_until
+from tests.support.web import auth
 
 MINJUS = "alertas@minjus.example.org"
 DP = "alertas@dp.example.org"
@@ -293,13 +288,9 @@ def test_a_worker_killed_between_sending_and_recording_leads_to_one_resend_with_
     with session_scope(factory) as session:
         _alert, _event, rows = queue_alert(session, contact_codes=DEFENDER_CONTACTS, at=utcnow())
         first_id = rows[0].message_id
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_ENV="test",
-        EWS_DATABASE_URL=settings.database_url,
-        EWS_SECRET_KEY=settings.secret_key,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
+    env = ews_env(
+        settings.database_url,
+        secret_key=settings.secret_key,
         EWS_SMTP_PORT=str(smtp.port),
         EWS_BASE_URL=settings.base_url,
     )
@@ -352,9 +343,7 @@ def test_the_worker_embedded_in_serve_delivers_while_the_api_runs(
     with TestClient(app):
         with session_scope(app.state.session_factory) as session:
             queue_alert(session, contact_codes=["minjus-regional-email"], at=utcnow())
-        deadline = time.monotonic() + 30
-        while not smtp.recorder.messages and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: smtp.recorder.messages, interval=0.05, message="no mail was sent")
     app.state.engine.dispose()
     assert len(smtp.recorder.to(MINJUS)) == 1
 
@@ -362,14 +351,7 @@ def test_the_worker_embedded_in_serve_delivers_while_the_api_runs(
 def test_the_webhook_secret_command_shows_the_contacts_secret(
     fresh_settings: Settings,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_ENV="test",
-        EWS_DATABASE_URL=fresh_settings.database_url,
-        EWS_SECRET_KEY=fresh_settings.secret_key,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-    )
+    env = ews_env(fresh_settings.database_url, secret_key=fresh_settings.secret_key)
     done = subprocess.run(
         [sys.executable, "-m", "ews", "webhook-secret", "minjus-regional-email"],
         env=env,
@@ -395,13 +377,9 @@ def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
     fresh_settings: Settings, smtp: SmtpServer
 ) -> None:
     engine = build_engine(fresh_settings)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_ENV="test",
-        EWS_DATABASE_URL=fresh_settings.database_url,
-        EWS_SECRET_KEY=fresh_settings.secret_key,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
+    env = ews_env(
+        fresh_settings.database_url,
+        secret_key=fresh_settings.secret_key,
         EWS_SMTP_PORT=str(smtp.port),
         EWS_DELIVERY_POLL_INTERVAL_S="0.2",
     )
@@ -414,9 +392,9 @@ def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
     try:
         with session_scope(build_session_factory(engine)) as session:
             queue_alert(session, contact_codes=DEFENDER_CONTACTS, at=utcnow())
-        deadline = time.monotonic() + 60
-        while len(smtp.recorder.messages) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(
+            lambda: len(smtp.recorder.messages) >= 2, timeout=60, message="fewer than two mails"
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=60)
@@ -601,12 +579,12 @@ def test_a_defender_report_through_the_api_reaches_minjus_and_dp_by_mail_and_the
     }
     with TestClient(app) as client:
         assert client.post("/api/v1/reports", json=report, headers=auth(monitor)).status_code == 201
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def all_sent() -> list[dict[str, Any]]:
             log = client.get("/api/v1/notifications", headers=auth(analyst)).json()["items"]
-            if log and all(item["status"] == "sent" for item in log):
-                break
-            time.sleep(0.1)
+            return log if log and all(item["status"] == "sent" for item in log) else []
+
+        log = wait_until(all_sent, message="the notifications were not all sent")
     app.state.engine.dispose()
 
     assert {item["institution"] for item in log} == {"MINJUS", "DP"}

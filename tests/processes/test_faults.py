@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import threading
@@ -23,16 +22,16 @@ from ews.auth.keys import Role, create_key
 from ews.db import build_engine
 from ews.models import FireHotspot
 from ews.reference.loader import load_reference_data
-from tests.conftest import (
-    FIXTURES_DIR,
+from tests.support.delivery import SmtpServer
+from tests.support.paths import FIXTURES_DIR
+from tests.support.pg_server import OwnPostgres
+from tests.support.processes import ews_env, free_port
+from tests.support.settings import (
     POSTGRES_URL,
-    TEST_CAP_SENDER,
-    TEST_ENCRYPTION_KEY,
-    TEST_SECRET,
     make_settings,
     prepare_database,
 )
-from tests.pg_server import OwnPostgres
+from tests.support.wait import wait_until
 
 pytestmark = [
     pytest.mark.postgres,
@@ -54,31 +53,24 @@ def own_postgres():
 
 
 def start_api(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=url,
-        EWS_SECRET_KEY=TEST_SECRET,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-        EWS_ENV="test",
-        EWS_EMBEDDED_SCHEDULER="false",
-        EWS_EMBEDDED_WORKER="false",
-    )
+    env = ews_env(url, EWS_EMBEDDED_SCHEDULER="false", EWS_EMBEDDED_WORKER="false")
     server = subprocess.Popen(
         [sys.executable, "-m", "ews", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise AssertionError("the API did not start")
+    try:
+        wait_until(
+            lambda: httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200,
+            interval=0.2,
+            ignoring=(httpx.TransportError,),
+            message="the API did not start",
+        )
+    except AssertionError:
+        server.kill()
+        raise
+    return server
 
 
 def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loads_everything_once(
@@ -98,8 +90,6 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
     engine.dispose()
     rows = 300_000
     path = generate(tmp_path / "firms.csv", rows)
-
-    from tests.delivery_support import free_port
 
     port = free_port()
     api = start_api(url, port)
@@ -122,9 +112,10 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
     try:
         worker = threading.Thread(target=upload)
         worker.start()
-        time.sleep(1.5)  # the upload is streaming into the database by now
+        wait_until(lambda: _inserting_hotspots(own_postgres.url), message="no insert began")
         own_postgres.stop("fast")
-        time.sleep(1.0)
+        # The API answers while the server is down; only then does the server come back.
+        wait_until(lambda: answers, timeout=120, message="the client got no answer")
         own_postgres.start()
         worker.join(timeout=300)
         [first] = answers
@@ -152,15 +143,7 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
 
 
 def _scheduler(settings_url: str, secret: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=settings_url,
-        EWS_SECRET_KEY=secret,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-        EWS_ENV="test",
-        EWS_COMPUTE_INTERVAL_MINUTES="0.1",
-    )
+    env = ews_env(settings_url, secret_key=secret, EWS_COMPUTE_INTERVAL_MINUTES="0.1")
     return subprocess.Popen(
         [sys.executable, "-m", "ews", "scheduler"],
         env=env,
@@ -170,14 +153,32 @@ def _scheduler(settings_url: str, secret: str) -> subprocess.Popen[bytes]:
 
 
 def _wait_for(engine, query, predicate, timeout: float):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The rows of ``query`` once ``predicate`` holds for them."""
+
+    def rows():  # type: ignore[no-untyped-def]
         with engine.connect() as conn:
             value = conn.execute(query).all()
-        if predicate(value):
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting on {query}")
+        return value if predicate(value) else None
+
+    return wait_until(rows, timeout=timeout, interval=0.05, message=f"timed out waiting on {query}")
+
+
+def _inserting_hotspots(server_url: str) -> bool:
+    """Whether a connection to the ``ews`` database is inside a transaction that has begun writing
+    fire hotspots (the upload is streaming into the database)."""
+    engine = create_engine(server_url)
+    try:
+        with engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'ews'"
+                        " AND xact_start IS NOT NULL AND query ILIKE '%fire_hotspot%'"
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -252,20 +253,15 @@ def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_
     from ews.demo import DemoSizes, generate, load_demo
     from ews.models import JobRun, OutboxMessage, Report
     from ews.models.base import utcnow
-    from tests.delivery_support import SmtpServer
 
     smtp = SmtpServer().start()
     engine = build_engine(pg_settings)
     with Session(engine) as session:
         load_demo(session, generate(utcnow().date(), DemoSizes()), now=utcnow())
         session.commit()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=pg_settings.database_url,
-        EWS_SECRET_KEY=pg_settings.secret_key,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-        EWS_ENV="test",
+    env = ews_env(
+        pg_settings.database_url,
+        secret_key=pg_settings.secret_key,
         EWS_COMPUTE_INTERVAL_MINUTES="0.05",
         EWS_SMTP_PORT=str(smtp.port),
         EWS_DELIVERY_POLL_INTERVAL_S="0.2",
@@ -287,11 +283,13 @@ def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_
         "fire",
         "illegal_logging",
     ]
+    ticks = select(func.count()).select_from(JobRun).where(JobRun.job == "compute-indicators")
     try:
         deadline = time.monotonic() + 120
         n = 0
         while time.monotonic() < deadline:
-            with Session(engine) as session:  # a monitor's report now and then, changing levels
+            with Session(engine) as session:  # a monitor's report each tick, changing levels
+                seen = session.execute(ticks).scalar_one()
                 now = utcnow()
                 session.add(
                     Report(
@@ -308,7 +306,7 @@ def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_
                 )
                 session.commit()
             n += 1
-            time.sleep(4)
+            _wait_for(engine, ticks, lambda rows, seen=seen: rows[0][0] > seen, timeout=30)
             assert all(p.poll() is None for p in processes), "a scheduler or worker died"
         pending = (
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")

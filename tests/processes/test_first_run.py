@@ -5,11 +5,9 @@ development links to port P and keeps its mail in ``var/mail`` instead of sendin
 from __future__ import annotations
 
 import mailbox
-import os
 import re
 import subprocess
 import sys
-import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -20,18 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
-from tests.conftest import PostgresDatabases, _new_database_url
-from tests.helpers import REPO, auth
-from tests.test_cli import free_port
+from tests.support.paths import REPO
+from tests.support.processes import clean_env, free_port
+from tests.support.settings import PostgresDatabases, new_database_url
+from tests.support.wait import wait_until
+from tests.support.web import auth
 
 ALEMBIC = Path(sys.executable).parent / "alembic"
-
-
-def clean_env(**values: str) -> dict[str, str]:
-    """The machine's environment without any EWS_ setting, plus ``values``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(values)
-    return env
 
 
 def ews(
@@ -79,7 +72,7 @@ def test_a_database_never_initialized_asks_for_ews_init(tmp_path: Path) -> None:
 def empty_database_url(
     engine_name: str, postgres_databases: PostgresDatabases | None, tmp_path: Path
 ) -> str:
-    return _new_database_url(engine_name, postgres_databases, tmp_path)
+    return new_database_url(engine_name, postgres_databases, tmp_path)
 
 
 def test_the_stock_alembic_command_migrates_checks_and_lists(empty_database_url: str) -> None:
@@ -151,11 +144,12 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
     base = f"http://127.0.0.1:{port}"
     folder = tmp_path / "var" / "mail"
     try:
-        deadline = time.monotonic() + 120
-        while not (folder / "new").is_dir() or not any((folder / "new").iterdir()):
+
+        def mail_caught() -> bool:
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "no mail was caught"
-            time.sleep(0.2)
+            return (folder / "new").is_dir() and any((folder / "new").iterdir())
+
+        wait_until(mail_caught, timeout=120, interval=0.2, message="no mail was caught")
         mails = _caught(folder)
         assert mails and all(m["Subject"].startswith("SIMULACRO") for m in mails)
         for mail in mails:

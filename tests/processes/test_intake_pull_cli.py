@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from ews.db import build_engine, build_session_factory, session_scope
 from ews.intake.pull import PullError, parse_source, pull_feeds
 from ews.models import DeforestationAlert, FireHotspot, IngestBatch
 from ews.settings import Settings
-from tests.conftest import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET
+from tests.support.processes import ews_env
 
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
@@ -45,14 +44,7 @@ def count(settings: Settings, model: type) -> int:
 def test_cli_ingest_prints_the_summary(fresh_settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "viirs.csv"
     path.write_text("\n".join([VIIRS, *ROWS, "bad,row"]) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=fresh_settings.database_url,
-        EWS_SECRET_KEY=TEST_SECRET,
-        EWS_ENCRYPTION_KEY=TEST_ENCRYPTION_KEY,
-        EWS_CAP_SENDER=TEST_CAP_SENDER,
-        EWS_ENV="test",
-    )
+    env = ews_env(fresh_settings.database_url)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -16,7 +16,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import REPO
-from tests.test_cli import free_port
+from tests.support.paths import REPO
+from tests.support.processes import clean_env, free_port
+from tests.support.wait import wait_until
 
 README = REPO / "README.md"
 SKIP_MARK = re.compile(r"<!-- readme-test: skip (?P<reason>.+?) -->\s*$")
@@ -94,7 +94,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
         pytest.skip("the README test runs the repository's .venv: run it through `make test`")
     for name in LINKED:
         (tmp_path / name).symlink_to(REPO / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env = clean_env()
     env.pop("MAKEFLAGS", None)
     env.pop("MFLAGS", None)
     port = free_port()
@@ -127,24 +127,25 @@ def _wait_for_alerts(
     meets a few seconds after `make run`)."""
     base = f"http://127.0.0.1:{port}"
     token: str | None = None
-    deadline = time.monotonic() + 240
-    while True:
+
+    def alerts_raised() -> bool:
+        nonlocal token
         assert process.poll() is None, (folder / "make-run.log").read_text()[-3000:]
-        assert time.monotonic() < deadline, (folder / "make-run.log").read_text()[-3000:]
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                if token is None:
-                    token = _key(folder, env)
-                answer = httpx.get(
-                    f"{base}/api/v1/alerts?status=open&community=demo-0001&limit=1",
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=5,
-                )
-                if answer.status_code == 200 and answer.json()["items"]:
-                    return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
+        if httpx.get(f"{base}/healthz", timeout=2).status_code != 200:
+            return False
+        if token is None:
+            token = _key(folder, env)
+        answer = httpx.get(
+            f"{base}/api/v1/alerts?status=open&community=demo-0001&limit=1",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
+        return answer.status_code == 200 and bool(answer.json()["items"])
+
+    try:
+        wait_until(alerts_raised, timeout=240, interval=0.5, ignoring=(httpx.TransportError,))
+    except AssertionError as exc:
+        raise AssertionError((folder / "make-run.log").read_text()[-3000:]) from exc
 
 
 def _key(folder: Path, env: dict[str, str]) -> str:

@@ -1,5 +1,5 @@
-"""What the browser tests share: finding Chromium, a live service on loopback, a watch on every
-request and console error, screenshots.
+"""What the browser tests share: finding Chromium, a live service on loopback (its fixture is in
+``tests/browser/conftest.py``), a watch on every request and console error, screenshots.
 
 Without Chromium the browser tests skip with one line saying so; with ``EWS_REQUIRE_BROWSER=1`` (set
 by ``.ci/run``) they fail instead, so CI never passes on skipped browser tests.
@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 from sqlalchemy.orm import Session
 
-from ews.api.app import create_app
 from ews.settings import Settings
+from tests.support.paths import REPO
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -64,50 +59,11 @@ def require_chromium() -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=LAUNCH_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 @dataclass
 class LiveServer:
     url: str
     settings: Settings
     session: Session
-
-
-@pytest.fixture
-def live_server(fresh_settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
-    """The service on a free loopback port as a newcomer runs it (development, no SMTP relay): its
-    links point at that port and its mail is kept in a folder of the test's own."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = fresh_settings.model_copy(
-        update={"base_url": url, "mail_dir": tmp_path / "mail", "env": "development"}
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_config=None, ws="none", lifespan="on", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the service did not start"
-    with Session(app.state.engine) as session:
-        yield LiveServer(url=url, settings=settings, session=session)
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
-    app.state.engine.dispose()
 
 
 @dataclass

@@ -4,7 +4,6 @@ of an alert with its event and outbox messages, as the alerts engine writes them
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.models import Alert, AlertEvent, Contact, OutboxMessage
+from tests.support.processes import free_port
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
 
@@ -33,12 +33,6 @@ DEFENDER_EVIDENCE = {
         {"id": "0f8fad5b-d9cb-469f-a165-70867728950e", "description": "Amenazaron a Juan Pérez"}
     ],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class SmtpRecorder:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+
+from tests.support.processes import free_port
+from tests.support.wait import wait_until
 
 
 def _bin_dir() -> Path | None:
@@ -21,12 +22,6 @@ def _bin_dir() -> Path | None:
         return Path(found).parent if found else None
     versions = sorted(root.iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else 0)
     return versions[-1] / "bin" if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class OwnPostgres:
@@ -39,7 +34,7 @@ class OwnPostgres:
         # Its own folder under /tmp: the postgres user cannot enter pytest's root-only tmp_path.
         self.base = Path(tempfile.mkdtemp(prefix="ews-pg-"))
         self.data = self.base / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         self._as_postgres = os.geteuid() == 0  # initdb refuses to run as root
         if self._as_postgres:
@@ -74,17 +69,14 @@ class OwnPostgres:
 
     def wait_ready(self, timeout: float = 30) -> None:
         engine = create_engine(self.url)
-        deadline = time.monotonic() + timeout
+
+        def answers() -> bool:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+
         try:
-            while True:
-                try:
-                    with engine.connect() as conn:
-                        conn.execute(text("SELECT 1"))
-                    return
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_until(answers, timeout=timeout, interval=0.2, ignoring=(Exception,))
         finally:
             engine.dispose()
 
