@@ -294,7 +294,8 @@ def test_a_fall_deescalates_and_below_warning_the_alert_resolves_after_30_minute
     assert user.alert("territorial_invasion")["status"] == "open"
     user.run(as_of=(later + timedelta(minutes=2)).isoformat())
     (alert,) = user.alerts("territorial_invasion")
-    assert alert["status"] == "resolved" and user.kinds(alert)[-1] == "resolved"
+    assert alert["status"] == "resolved"
+    assert user.kinds(alert)[-1] == "resolved"
 
 
 def test_a_defender_threat_after_a_same_day_scheduled_high_alert_escalates_at_once(
@@ -303,7 +304,8 @@ def test_a_defender_threat_after_a_same_day_scheduled_high_alert_escalates_at_on
     user.report("threat_to_defender", 3)
     user.run()
     scheduled = user.alert("defender_safety")
-    assert scheduled["level"] == "high" and scheduled["national_escalated_at"] is None
+    assert scheduled["level"] == "high"
+    assert scheduled["national_escalated_at"] is None
     user.report("threat_to_defender", 5, description="amenaza de muerte al apu")
     wait_until(
         lambda: user.alert("defender_safety")["level"] == "critical", timeout=10, interval=0.05
@@ -423,7 +425,8 @@ def test_an_ingest_committed_long_after_its_received_stamp_counts_in_the_next_ru
     runner.start()
     if engine_name == "postgresql":
         runner.join(timeout=60)
-        assert done and done[0]["pending_days"] == 0
+        assert done
+        assert done[0]["pending_days"] == 0
         assert invasion_value(factory) == 0  # not committed when the computation began
     ingest.commit()
     ingest.close()

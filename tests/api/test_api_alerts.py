@@ -136,11 +136,13 @@ def test_filters_and_cursor(client: TestClient, make_key, alerts) -> None:  # ty
     assert len(categories(status="open")) == 3
     assert categories(status="resolved") == []
     first = client.get("/api/v1/alerts", headers=headers, params={"limit": 2}).json()
-    assert len(first["items"]) == 2 and first["next"]
+    assert len(first["items"]) == 2
+    assert first["next"]
     second = client.get(
         "/api/v1/alerts", headers=headers, params={"limit": 2, "cursor": first["next"]}
     ).json()
-    assert len(second["items"]) == 1 and second["next"] is None
+    assert len(second["items"]) == 1
+    assert second["next"] is None
     ids = [i["id"] for i in first["items"] + second["items"]]
     assert len(set(ids)) == 3
     bad = client.get("/api/v1/alerts", headers=headers, params={"level": "extreme"})
@@ -250,7 +252,8 @@ def test_cap_in_every_state_is_valid(
         polygon = area.findtext(f"{CAP}polygon").split()
         assert polygon[0] == polygon[-1] == "-8.390000,-74.150000"
         text = etree.tostring(doc, encoding="unicode")
-        assert report.reporter_pseudonym not in text and "apu" not in text
+        assert report.reporter_pseudonym not in text
+        assert "apu" not in text
         seen.append(doc.findtext(f"{CAP}identifier"))
         return doc
 
@@ -327,7 +330,8 @@ def test_no_reporter_identity_in_alert_answers(
     ]
     for text in texts:
         assert report.reporter_pseudonym not in text
-        assert "Rosa" not in text and token not in text
+        assert "Rosa" not in text
+        assert token not in text
         assert report.description not in text
 
 
@@ -358,11 +362,13 @@ def test_silence_lifecycle_is_audited(client: TestClient, make_key, db: Session)
     )
     assert created.status_code == 201, created.text
     silence = created.json()
-    assert silence["community"] is None and silence["active"] is True
+    assert silence["community"] is None
+    assert silence["active"] is True
     listed = client.get("/api/v1/silences", headers=headers).json()["items"]
     assert [s["id"] for s in listed] == [silence["id"]]
     deleted = client.delete(f"/api/v1/silences/{silence['id']}", headers=headers)
-    assert deleted.status_code == 200 and deleted.json()["active"] is False
+    assert deleted.status_code == 200
+    assert deleted.json()["active"] is False
     assert client.get("/api/v1/silences", headers=headers).json()["items"] == []
     assert (
         len(
@@ -416,7 +422,8 @@ def test_a_defender_report_through_the_api_raises_its_alert(
     response = client.post("/api/v1/reports", json=body, headers=auth(monitor))
     assert response.status_code == 201, response.text
     alert = alerts_by_category(db)["defender_safety"]
-    assert alert.level == "critical" and alert.routed_to == ["MINJUS", "DP"]
+    assert alert.level == "critical"
+    assert alert.routed_to == ["MINJUS", "DP"]
     assert alert.evidence["report_ids"] == [body["id"]]
     queued = db.execute(select(OutboxMessage).where(OutboxMessage.alert_id == alert.id)).scalars()
     assert {m.institution_code for m in queued} == {"MINJUS", "DP"}

@@ -81,7 +81,8 @@ def deliver(settings: Settings, factory: sessionmaker[Session]) -> None:
         session_factory=factory,
         as_of=utcnow(),
     )
-    assert summary["dead"] == 0 and summary["retried"] == 0, summary
+    assert summary["dead"] == 0, summary
+    assert summary["retried"] == 0, summary
 
 
 def received_by(http: HttpReceiver, settings: Settings) -> dict[str, list[Received]]:
@@ -255,7 +256,8 @@ def test_a_synthetic_community_alert_is_an_exercise(
     )
     assert document.findtext(f"{CAP}status") == "Exercise"
     headlines = [info.findtext(f"{CAP}headline") for info in document.findall(f"{CAP}info")]
-    assert headlines[0].startswith("SIMULACRO: ") and headlines[1].startswith("EXERCISE: ")
+    assert headlines[0].startswith("SIMULACRO: ")
+    assert headlines[1].startswith("EXERCISE: ")
 
 
 def test_a_silenced_event_has_no_message(
@@ -324,7 +326,8 @@ def test_the_readme_receiver_code_verifies_json_and_cap_webhooks(
     as_cap = receive(
         got["minam-cap"][0].body, got["minam-cap"][0].headers, webhook_secret(settings, "minam-cap")
     )
-    assert as_cap.tag == f"{CAP}alert" and as_cap.findtext(f"{CAP}msgType") == "Alert"
+    assert as_cap.tag == f"{CAP}alert"
+    assert as_cap.findtext(f"{CAP}msgType") == "Alert"
     tampered = got["minam-cap"][0].body.replace(b"Actual", b"Exercise")
     with pytest.raises(WebhookVerificationError):
         receive(tampered, got["minam-cap"][0].headers, webhook_secret(settings, "minam-cap"))

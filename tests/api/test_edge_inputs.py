@@ -119,7 +119,8 @@ def test_report_observed_at_at_every_edge(
         stored = db.get(Report, body["id"], populate_existing=True)
         if response.status_code == 201:
             moment = parse_aware(text)
-            assert stored is not None and moment is not None
+            assert stored is not None
+            assert moment is not None
             assert stored.observed_at == moment  # the same moment, nothing invented
         else:
             assert stored is None
@@ -221,7 +222,8 @@ def test_sms_received_at_at_every_edge(edge_client: TestClient, make_key: Any, d
             )
         ).all()
         mine = [row for row in kept if row.details and row.details["gateway_id"] == gateway_id]
-        assert len(mine) == 1 and "987000111" not in str(mine[0].details)
+        assert len(mine) == 1
+        assert "987000111" not in str(mine[0].details)
 
     check()
 
@@ -245,7 +247,8 @@ def test_silence_bounds_at_every_edge(edge_client: TestClient, make_key: Any, db
         sound_end = end is not None and end >= EARLIEST and end > datetime.now(UTC) + CLOCK_SLACK
         sound_start = starts is None or (start is not None and start >= EARLIEST)
         if response.status_code == 201:
-            assert sound_end and sound_start
+            assert sound_end
+            assert sound_start
             assert response.json()["ends_at"].startswith(end.strftime("%Y-%m-%dT%H:%M"))
         elif sound_end and sound_start and (start is None or start < end):
             pytest.fail(f"refused a sound silence: {body} -> {response.text}")
@@ -484,7 +487,8 @@ def test_the_feed_answer_lists_every_bad_row_but_quarantine_keeps_each_once(
         .order_by(QuarantineRow.id)
     ).all()
     assert len(reasons) == 3
-    assert "2000-01-01" in reasons[0] and "2000-01-01" in reasons[1]
+    assert "2000-01-01" in reasons[0]
+    assert "2000-01-01" in reasons[1]
     # A longer file that repeats the same bad rows (a pull overlapping the last one) adds nothing.
     longer = "\n".join([VIIRS, rows[3], *rows]).encode()
     edge_client.post("/api/v1/feeds/firms", content=longer, headers=feed)
@@ -507,9 +511,11 @@ def test_a_nul_deep_in_a_feed_file_quarantines_its_row(
     bad = "-8.3,-74.1,330,0.4,0.4,2026-11-20,0533,N\x00,VIIRS,n,2,290,1,N"
     body = "\n".join([VIIRS, *good, bad]).encode()
     answer = edge_client.post("/api/v1/feeds/firms", content=body, headers=feed).json()
-    assert answer["inserted"] == 1200 and [r["row"] for r in answer["rejected"]] == [1202]
+    assert answer["inserted"] == 1200
+    assert [r["row"] for r in answer["rejected"]] == [1202]
     kept = db.scalars(select(QuarantineRow).where(QuarantineRow.row_number == 1202)).one()
-    assert "\x00" not in kept.raw and "\ufffd" in kept.raw
+    assert "\x00" not in kept.raw
+    assert "\ufffd" in kept.raw
 
 
 def test_feeds_keep_the_whole_answer_shape_under_multipart(

@@ -96,8 +96,11 @@ def test_kobo_created_resent_edited(
     report_id = first.json()["id"]
     assert report_id == INSTANCE.removeprefix("uuid:")
     row = db.get(Report, report_id)
-    assert row is not None and row.source == "kobo" and row.threat_type == "illegal_logging"
-    assert row.severity == 4 and row.observed_at == datetime(2026, 11, 20, 12, 55, tzinfo=UTC)
+    assert row is not None
+    assert row.source == "kobo"
+    assert row.threat_type == "illegal_logging"
+    assert row.severity == 4
+    assert row.observed_at == datetime(2026, 11, 20, 12, 55, tzinfo=UTC)
     assert row.reporter_pseudonym == pseudonymize(settings.secret_key, "kobo:vigilante01")
     again = client.post("/api/v1/intake/kobo", json=submission(), headers=auth(feed))
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
@@ -235,11 +238,14 @@ def test_sms_accepted_resent_conflict_rejected(
     assert body["status"] == "accepted"
     assert body["reply"].startswith("Recibido: fuego, gravedad 4")
     report = db.get(Report, body["report_id"])
-    assert report is not None and report.source == "sms" and report.source_ref == "gw-0001"
+    assert report is not None
+    assert report.source == "sms"
+    assert report.source_ref == "gw-0001"
     phone_pseudonym = pseudonymize(settings.secret_key, "phone:+51987654321")
     assert report.reporter_pseudonym == phone_pseudonym
     stored = db.get(SmsMessage, "gw-0001")
-    assert stored is not None and stored.sender_pseudonym == phone_pseudonym
+    assert stored is not None
+    assert stored.sender_pseudonym == phone_pseudonym
     for text in (first.text, str(stored.__dict__), str(report.__dict__)):
         # The whole number in any spelling; "987" alone can occur by chance in a UUID or a hash.
         for spelling in ("987654321", "987 654 321", "987-654-321"):
@@ -261,7 +267,8 @@ def test_sms_accepted_resent_conflict_rejected(
     assert db.get(SmsMessage, "gw-0002").status == "rejected"  # type: ignore[union-attr]
     late = sms(id="gw-0003", received_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat())
     future = client.post("/api/v1/intake/sms", json=late, headers=auth(feed))
-    assert future.json()["status"] == "rejected" and "futuro" in future.json()["reply"]
+    assert future.json()["status"] == "rejected"
+    assert "futuro" in future.json()["reply"]
 
 
 def test_sms_bad_gateway_message_is_422(client: TestClient, feed: str) -> None:
@@ -305,7 +312,8 @@ def test_kobo_mapping_comes_from_settings(
         response = client.post("/api/v1/intake/kobo", json=form, headers=auth(make_key("feed")))
     assert response.status_code == 201, response.text
     row = db.get(Report, "11111111-2222-4333-8444-555555555555")
-    assert row is not None and (row.threat_type, row.severity) == ("illegal_mining", 2)
+    assert row is not None
+    assert (row.threat_type, row.severity) == ("illegal_mining", 2)
 
 
 @pytest.mark.parametrize(
@@ -327,7 +335,8 @@ def test_kobo_geopoints_in_every_shape_keep_the_position(
     )
     assert response.status_code == 201, response.text
     row = db.get(Report, response.json()["id"])
-    assert row is not None and (row.latitude, row.longitude) == position
+    assert row is not None
+    assert (row.latitude, row.longitude) == position
 
 
 @pytest.mark.parametrize(
@@ -346,13 +355,16 @@ def test_kobo_unreadable_geopoint_is_refused_and_kept_once_pseudonymized(
         response = client.post("/api/v1/intake/kobo", json=body, headers=auth(feed))
         assert response.status_code == 422, response.text
         error = response.json()["errors"][0]
-        assert error["field"] == "_geolocation" and words in error["message"]
+        assert error["field"] == "_geolocation"
+        assert words in error["message"]
         assert "no se pudo leer la posición" in error["message"]
     assert db.get(Report, INSTANCE.removeprefix("uuid:")) is None
     kept = db.scalars(select(QuarantineRow).where(QuarantineRow.source == "kobo")).all()
     assert len(kept) == 1
-    assert "camión con trozas" in kept[0].raw and "_geolocation" in kept[0].error
-    assert "vigilante01" not in kept[0].raw and "356938035643809" not in kept[0].raw
+    assert "camión con trozas" in kept[0].raw
+    assert "_geolocation" in kept[0].error
+    assert "vigilante01" not in kept[0].raw
+    assert "356938035643809" not in kept[0].raw
     assert "pseudonym:" in kept[0].raw
 
 

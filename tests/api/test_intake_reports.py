@@ -186,7 +186,8 @@ def test_batch_answers_each_report_in_order(client: TestClient, monitor: str) ->
         "invalid",
         "created",
     ]
-    assert items[0]["id"] == bodies[0]["id"] and items[5]["id"] == bodies[5]["id"]
+    assert items[0]["id"] == bodies[0]["id"]
+    assert items[5]["id"] == bodies[5]["id"]
     assert items[3]["errors"][0]["field"] == "severity"
     assert items[0]["errors"] == []
     # The phone lost signal after half the batch and resends all of it: nothing new, nothing doubled.
@@ -405,7 +406,8 @@ def test_intake_routes_share_the_per_key_rate(
             == 200
         )
         refused = client.post("/api/v1/reports", json=report(), headers=auth(monitor))
-        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        assert refused.status_code == 429
+        assert "Retry-After" in refused.headers
         # Another key has its own bucket; Kobo and the feeds draw on the same one.
         for _ in range(2):
             assert (

@@ -50,7 +50,8 @@ def test_the_log_filters_orders_failures_first_and_pages_with_a_cursor(
         cursor = page["next"]
         if cursor is None:
             break
-    assert [i for page in pages for i in page] == ids and len(pages) == 3
+    assert [i for page in pages for i in page] == ids
+    assert len(pages) == 3
 
     def ids_for(**params: str) -> list[int]:
         answer = client.get("/api/v1/notifications", headers=headers, params=params)
@@ -61,7 +62,8 @@ def test_the_log_filters_orders_failures_first_and_pages_with_a_cursor(
     assert ids_for(channel="webhook") == []
     assert len(ids_for(channel="email")) == 5
     bad = client.get("/api/v1/notifications", headers=headers, params={"status": "lost"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "status"
     bad_cursor = client.get("/api/v1/notifications", headers=headers, params={"cursor": "zz"})
     assert bad_cursor.status_code == 422
 
@@ -70,9 +72,11 @@ def test_the_log_shows_no_reporter_identity(db: Session, client: TestClient, mak
     queue_alert(db, contact_codes=["minjus-regional-email"])
     db.commit()
     text = client.get("/api/v1/notifications", headers=auth(make_key("admin"))).text
-    assert "Juan" not in text and "description" not in text
+    assert "Juan" not in text
+    assert "description" not in text
 
 
 def test_requeueing_an_unknown_message_is_404(client: TestClient, make_key) -> None:
     answer = client.post("/api/v1/notifications/999999/requeue", headers=auth(make_key("admin")))
-    assert answer.status_code == 404 and "/" in answer.json()["detail"]
+    assert answer.status_code == 404
+    assert "/" in answer.json()["detail"]

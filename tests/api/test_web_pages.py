@@ -44,7 +44,8 @@ def test_sign_in_sets_a_strict_httponly_cookie_without_the_key(
     assert "Path=/dashboard" in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
     secret_part = key.split("_", 2)[2]
-    assert key not in value and secret_part not in value
+    assert key not in value
+    assert secret_part not in value
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert "Ana Analista" in page.text
@@ -135,7 +136,8 @@ def test_security_headers_on_every_page(client: TestClient, make_key) -> None:
     for path in ("/dashboard", "/dashboard/login", "/report", "/dashboard/reference"):
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
@@ -221,9 +223,11 @@ def test_alert_page_shows_evidence_and_timeline_without_reporter_identity(
     db.commit()
     sign_in(client, make_key("analyst"))
     html = client.get(f"/dashboard/alerts/{alert.id}").text
-    assert 'id="timeline"' in html and "emitida" in html
+    assert 'id="timeline"' in html
+    assert "emitida" in html
     assert "Amenazas a personas defensoras" in html  # the indicator by its name, not its code
-    assert "defender_threats" not in html and "territory_hit" not in html
+    assert "defender_threats" not in html
+    assert "territory_hit" not in html
     assert "reporter_pseudonym" not in html
     assert "Activar el Mecanismo de Protección" in html
 
@@ -236,7 +240,9 @@ def test_community_page_draws_map_charts_and_index(
     sign_in(client, make_key("analyst"))
     html = client.get("/dashboard/communities/flor-de-ucayali").text
     territory = re.search(r'<path id="territory" class="territory" d="([^"]+)"', html)
-    assert territory and territory.group(1).startswith("M") and territory.group(1).endswith("Z")
+    assert territory
+    assert territory.group(1).startswith("M")
+    assert territory.group(1).endswith("Z")
     assert territory.group(1).count("L") == 4  # the illustrative rectangle: five corners
     assert re.search(r'<path id="buffer" class="buffer" fill-rule="evenodd" d="M[^"]+Z[^"]*M', html)
     assert re.search(r'class="layer layer-reports" data-count="[1-9]\d*"', html)
@@ -265,7 +271,8 @@ def test_switch_to_english(client: TestClient, make_key) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard/reference"
     english = client.get("/dashboard").text
-    assert "Alert queue" in english and "Cola de alertas" not in english
+    assert "Alert queue" in english
+    assert "Cola de alertas" not in english
     assert '<html lang="en">' in english
     away = client.get(
         "/dashboard/lang/es", params={"next": "https://evil.example.org/"}, follow_redirects=False
@@ -286,7 +293,8 @@ def test_delivery_log_lists_dead_and_failed_first(
     assert ranks == sorted(ranks)
     # In words a person can act on, the raw error kept under "technical detail".
     assert "El servidor de correo rechazó el mensaje por ahora (un fallo temporal)." in html
-    assert "<summary>Detalle técnico</summary>" in html and "SMTP 451" in html
+    assert "<summary>Detalle técnico</summary>" in html
+    assert "SMTP 451" in html
 
 
 def test_silences_and_reference_pages(client: TestClient, db: Session, make_key) -> None:
@@ -294,7 +302,8 @@ def test_silences_and_reference_pages(client: TestClient, db: Session, make_key)
     db.commit()
     sign_in(client, make_key("analyst"))
     silences = client.get("/dashboard/silences").text
-    assert "Quema agrícola comunal conocida" in silences and "Vigente" in silences
+    assert "Quema agrícola comunal conocida" in silences
+    assert "Vigente" in silences
     reference = client.get("/dashboard/reference").text
     for text in (
         "DEVIDA",
@@ -311,7 +320,8 @@ def test_report_page_loads_without_a_key_and_names_the_community(
 ) -> None:
     page = client.get("/report")
     assert page.status_code == 200
-    assert '<html lang="es">' in page.text and "Guardar y enviar" in page.text
+    assert '<html lang="es">' in page.text
+    assert "Guardar y enviar" in page.text
     worker = client.get("/report/sw.js")
     assert worker.headers["service-worker-allowed"] == "/report"
     assert '"/report"' in worker.text
@@ -352,7 +362,8 @@ def test_acknowledge_and_resolve_with_a_note(client: TestClient, db: Session, ma
     sign_in(client, make_key("analyst", name="Ana Analista"))
     page = client.get(f"/dashboard/alerts/{alert.id}")
     token = csrf_token(page.text)
-    assert 'id="ack-form"' in page.text and 'id="resolve-form"' in page.text
+    assert 'id="ack-form"' in page.text
+    assert 'id="resolve-form"' in page.text
     empty = client.post(
         f"/dashboard/alerts/{alert.id}/acknowledge",
         data={"note": "  ", "csrf": token},
@@ -366,17 +377,21 @@ def test_acknowledge_and_resolve_with_a_note(client: TestClient, db: Session, ma
         headers=ORIGIN,
         follow_redirects=False,
     )
-    assert done.status_code == 303 and done.headers["location"].endswith("?notice=ack")
+    assert done.status_code == 303
+    assert done.headers["location"].endswith("?notice=ack")
     html = client.get(done.headers["location"]).text
-    assert "Recibo registrado." in html and "Recibido, llamamos al apu." in html
-    assert html.count('<li class="ev-') == 2 and 'id="ack-form"' not in html
+    assert "Recibo registrado." in html
+    assert "Recibido, llamamos al apu." in html
+    assert html.count('<li class="ev-') == 2
+    assert 'id="ack-form"' not in html
     resolved = client.post(
         f"/dashboard/alerts/{alert.id}/resolve",
         data={"note": "La amenaza cesó.", "csrf": token},
         headers=ORIGIN,
     )
     assert "Alerta resuelta." in resolved.text
-    assert 'id="resolve-form"' not in resolved.text and "La amenaza cesó." in resolved.text
+    assert 'id="resolve-form"' not in resolved.text
+    assert "La amenaza cesó." in resolved.text
     again = client.post(
         f"/dashboard/alerts/{alert.id}/acknowledge",
         data={"note": "tarde", "csrf": token},

@@ -85,20 +85,31 @@ def test_the_alert_page_tells_what_where_when_and_what_is_asked_without_who(
     ):
         assert f">{heading}" in html, heading
     assert "Amenazas a personas defensoras: 1 (nivel crítico" in html  # what happened, in words
-    assert "26/11/2026 09:05" in html and "(hora de Lima)" in html  # Lima time, to the minute
-    assert "14:05" not in html and "123456" not in html and "+00:00" not in html
+    assert "26/11/2026 09:05" in html
+    assert "(hora de Lima)" in html  # Lima time, to the minute
+    assert "14:05" not in html
+    assert "123456" not in html
+    assert "+00:00" not in html
     assert re.search(r'<svg id="map"[^>]*>.*class="layer layer-reports" data-count="1"', html, re.S)
     # A defender's safety: the monitor's words stay out, and who reported never shows.
-    assert 'id="words-withheld"' in html and "Juan Pérez" not in html and PSEUDONYM not in html
+    assert 'id="words-withheld"' in html
+    assert "Juan Pérez" not in html
+    assert PSEUDONYM not in html
     asks = html[html.index('id="asks"') :]
-    assert "MINJUS" in asks and "DP" in asks and "Activar el Mecanismo de Protección" in asks
+    assert "MINJUS" in asks
+    assert "DP" in asks
+    assert "Activar el Mecanismo de Protección" in asks
     reports_table = html[html.index('id="evidence-reports"') :]
-    assert "<th>Fecha y hora</th>" in reports_table and "<th>Gravedad</th>" in reports_table
+    assert "<th>Fecha y hora</th>" in reports_table
+    assert "<th>Gravedad</th>" in reports_table
     assert f'href="/dashboard/reports/{report_id}"' in reports_table
-    assert "amenaza a defensores" in reports_table and "en el territorio" in reports_table
+    assert "amenaza a defensores" in reports_table
+    assert "en el territorio" in reports_table
     report = client.get(f"/dashboard/reports/{report_id}").text
-    assert "26/11/2026 09:05" in report and "amenaza a defensores" in report
-    assert "Juan Pérez" not in report and PSEUDONYM not in report
+    assert "26/11/2026 09:05" in report
+    assert "amenaza a defensores" in report
+    assert "Juan Pérez" not in report
+    assert PSEUDONYM not in report
 
 
 def test_the_monitors_words_show_when_the_category_allows_them(
@@ -118,7 +129,8 @@ def test_the_monitors_words_show_when_the_category_allows_them(
     db.commit()
     sign_in(client, make_key("analyst"))
     html = client.get(f"/dashboard/alerts/{alert.id}").text
-    assert "«Motosierras cerca de la cocha»" in html and PSEUDONYM not in html
+    assert "«Motosierras cerca de la cocha»" in html
+    assert PSEUDONYM not in html
     assert "Motosierras cerca de la cocha" in client.get(f"/dashboard/reports/{report_id}").text
 
 
@@ -130,8 +142,10 @@ def test_the_alert_page_in_english_speaks_english(
     sign_in(client, make_key("analyst"))
     client.get("/dashboard/lang/en", follow_redirects=False)
     html = client.get(f"/dashboard/alerts/{alert.id}").text
-    assert "What happened" in html and "What each institution is asked to do" in html
-    assert "Defender safety" in html and "Lima time" in html
+    assert "What happened" in html
+    assert "What each institution is asked to do" in html
+    assert "Defender safety" in html
+    assert "Lima time" in html
     for spanish in ("Qué pasó", "Cronología", "Seguridad de personas defensoras", "hora de Lima"):
         assert spanish not in html
 
@@ -265,7 +279,8 @@ def test_the_delivery_log_says_what_happened_in_words(
     english = explain_delivery(
         status=status, last_error=error, attempts=2, max_attempts=8, lang=Lang.en
     )
-    assert english.what and english.what != said.what
+    assert english.what
+    assert english.what != said.what
 
 
 def test_the_mail_kept_in_development_is_shown_on_the_dashboard(
@@ -286,7 +301,8 @@ def test_the_mail_kept_in_development_is_shown_on_the_dashboard(
     with TestClient(app) as client:
         sign_in(client, make_key("analyst"))
         listing = client.get("/dashboard/mail").text
-        assert 'id="mail-caught"' in listing and str(tmp_path / "mail") in listing
+        assert 'id="mail-caught"' in listing
+        assert str(tmp_path / "mail") in listing
         [key] = re.findall(r'href="/dashboard/mail/([^"]+)"', listing)
         message = client.get(f"/dashboard/mail/{key}").text
         assert "alertas@minjus.example.org" in message
@@ -323,4 +339,5 @@ def test_the_overview_draws_every_community_with_the_most_urgent_on_top() -> Non
     assert all(p.path.startswith("M") and p.path.endswith("Z") for p in view.places)
     assert view.width >= view.height  # a landscape map, whatever the communities' spread
     a, b = view.places[2], view.places[0]
-    assert a.y < b.y and a.x > b.x  # north up, east right
+    assert a.y < b.y
+    assert a.x > b.x  # north up, east right

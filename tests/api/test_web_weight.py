@@ -37,7 +37,8 @@ def test_community_page_with_a_busy_year_stays_under_500_kb(
         for name, count in re.findall(r'class="layer layer-(\w+)" data-count="(\d+)"', page.text)
     }
     # The year is really drawn: thousands of points, grouped on a grid rather than dropped.
-    assert counts["deforestation"] > 10_000 and counts["hotspots"] > 2_000
+    assert counts["deforestation"] > 10_000
+    assert counts["hotspots"] > 2_000
     assert counts["reports"] > 600
     assert len(page.content) < 500_000
 

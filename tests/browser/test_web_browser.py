@@ -46,7 +46,9 @@ def test_dashboard_sign_in_acknowledge_map_chart_and_english(
     expect(page.locator("#alert-queue")).to_be_visible()
     expect(page.locator(f"a[href='/dashboard/alerts/{defender_alert}']")).to_be_visible()
     cookie = next(c for c in context.cookies() if c["name"] == "ews_session")
-    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and key not in cookie["value"]
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
+    assert key not in cookie["value"]
     shot(page, "dashboard-queue")
 
     page.click(f"a[href='/dashboard/alerts/{defender_alert}']")
@@ -70,9 +72,13 @@ def test_dashboard_sign_in_acknowledge_map_chart_and_english(
     territory = page.locator("svg#map path#territory")
     expect(territory).to_be_visible()
     box = territory.bounding_box()
-    assert box and box["width"] > 200 and box["height"] > 200
+    assert box
+    assert box["width"] > 200
+    assert box["height"] > 200
     buffer = page.locator("svg#map path#buffer").bounding_box()
-    assert buffer and buffer["width"] > box["width"] and buffer["height"] > box["height"]
+    assert buffer
+    assert buffer["width"] > box["width"]
+    assert buffer["height"] > box["height"]
     assert page.locator("svg#map .layer-reports circle").count() > 0
     assert page.locator("svg#map .layer-hotspots circle").count() > 0
     expect(page.locator("#chart-threat_index svg polyline.value")).to_be_visible()
@@ -200,7 +206,8 @@ def test_landing_map_alert_story_mail_view_and_docs_offline(
     overview = page.locator("#overview-map")
     expect(overview).to_be_visible()
     box = overview.bounding_box()
-    assert box and box["width"] > 600
+    assert box
+    assert box["width"] > 600
     flor = page.locator("#overview-map a[data-community='flor-de-ucayali']")
     expect(flor).to_have_attribute("data-level", "critical")
     expect(page.locator(f"#overview-map a[data-community='{demo['code']}']")).to_have_attribute(

@@ -105,7 +105,8 @@ def test_levels_are_ordered() -> None:
     assert Level.none.rank < Level.warning.rank < Level.high.rank < Level.critical.rank
     assert max_level(["warning", "critical", "high"]) is Level.critical
     assert max_level([]) is Level.none
-    assert Level.high.at_least("warning") and not Level.warning.at_least("high")
+    assert Level.high.at_least("warning")
+    assert not Level.warning.at_least("high")
 
 
 def test_category_state_is_the_highest_level_and_newest_revision() -> None:
@@ -482,7 +483,9 @@ def test_the_fast_path_escalates_whatever_the_alert_has_seen_and_holds_it() -> N
     # Values computed before the report (computation 3 and earlier) cannot lower it ...
     stale = state("defender_safety", "high", revision=21)
     (outcome,) = run([stale], [held], computation=3)
-    assert outcome.events == () and outcome.level is Level.critical and outcome.hold_until == 4
+    assert outcome.events == ()
+    assert outcome.level is Level.critical
+    assert outcome.hold_until == 4
     # ... the computation that counts the report releases it, and its values decide.
     after = replace(held, seen_revision=21)
     (outcome,) = run([stale], [after], computation=4)
@@ -570,7 +573,8 @@ def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
 def test_resolve_by_hand() -> None:
     outcome = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[], now=NOW)
     assert kinds(outcome.events) == ["resolved"]
-    assert outcome.resolved and outcome.seen_revision == 5  # keeps what it had seen
+    assert outcome.resolved
+    assert outcome.seen_revision == 5  # keeps what it had seen
     assert messages(outcome) == {"resolved": [5]}
     muted = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[silence()], now=NOW)
     assert muted.events[0].muted_by == "silence:3"

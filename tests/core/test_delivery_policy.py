@@ -42,7 +42,9 @@ def test_decisions(
     else:
         assert outcome.next_attempt_at == NOW + timedelta(seconds=delay_s)
     if status is not Status.sent:
-        assert outcome.error and result.error and result.error in outcome.error
+        assert outcome.error
+        assert result.error
+        assert result.error in outcome.error
 
 
 def test_backoff_is_jittered_between_half_and_all_of_the_step_and_capped() -> None:

@@ -17,7 +17,8 @@ def test_production_logs_are_one_json_object_per_line(capsys: pytest.CaptureFixt
         logging.getLogger("ews.test").warning("entrega fallida %s", "MINJUS")
         lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
         entry = json.loads(lines[-1])
-        assert entry["level"] == "WARNING" and entry["logger"] == "ews.test"
+        assert entry["level"] == "WARNING"
+        assert entry["logger"] == "ews.test"
         assert entry["message"] == "entrega fallida MINJUS"
     finally:
         root.handlers[:], level = saved

@@ -70,7 +70,8 @@ def test_a_spanish_message_says_everything_an_institution_needs() -> None:
         "Acuse recibo y vea la alerta: https://ews.example.org/dashboard/alerts/7",
     ):
         assert line in text, line
-    assert "María" not in text and "+51" not in text
+    assert "María" not in text
+    assert "+51" not in text
 
 
 def test_an_english_contact_gets_english() -> None:
@@ -78,7 +79,8 @@ def test_an_english_contact_gets_english() -> None:
     assert message.language == "en"
     assert "What changed: The alert rose to level HIGH (2026-11-26 13:05 Peru time)" in message.text
     assert "- Deforestation (ha): 23.5 ha (level high; usual: 4)" in message.text
-    assert "Verify the alerts." in message.text and "Acknowledge and see the alert" in message.text
+    assert "Verify the alerts." in message.text
+    assert "Acknowledge and see the alert" in message.text
     assert render_message(notice(), "fr").language == "es"  # unknown languages get Spanish
 
 
@@ -99,7 +101,8 @@ def test_each_event_says_what_changed(kind: str, spanish: str, english: str) -> 
 
 def test_no_reporter_words_unless_the_category_allows_them() -> None:
     text = render_message(notice(words=False, category="defender_safety"), "es").text
-    assert "Tala" not in text and "«" not in text
+    assert "Tala" not in text
+    assert "«" not in text
     assert "- 1 reporte(s) de patrulla" in text
 
 

@@ -40,16 +40,20 @@ def test_projection_keeps_north_up_and_east_right() -> None:
     east_x, _ = project(-74.01, -8.3)
     _, north_y = project(-74.1, -8.26)
     _, south_y = project(-74.1, -8.39)
-    assert west_x < east_x and north_y < south_y
-    assert 0 < west_x < project.width and 0 < south_y < project.height
+    assert west_x < east_x
+    assert north_y < south_y
+    assert 0 < west_x < project.width
+    assert 0 < south_y < project.height
     assert project.width <= geo.TARGET_WIDTH_PX * 1.1
 
 
 def test_territory_path_closes_each_ring() -> None:
     view = geo.build_map(boundary=SQUARE, buffer=SQUARE, bounds=BOUNDS, layers=[])
-    assert view.territory_path.startswith("M") and view.territory_path.endswith("Z")
+    assert view.territory_path.startswith("M")
+    assert view.territory_path.endswith("Z")
     assert view.territory_path.count("L") == 4
-    assert view.tiles == [] and view.tile_origin is None
+    assert view.tiles == []
+    assert view.tile_origin is None
 
 
 def test_few_points_are_marks_many_points_a_density_grid() -> None:
@@ -58,14 +62,16 @@ def test_few_points_are_marks_many_points_a_density_grid() -> None:
     layer = geo.build_layer(
         "reports", [*few, geo.MapPoint(10.0, 10.0, "t-fire", "far away")], project
     )
-    assert layer.count == 3 and not layer.grouped
+    assert layer.count == 3
+    assert not layer.grouped
     assert [m.title for m in layer.marks_by_kind["t-fire"]] == ["01/02/2026 · fuego · 4/5"] * 3
     many = [
         geo.MapPoint(-74.1 + (n % 40) * 0.001, -8.3 + (n // 40) * 0.001, "d-high", "")
         for n in range(geo.MAX_SINGLE_POINTS + 400)
     ]
     grid = geo.build_layer("deforestation", many, project)
-    assert grid.grouped and grid.count == len(many)
+    assert grid.grouped
+    assert grid.count == len(many)
     cells = sum(path.count("z") for _density, path in grid.grid_paths)
     assert 0 < cells < len(many)
 
@@ -79,10 +85,10 @@ def test_tiles_cover_the_map_when_a_tile_server_is_configured() -> None:
         tile_template="http://tiles.lan:8080/{z}/{x}/{y}.png",
     )
     assert view.tile_origin == "http://tiles.lan:8080"
-    assert view.tiles and all(
-        t.href.startswith(f"http://tiles.lan:8080/{view.zoom}/") for t in view.tiles
-    )
-    assert min(t.x for t in view.tiles) <= 0 and min(t.y for t in view.tiles) <= 0
+    assert view.tiles
+    assert all(t.href.startswith(f"http://tiles.lan:8080/{view.zoom}/") for t in view.tiles)
+    assert min(t.x for t in view.tiles) <= 0
+    assert min(t.y for t in view.tiles) <= 0
     assert max(t.x for t in view.tiles) + 256 >= view.width
     assert max(t.y for t in view.tiles) + 256 >= view.height
 
@@ -103,7 +109,9 @@ def test_chart_scales_series_and_lists_far_thresholds() -> None:
         month_names=["ene"] * 12,
     )
     xs = [float(p.split(",")[0]) for p in chart.value_points.split()]
-    assert xs == sorted(xs) and xs[0] == chart.plot_left and xs[-1] == chart.plot_right
+    assert xs == sorted(xs)
+    assert xs[0] == chart.plot_left
+    assert xs[-1] == chart.plot_right
     ys = [float(p.split(",")[1]) for p in chart.value_points.split()]
     assert max(ys) == chart.plot_bottom  # zero sits on the axis
     assert [r.level for r in chart.rules] == ["warning"]
@@ -129,7 +137,8 @@ def test_consecutive_days_at_a_level_are_one_stretch() -> None:
         month_names=["mar"] * 12,
     )
     strips = dict(chart.level_strips)
-    assert strips["high"].count("M") == 1 and strips["critical"].count("M") == 1
+    assert strips["high"].count("M") == 1
+    assert strips["critical"].count("M") == 1
 
 
 @pytest.mark.parametrize(

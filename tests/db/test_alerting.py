@@ -54,7 +54,8 @@ def test_routing_matrix_end_to_end(
     summary = evaluate(db, settings=settings, now=T0 + H)
     (alert,) = alerts_by_category(db).values()
     assert alert.routed_to == institutions
-    assert alert.level == "high" and alert.status == "open"
+    assert alert.level == "high"
+    assert alert.status == "open"
     assert summary["events"] == {"raised": 1}
     assert outbox_addresses(db, alert.id) == {"raised": regional(*institutions)}
     assert {i["code"] for i in alert.context["institutions"]} == set(institutions)
@@ -112,7 +113,8 @@ def test_lifecycle_escalate_deescalate_remind_and_auto_resolve(
     add_value(db, "invasion_reports", "none", T0 + 27 * H, value=0)
     evaluate(db, settings=settings, now=T0 + 27 * H)
     alert = alerts_by_category(db)["territorial_invasion"]
-    assert alert.status == "open" and alert.below_warning_since == T0 + 27 * H
+    assert alert.status == "open"
+    assert alert.below_warning_since == T0 + 27 * H
     add_value(db, "invasion_reports", "none", T0 + 28 * H, value=0)
     evaluate(db, settings=settings, now=T0 + 28 * H)
     alert = alerts_by_category(db)["territorial_invasion"]
@@ -123,7 +125,8 @@ def test_lifecycle_escalate_deescalate_remind_and_auto_resolve(
         "reminded",
         "resolved",
     ]
-    assert alert.status == "resolved" and alert.resolved_at == T0 + 28 * H
+    assert alert.status == "resolved"
+    assert alert.resolved_at == T0 + 28 * H
     notified = outbox_addresses(db, alert.id)
     assert set(notified) == {"raised", "escalated", "reminded", "resolved"}  # not deescalated
     assert notified["resolved"] == regional("DP", "MINJUS", "MINAM")
@@ -143,7 +146,8 @@ def test_rerunning_adds_no_duplicate(db: Session, settings: Settings) -> None:
         for model in (Alert, AlertEvent, OutboxMessage)
     ]
     assert first["events"] == {"raised": 4}
-    assert second["events"] == {} and second["messages"] == 0
+    assert second["events"] == {}
+    assert second["messages"] == 0
     assert again == counts
 
 
@@ -192,7 +196,8 @@ def test_a_silenced_alert_is_recorded_not_sent(db: Session, settings: Settings) 
     summary = evaluate(db, settings=settings, now=T0)
     alert = alerts_by_category(db)["fire"]
     assert event_kinds(db, alert.id) == ["raised"]
-    assert summary["muted"] == 1 and summary["messages"] == 0
+    assert summary["muted"] == 1
+    assert summary["messages"] == 0
     assert outbox_addresses(db, alert.id) == {}
     # When the silence ends, the national escalation it held back goes out.
     evaluate(db, settings=settings, now=T0 + 6 * H)
@@ -205,7 +210,8 @@ def test_the_job_commits_once(
     add_value(db, "patrol_silence_days", "warning", T0, value=15)
     db.commit()
     summary = evaluate_alerts(settings=settings, session_factory=session_factory, as_of=T0 + H)
-    assert summary["events"] == {"raised": 1} and summary["messages"] == 1
+    assert summary["events"] == {"raised": 1}
+    assert summary["messages"] == 1
     assert alerts_by_category(db)["monitoring_gap"].routed_to == ["DEVIDA"]
 
 
@@ -226,7 +232,8 @@ def test_the_fast_path_raises_the_defender_alert_at_once(fresh_settings: Setting
     evaluate_urgent_report(settings=fresh_settings, session_factory=factory, report_id=urgent.id)
     with factory() as session:
         alert = alerts_by_category(session)["defender_safety"]
-        assert alert.level == "critical" and alert.routed_to == ["MINJUS", "DP"]
+        assert alert.level == "critical"
+        assert alert.routed_to == ["MINJUS", "DP"]
         assert event_kinds(session, alert.id) == ["raised", "escalated_national"]
         assert outbox_addresses(session, alert.id) == {
             "raised": regional("MINJUS", "DP") | national("MINJUS", "DP")

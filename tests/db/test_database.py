@@ -177,7 +177,8 @@ def test_monitoring_starts_at_the_first_report_or_the_migration_day(empty_databa
         load_reference_data(session, FIXTURES_DIR)  # a later `ews init` keeps the day
         session.commit()
         flor = session.get(Community, "flor-de-ucayali")
-        assert flor is not None and flor.monitored_since == date(2026, 3, 1)
+        assert flor is not None
+        assert flor.monitored_since == date(2026, 3, 1)
         quiet = session.get(Community, "never-reported")
         today = datetime.now(UTC).astimezone(LIMA).date()
         assert quiet is not None
@@ -223,7 +224,8 @@ def test_the_timing_migration_keeps_what_alerts_had_seen(empty_database: Engine)
             text("SELECT status, seen_revision, below_warning_since FROM alert ORDER BY id")
         ).all()
         assert [(a.status, a.seen_revision) for a in alerts] == [("open", 1), ("resolved", 1)]
-        assert alerts[0].below_warning_since is not None and alerts[1].below_warning_since is None
+        assert alerts[0].below_warning_since is not None
+        assert alerts[1].below_warning_since is None
         assert conn.execute(text("SELECT revision FROM indicator_value")).scalar() == 1
         assert (
             conn.execute(

@@ -31,7 +31,8 @@ def test_generated_data_is_marked_and_has_a_fire_season() -> None:
     assert set(data.reports["threat_type"]) == set(THREAT_TYPES)
     assert data.reports["synthetic"].all()
     assert data.reports["description"].str.startswith("(sintético)").all()
-    assert data.hotspots["synthetic"].all() and data.alerts["synthetic"].all()
+    assert data.hotspots["synthetic"].all()
+    assert data.alerts["synthetic"].all()
     months = data.hotspots["acquired_at"].dt.tz_convert("America/Lima").dt.month
     per_month = months.value_counts()
     season = per_month.reindex([8, 9, 10]).min()
@@ -83,7 +84,8 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
     now = utcnow()
     load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
     flor = db.get(Community, "flor-de-ucayali")
-    assert flor is not None and not flor.synthetic
+    assert flor is not None
+    assert not flor.synthetic
     synthetic = set(db.execute(select(Community.code).where(Community.synthetic)).scalars())
     assert len(synthetic) == SMALL.communities
     assert set(db.execute(select(Report.community_code)).scalars()) <= synthetic
@@ -103,7 +105,8 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
             IndicatorValue.code.not_in(["patrol_silence_days", "threat_index"]),
         )
     ).all()
-    assert values and all(value == 0 and level == "none" for _code, value, level in values)
+    assert values
+    assert all(value == 0 and level == "none" for _code, value, level in values)
 
 
 def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:

@@ -118,12 +118,14 @@ def test_a_demo_alert_is_mailed_as_simulacro_and_held_outside_example_org(
         session_factory=session_factory,
     )
 
-    assert summary["sent"] == 2 and summary["dead"] == 2
+    assert summary["sent"] == 2
+    assert summary["dead"] == 2
     [drill] = smtp.recorder.to("alertas@minjus.example.org")
     assert drill["Subject"].startswith("SIMULACRO - [EWS]")
     assert drill.get_content().splitlines()[0].startswith("SIMULACRO")
     [real] = smtp.recorder.to("alertas@minjus.gob.pe")
-    assert "SIMULACRO" not in real["Subject"] and "SIMULACRO" not in real.get_content()
+    assert "SIMULACRO" not in real["Subject"]
+    assert "SIMULACRO" not in real.get_content()
     db.expire_all()
     held = db.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
     assert {row.channel for row in held} == {"email", "sms"}

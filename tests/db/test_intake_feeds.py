@@ -93,7 +93,8 @@ def test_firms_variants_load_the_same_hotspots(db: Session, variant: str) -> Non
         4.8,
         "N",
     )
-    assert first.brightness == 331.5 and first.version == "2.0NRT"
+    assert first.brightness == 331.5
+    assert first.version == "2.0NRT"
 
 
 def test_bom_crlf_and_latin1_load(db: Session) -> None:
@@ -157,7 +158,9 @@ def test_bad_rows_are_quarantined_and_good_rows_load(db: Session) -> None:
     ]
     assert all(q.source == "firms" and q.error for q in quarantined)
     batch = db.get(IngestBatch, result["batch_id"])
-    assert batch is not None and batch.rejected == len(BAD_ROWS) and batch.finished_at is not None
+    assert batch is not None
+    assert batch.rejected == len(BAD_ROWS)
+    assert batch.finished_at is not None
 
 
 GFW_CASES = [

@@ -47,7 +47,8 @@ def test_init_twice_changes_nothing_the_second_time(cli_env: dict[str, str]) -> 
     second = run_ews("init", env=cli_env)
     assert "inserted: 0" not in first.stderr.replace("\n", " ")
     flat = " ".join(second.stderr.split())
-    assert "inserted: 0" in flat and "updated: 0" in flat
+    assert "inserted: 0" in flat
+    assert "updated: 0" in flat
 
 
 def test_keys_create_prints_the_secret_alone_on_the_last_line(cli_env: dict[str, str]) -> None:
@@ -64,13 +65,16 @@ def test_keys_create_prints_the_secret_alone_on_the_last_line(cli_env: dict[str,
         env=cli_env,
     )
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("ews_") and " " not in last
+    assert last.startswith("ews_")
+    assert " " not in last
     listing = run_ews("keys", "list", env=cli_env).stdout
-    assert "Monitor 1" in listing and last.split("_", 2)[2] not in listing
+    assert "Monitor 1" in listing
+    assert last.split("_", 2)[2] not in listing
     refused = run_ews(
         "keys", "create", "--role", "monitor", "--name", "x", env=cli_env, check=False
     )
-    assert refused.returncode == 2 and "--community" in refused.stderr
+    assert refused.returncode == 2
+    assert "--community" in refused.stderr
 
 
 def test_serve_answers_with_the_reference_data(cli_env: dict[str, str]) -> None:

@@ -71,13 +71,15 @@ def test_the_defender_alert_reaches_minjus_and_dp_in_spanish_once_each(
         settings=settings, session_factory=session_factory, as_of=NOW + timedelta(days=1)
     )
 
-    assert first["sent"] == 2 and again["claimed"] == 0
+    assert first["sent"] == 2
+    assert again["claimed"] == 0
     for address, row in ((MINJUS, rows[0]), (DP, rows[1])):
         [mail] = smtp.recorder.to(address)
         body = mail.get_content()
         assert mail["Message-ID"] == f"<{row.message_id}@ews.example.org>"
         assert mail["Content-Language"] == "es"
-        assert "CRÍTICO" in mail["Subject"] and "Flor de Ucayali" in mail["Subject"]
+        assert "CRÍTICO" in mail["Subject"]
+        assert "Flor de Ucayali" in mail["Subject"]
         assert "Comunidad: Comunidad Nativa Flor de Ucayali" in body
         assert "Categoría: Seguridad de personas defensoras" in body
         assert "Nueva alerta de nivel CRÍTICO" in body
@@ -86,7 +88,8 @@ def test_the_defender_alert_reaches_minjus_and_dp_in_spanish_once_each(
         assert "Activar el Mecanismo de Protección" in body
         assert f"http://testserver/dashboard/alerts/{alert.id}" in body
         # Defender safety does not allow the reporter's words, which here name a person.
-        assert "Juan" not in body and "Amenazaron" not in body
+        assert "Juan" not in body
+        assert "Amenazaron" not in body
     assert {r.status for r in outbox(db)} == {"sent"}
     assert all(r.attempts == 1 and r.sent_at is not None for r in outbox(db))
 
@@ -120,7 +123,8 @@ def test_an_smtp_server_down_for_the_first_tries_gets_each_message_once_when_bac
     finally:
         server.stop()
     assert back["sent"] == 2
-    assert len(server.recorder.to(MINJUS)) == 1 and len(server.recorder.to(DP)) == 1
+    assert len(server.recorder.to(MINJUS)) == 1
+    assert len(server.recorder.to(DP)) == 1
     assert [(r.status, r.attempts) for r in outbox(db)] == [("sent", 3), ("sent", 3)]
 
 
@@ -144,12 +148,16 @@ def test_a_permanent_refusal_goes_dead_at_once_shows_in_the_log_and_can_be_reque
     log = client.get("/api/v1/notifications", headers=analyst).json()["items"]
     assert [(i["institution"], i["status"]) for i in log] == [("DP", "dead"), ("MINJUS", "sent")]
     dead = log[0]
-    assert dead["attempts"] == 1 and "550" in dead["last_error"] and dead["channel"] == "email"
-    assert dead["contact"] == "dp-regional-email" and dead["event"] == "raised"
+    assert dead["attempts"] == 1
+    assert "550" in dead["last_error"]
+    assert dead["channel"] == "email"
+    assert dead["contact"] == "dp-regional-email"
+    assert dead["event"] == "raised"
 
     smtp.recorder.refuse.clear()  # the institution fixed its mailbox
     answer = client.post(f"/api/v1/notifications/{dead['id']}/requeue", headers=analyst)
-    assert answer.status_code == 200 and answer.json()["status"] == "pending"
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "pending"
     assert (
         client.post(f"/api/v1/notifications/{log[1]['id']}/requeue", headers=analyst).status_code
         == 409
@@ -160,7 +168,8 @@ def test_a_permanent_refusal_goes_dead_at_once_shows_in_the_log_and_can_be_reque
     deliver_notifications(
         settings=settings, session_factory=session_factory, as_of=utcnow() + timedelta(seconds=5)
     )
-    assert len(smtp.recorder.to(DP)) == 1 and len(smtp.recorder.to(MINJUS)) == 1
+    assert len(smtp.recorder.to(DP)) == 1
+    assert len(smtp.recorder.to(MINJUS)) == 1
     assert {r.status for r in outbox(db)} == {"sent"}
 
 
@@ -174,7 +183,8 @@ def test_a_message_dies_after_the_maximum_number_of_tries(
         deliver_notifications(settings=settings, session_factory=session_factory, as_of=at)
     [row] = outbox(db)
     assert (row.status, row.attempts) == ("dead", 2)
-    assert row.last_error is not None and row.last_error.startswith("2 intentos")
+    assert row.last_error is not None
+    assert row.last_error.startswith("2 intentos")
 
 
 def verify_by_hand(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -238,7 +248,8 @@ def test_a_webhook_into_a_private_range_is_refused_unless_allowed(
         summary = deliver_notifications(
             settings=settings, session_factory=session_factory, as_of=NOW
         )
-    assert summary["dead"] == 1 and receiver.requests == []
+    assert summary["dead"] == 1
+    assert receiver.requests == []
     [row] = outbox(db)
     assert "private address refused" in (row.last_error or "")
 
@@ -274,7 +285,8 @@ def test_two_workers_on_one_database_never_send_the_same_row(
         thread.join()
 
     ids = smtp.recorder.message_ids()
-    assert len(ids) == 120 and len(set(ids)) == 120
+    assert len(ids) == 120
+    assert len(set(ids)) == 120
     assert sum(s["sent"] for s in summaries) == 120
     assert sum(s["claimed"] for s in summaries) == 120
 
@@ -330,7 +342,8 @@ def test_a_worker_killed_between_sending_and_recording_leads_to_one_resend_with_
     assert states == [("sent", 2), ("sent", 2)]
     ids = smtp.recorder.message_ids()
     assert ids.count(f"<{first_id}@ews.example.org>") == 2  # one resend, same Message-ID
-    assert len(ids) == 3 and len(set(ids)) == 2  # and nothing lost
+    assert len(ids) == 3
+    assert len(set(ids)) == 2  # and nothing lost
 
 
 def test_the_worker_embedded_in_serve_delivers_while_the_api_runs(
@@ -370,7 +383,8 @@ def test_the_webhook_secret_command_shows_the_contacts_secret(
         text=True,
         timeout=120,
     )
-    assert unknown.returncode == 2 and "nobody" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "nobody" in unknown.stderr
 
 
 def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
@@ -401,7 +415,9 @@ def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
     with session_scope(build_session_factory(engine)) as session:
         states = {r.status for r in session.scalars(select(OutboxMessage))}
     engine.dispose()
-    assert code == 0 and states == {"sent"} and len(smtp.recorder.messages) == 2
+    assert code == 0
+    assert states == {"sent"}
+    assert len(smtp.recorder.messages) == 2
 
 
 def test_a_worker_told_to_stop_hands_its_unsent_claims_back(
@@ -419,7 +435,8 @@ def test_a_worker_told_to_stop_hands_its_unsent_claims_back(
         stop=stop,
     )
     rows = outbox(db)
-    assert summary.sent == 1 and len(smtp.recorder.messages) == 1
+    assert summary.sent == 1
+    assert len(smtp.recorder.messages) == 1
     assert [(r.status, r.attempts, r.claimed_by) for r in rows] == [
         ("sent", 1, None),
         ("pending", 0, None),
@@ -549,7 +566,8 @@ def test_a_webhook_contact_that_asks_for_cap_gets_signed_valid_cap_xml(
     assert [i.findtext(f"{cap}language") for i in document.iter(f"{cap}info")] == ["es-PE", "en"]
     # An event queued without its message (an older database) gets it once, then kept as sent.
     stored = db.scalar(select(CapMessage).where(CapMessage.event_id == row.event_id))
-    assert stored is not None and stored.alert_id == alert.id
+    assert stored is not None
+    assert stored.alert_id == alert.id
     assert request.body == stored.xml.encode()
     assert document.findtext(f"{cap}identifier") == stored.identifier
     assert stored.identifier.startswith("urn:uuid:")
@@ -592,6 +610,7 @@ def test_a_defender_report_through_the_api_reaches_minjus_and_dp_by_mail_and_the
     for address in (MINJUS, DP):
         [mail] = smtp.recorder.to(address)
         body = mail.get_content()
-        assert "Seguridad de personas defensoras" in body and "CRÍTICO" in mail["Subject"]
+        assert "Seguridad de personas defensoras" in body
+        assert "CRÍTICO" in mail["Subject"]
         assert "amenazas de muerte" not in body  # the reporter's words stay out
     assert len(smtp.recorder.messages) == len(log)

@@ -121,7 +121,8 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
         [first] = answers
         assert isinstance(first, httpx.Response), f"the client got no answer: {first!r}"
         assert first.status_code == 503, first.text
-        assert "reintente" in first.json()["detail"] and "retry" in first.json()["detail"]
+        assert "reintente" in first.json()["detail"]
+        assert "retry" in first.json()["detail"]
 
         retry = httpx.post(
             f"http://127.0.0.1:{port}/api/v1/feeds/firms",
@@ -131,7 +132,8 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
         )
         assert retry.status_code == 200, retry.text
         body = retry.json()
-        assert body["rows"] == rows and body["rejected"] == []
+        assert body["rows"] == rows
+        assert body["rejected"] == []
         assert body["inserted"] + body["duplicates"] == rows
     finally:
         api.terminate()

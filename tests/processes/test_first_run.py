@@ -52,9 +52,11 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr and "secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
     assert lines[0].startswith("No se puede usar la base de datos postgresql")
-    assert "Connection refused" in lines[0] and "EWS_DATABASE_URL" in lines[0]
+    assert "Connection refused" in lines[0]
+    assert "EWS_DATABASE_URL" in lines[0]
 
 
 def test_a_database_never_initialized_asks_for_ews_init(tmp_path: Path) -> None:
@@ -88,7 +90,8 @@ def test_the_stock_alembic_command_migrates_checks_and_lists(empty_database_url:
     assert "Running upgrade  -> 0001" in alembic("upgrade", "head")
     assert "No new upgrade operations detected" in alembic("check")
     history = alembic("history")
-    assert "<base> -> 0001" in history and "(head)" in history
+    assert "<base> -> 0001" in history
+    assert "(head)" in history
     assert "(head)" in alembic("current")
     assert "CREATE TABLE" in alembic("upgrade", "head", "--sql")
 
@@ -98,17 +101,20 @@ def test_docs_work_offline(client: TestClient) -> None:
     assert page.status_code == 200
     sources = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', page.text)
     sources += re.findall(r"url: ['\"]([^'\"]+)['\"]", page.text)
-    assert sources and not [s for s in sources if "://" in s], sources
+    assert sources, sources
+    assert not [s for s in sources if "://" in s], sources
     for source in sources:
         asset = client.get(source)
-        assert asset.status_code == 200 and asset.content, source
+        assert asset.status_code == 200, source
+        assert asset.content, source
     assert "swagger-ui-bundle.js" in page.text
     assert client.get("/openapi.json").json()["info"]["title"].startswith("EWS")
 
 
 def test_the_root_opens_the_dashboard(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dashboard"
 
 
 def _caught(folder: Path) -> list[EmailMessage]:
@@ -151,10 +157,12 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
 
         wait_until(mail_caught, timeout=120, interval=0.2, message="no mail was caught")
         mails = _caught(folder)
-        assert mails and all(m["Subject"].startswith("SIMULACRO") for m in mails)
+        assert mails
+        assert all(m["Subject"].startswith("SIMULACRO") for m in mails)
         for mail in mails:
             links = re.findall(r"https?://\S+", mail.get_content())
-            assert links and all(link.startswith(f"{base}/dashboard/alerts/") for link in links)
+            assert links
+            assert all(link.startswith(f"{base}/dashboard/alerts/") for link in links)
         alerts = httpx.get(f"{base}/api/v1/alerts", headers=auth(token), timeout=10).json()
         alert_id = alerts["items"][0]["id"]
         cap = etree.fromstring(
@@ -163,16 +171,19 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
             ).content
         )
         webs = [e.text for e in cap.iter("{urn:oasis:names:tc:emergency:cap:1.2}web")]
-        assert webs and all(w and w.startswith(base) for w in webs)
+        assert webs
+        assert all(w and w.startswith(base) for w in webs)
         atom = httpx.get(f"{base}/api/v1/alerts/feed.atom", headers=auth(token), timeout=10).text
-        assert f"{base}/api/v1/alerts/{alert_id}" in atom and ":8000" not in atom
+        assert f"{base}/api/v1/alerts/{alert_id}" in atom
+        assert ":8000" not in atom
     finally:
         server.terminate()
         _out, err = server.communicate(timeout=30)
     head = err.splitlines()[:2]
     assert head[0] == f"Enlaces / links: {base}"
     assert head[1].startswith("Correo / mail: sin servidor SMTP (EWS_SMTP_HOST), no sale nada")
-    assert str(folder) in head[1] and f"{base}/dashboard/mail" in head[1]
+    assert str(folder) in head[1]
+    assert f"{base}/dashboard/mail" in head[1]
 
 
 def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
@@ -187,4 +198,5 @@ def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
         "0 actualizados, 0 sin cambios / 8 new values, 0 updated, 0 unchanged"
     ]
     again = ews(*args, env=env, cwd=tmp_path)
-    assert "Nada cambió" in again.stderr and "Nothing changed" in again.stderr
+    assert "Nada cambió" in again.stderr
+    assert "Nothing changed" in again.stderr

@@ -65,7 +65,8 @@ def test_cli_ingest_prints_the_summary(fresh_settings: Settings, tmp_path: Path)
     again = json.loads(run("firms", str(path)).stdout.strip().splitlines()[-1])
     assert (again["inserted"], again["duplicates"]) == (0, 50)
     wrong = run("gfw", str(path))
-    assert wrong.returncode == 2 and "Formato desconocido" in wrong.stderr
+    assert wrong.returncode == 2
+    assert "Formato desconocido" in wrong.stderr
     assert count(fresh_settings, FireHotspot) == 50
 
 

@@ -187,4 +187,5 @@ def test_every_readme_command_works_as_written(service: Service) -> None:
     assert (service.folder / "indicators.csv").stat().st_size > 0
     caught = [p.read_text() for p in (service.folder / "var" / "mail" / "new").iterdir()]
     drills = [mail for mail in caught if "Demo 0001" in mail]
-    assert drills and all("Subject: SIMULACRO - [EWS]" in mail for mail in drills)
+    assert drills
+    assert all("Subject: SIMULACRO - [EWS]" in mail for mail in drills)

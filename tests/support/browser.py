@@ -84,7 +84,8 @@ class Watch:
 
     def assert_clean(self) -> None:
         foreign = [url for url in self.requests if not url.startswith(self.base)]
-        assert self.requests and not foreign, foreign
+        assert self.requests, foreign
+        assert not foreign, foreign
         assert not self.errors, self.errors
 
 
