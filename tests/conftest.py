@@ -133,3 +133,11 @@ def fresh_settings(
     settings = make_settings(url)
     prepare_database(settings).dispose()
     yield settings
+
+
+@pytest.fixture
+def edge_client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """A client that gets the server's own exceptions as 500 answers, so that a failure shows the
+    input that caused it."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client

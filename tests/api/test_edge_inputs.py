@@ -4,7 +4,7 @@ for reports, now + one day for feed rows and job runs), day filters from year 1 
 cursors past every integer range. Every write route and every since/until/cursor answers 2xx or a
 4xx naming the field, never a 5xx; what is stored is what was sent, nothing more or less.
 
-Each test checks the answer against its own oracle (``tests.edges``), not against the code under
+Each test checks the answer against its own oracle (``tests.support.edges``), not against the code under
 test. The server's own exceptions are turned into 500 answers (``raise_server_exceptions=False``)
 so a failure shows the input that caused it.
 """
@@ -30,15 +30,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ews.models import QuarantineRow, Report, Silence
-from tests.support.edges import EDGE_INTEGERS, edge_days, edge_timestamps, in_utc, parse_aware
+from tests.support.edges import (
+    CLOCK_SLACK,
+    DAY_AHEAD,
+    EARLIEST,
+    EDGE_INTEGERS,
+    REPORT_AHEAD,
+    assert_answer,
+    edge_days,
+    edge_timestamps,
+    field_named,
+    in_utc,
+    parse_aware,
+    plausible,
+    readable,
+)
 from tests.support.web import auth, sign_in
 
 COMMUNITY = "flor-de-ucayali"
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-REPORT_AHEAD = timedelta(minutes=10)
-DAY_AHEAD = timedelta(days=1)
-# The server reads its clock a moment after the test: answers this close to a bound may go either way.
-CLOCK_SLACK = timedelta(seconds=30)
 NOW = datetime.now(UTC)
 EXAMPLES = settings(
     max_examples=40,
@@ -46,47 +55,6 @@ EXAMPLES = settings(
     suppress_health_check=list(HealthCheck),
     database=None,
 )
-
-
-@pytest.fixture
-def edge_client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
-
-
-def plausible(text: str, *, ahead: timedelta) -> bool | None:
-    """The oracle: ``True`` if ``text`` is an aware moment from 2000-01-01 to now + ``ahead``,
-    ``False`` if not, ``None`` when it lies too close to the upper bound to tell."""
-    moment = parse_aware(text)
-    utc = in_utc(moment) if moment is not None else None
-    if utc is None or utc < EARLIEST:
-        return False
-    limit = datetime.now(UTC) + ahead
-    if abs(utc - limit) < CLOCK_SLACK:
-        return None
-    return utc <= limit
-
-
-def readable(text: str) -> bool:
-    """Whether ``text`` is an aware moment the calendar can hold in UTC."""
-    moment = parse_aware(text)
-    return moment is not None and in_utc(moment) is not None
-
-
-def assert_answer(response: Any, *, ok: int | tuple[int, ...], expected: bool | None) -> None:
-    """2xx when the input is plausible, a 4xx with Spanish / English words otherwise, never 5xx."""
-    assert response.status_code < 500, response.text
-    oks = ok if isinstance(ok, tuple) else (ok,)
-    if expected is True:
-        assert response.status_code in oks, response.text
-    elif expected is False:
-        assert response.status_code == 422, response.text
-        assert " / " in response.json()["detail"]
-
-
-def field_named(response: Any, field: str) -> None:
-    if response.status_code == 422:
-        assert field in {error["field"] for error in response.json()["errors"]}, response.text
 
 
 def report(observed_at: str, **overrides: Any) -> dict[str, Any]:
@@ -252,21 +220,6 @@ def test_silence_bounds_at_every_edge(edge_client: TestClient, make_key: Any, db
             assert response.json()["ends_at"].startswith(end.strftime("%Y-%m-%dT%H:%M"))
         elif sound_end and sound_start and (start is None or start < end):
             pytest.fail(f"refused a sound silence: {body} -> {response.text}")
-
-    check()
-
-
-def test_job_as_of_at_every_edge(edge_client: TestClient, make_key: Any) -> None:
-    analyst = auth(make_key("analyst"))
-
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(text=edge_timestamps(NOW))
-    def check(text: str) -> None:
-        response = edge_client.post(
-            "/api/v1/jobs/compute-indicators/run", json={"as_of": text}, headers=analyst
-        )
-        assert_answer(response, ok=200, expected=plausible(text, ahead=DAY_AHEAD))
-        field_named(response, "as_of")
 
     check()
 

@@ -1,10 +1,12 @@
 """Hypothesis strategies for the edges of each field: the calendar's first and last moments in every
 UTC offset, the plausibility bounds (2000-01-01, now + tolerance), and integers past every row-id
-range. Shared by the bad-input suite and the schemathesis run."""
+range; and the oracle that judges the answers (``plausible``, ``assert_answer``). Shared by the
+edge-input tests and the schemathesis run."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -94,3 +96,45 @@ def in_utc(moment: datetime) -> datetime | None:
         return moment.astimezone(UTC)
     except OverflowError:
         return None
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+REPORT_AHEAD = timedelta(minutes=10)
+DAY_AHEAD = timedelta(days=1)
+# The server reads its clock a moment after the test: answers this close to a bound may go either way.
+CLOCK_SLACK = timedelta(seconds=30)
+
+
+def plausible(text: str, *, ahead: timedelta) -> bool | None:
+    """The oracle: ``True`` if ``text`` is an aware moment from 2000-01-01 to now + ``ahead``,
+    ``False`` if not, ``None`` when it lies too close to the upper bound to tell."""
+    moment = parse_aware(text)
+    utc = in_utc(moment) if moment is not None else None
+    if utc is None or utc < EARLIEST:
+        return False
+    limit = datetime.now(UTC) + ahead
+    if abs(utc - limit) < CLOCK_SLACK:
+        return None
+    return utc <= limit
+
+
+def readable(text: str) -> bool:
+    """Whether ``text`` is an aware moment the calendar can hold in UTC."""
+    moment = parse_aware(text)
+    return moment is not None and in_utc(moment) is not None
+
+
+def assert_answer(response: Any, *, ok: int | tuple[int, ...], expected: bool | None) -> None:
+    """2xx when the input is plausible, a 4xx with Spanish / English words otherwise, never 5xx."""
+    assert response.status_code < 500, response.text
+    oks = ok if isinstance(ok, tuple) else (ok,)
+    if expected is True:
+        assert response.status_code in oks, response.text
+    elif expected is False:
+        assert response.status_code == 422, response.text
+        assert " / " in response.json()["detail"]
+
+
+def field_named(response: Any, field: str) -> None:
+    if response.status_code == 422:
+        assert field in {error["field"] for error in response.json()["errors"]}, response.text
