@@ -4,8 +4,8 @@ for reports, now + one day for feed rows and job runs), day filters from year 1 
 cursors past every integer range. Every write route and every since/until/cursor answers 2xx or a
 4xx naming the field, never a 5xx; what is stored is what was sent, nothing more or less.
 
-Each test checks the answer against its own oracle (``tests.support.edges``), not against the code under
-test. The server's own exceptions are turned into 500 answers (``raise_server_exceptions=False``)
+Each test checks the answer against its own oracle (``tests.support.edges``), not against the code
+under test. The server's own exceptions are turned into 500 answers (``raise_server_exceptions=False``)
 so a failure shows the input that caused it.
 """
 
@@ -40,6 +40,7 @@ from tests.support.edges import (
     edge_days,
     edge_timestamps,
     field_named,
+    fuzz_every_operation,
     in_utc,
     parse_aware,
     plausible,
@@ -498,27 +499,10 @@ def test_fuzzing_every_operation_with_edge_timestamps_finds_no_server_error(
 ) -> None:
     """The OpenAPI document's every operation, with its date-time fields and parameters drawn at the
     edges of the calendar and of plausibility: never a 5xx, and documented answers conform."""
-    headers = {"Authorization": f"Bearer {make_key('admin')}"}
-    api = schemathesis.openapi.from_asgi("/openapi.json", app)
-    failures: list[str] = []
-    for result in api.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy(headers=headers))
-        @settings(
-            max_examples=12,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def fuzz(case: Any) -> None:
-            case.call_and_validate(
-                checks=[st_checks.not_a_server_error, st_checks.response_schema_conformance]
-            )
-
-        try:
-            fuzz()
-        except Exception as exc:  # every operation's failure, not just the first
-            failures.append(f"{operation.label}: {exc}")
+    failures = fuzz_every_operation(
+        app,
+        headers=auth(make_key("admin")),
+        max_examples=12,
+        checks=[st_checks.not_a_server_error, st_checks.response_schema_conformance],
+    )
     assert failures == [], "\n\n".join(failures)

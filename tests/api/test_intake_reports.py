@@ -20,6 +20,7 @@ from ews.auth.pseudonyms import pseudonymize
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.models import ApiKey, Report
 from ews.settings import Settings
+from tests.support.serving import loopback_socket, serving
 from tests.support.web import auth
 
 COMMUNITY = "flor-de-ucayali"
@@ -337,10 +338,7 @@ def test_listener_runs_after_the_commit_and_the_answer_does_not_wait(
 ) -> None:
     """A real server on loopback: the 201 arrives while the listener is still blocked, and the
     listener, reading through a connection of its own, finds the report committed."""
-    import socket
-
     import httpx
-    import uvicorn
 
     engine = build_engine(fresh_settings)
     factory = build_session_factory(engine)
@@ -360,30 +358,19 @@ def test_listener_runs_after_the_commit_and_the_answer_does_not_wait(
         done.set()
 
     app.state.report_listeners.append(listener)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            threading.Event().wait(0.05)
-        body = report()
-        response = httpx.post(
-            f"http://127.0.0.1:{port}/api/v1/reports", json=body, headers=auth(token), timeout=10
-        )
-        assert response.status_code == 201
-        assert seen == []  # answered while the listener still waits
-        release.set()
-        assert done.wait(timeout=30)
-        assert seen == [(body["id"], True)]
+        with serving(app, loopback_socket()) as url:
+            body = report()
+            response = httpx.post(
+                f"{url}/api/v1/reports", json=body, headers=auth(token), timeout=10
+            )
+            assert response.status_code == 201
+            assert seen == []  # answered while the listener still waits
+            release.set()
+            assert done.wait(timeout=30)
+            assert seen == [(body["id"], True)]
     finally:
         release.set()
-        server.should_exit = True
-        thread.join(timeout=30)
         engine.dispose()
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
 from schemathesis import checks as st_checks
 
+from tests.support.edges import fuzz_every_operation
 from tests.support.web import auth
 
 ALL = frozenset({"admin", "analyst", "monitor", "institution", "feed"})
@@ -105,33 +103,16 @@ def test_no_route_can_change_the_audit_log(app) -> None:  # type: ignore[no-unty
 def test_fuzzing_the_openapi_document_finds_no_server_error(app, make_key) -> None:  # type: ignore[no-untyped-def]
     """Requests generated from the OpenAPI document, with an admin key: never a 5xx, and documented
     answers match their schema and content type."""
-    headers = {"Authorization": f"Bearer {make_key('admin')}"}
-    api = schemathesis.openapi.from_asgi("/openapi.json", app)
-    failures: list[str] = []
-    for result in api.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy(headers=headers))
-        @hypothesis_settings(
-            max_examples=8,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def fuzz(case) -> None:  # type: ignore[no-untyped-def]
-            case.call_and_validate(
-                checks=[
-                    st_checks.not_a_server_error,
-                    st_checks.response_schema_conformance,
-                    st_checks.content_type_conformance,
-                ]
-            )
-
-        try:
-            fuzz()
-        except Exception as exc:  # collect every operation's failure, not just the first
-            failures.append(f"{operation.label}: {exc}")
+    failures = fuzz_every_operation(
+        app,
+        headers=auth(make_key("admin")),
+        max_examples=8,
+        checks=[
+            st_checks.not_a_server_error,
+            st_checks.response_schema_conformance,
+            st_checks.content_type_conformance,
+        ],
+    )
     assert failures == [], "\n\n".join(failures)
 
 

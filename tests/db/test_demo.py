@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import pandas as pd
@@ -15,10 +12,8 @@ from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
 from ews.jobs.compute import compute_full
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
-from ews.settings import Settings
 from indicators import LIMA
 from indicators.rollups import day_number
-from tests.support.processes import ews_env
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
 ANCHOR = date(2026, 11, 20)
@@ -107,43 +102,3 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
     ).all()
     assert values
     assert all(value == 0 and level == "none" for _code, value, level in values)
-
-
-def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:
-    env = ews_env(fresh_settings.database_url, secret_key=fresh_settings.secret_key)
-    args = [
-        sys.executable,
-        "-m",
-        "ews",
-        "demo",
-        "--communities",
-        "3",
-        "--reports",
-        "300",
-        "--hotspots",
-        "1000",
-        "--alerts",
-        "500",
-        "--series-days",
-        "3",
-    ]
-    first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr
-    second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0, second.stderr
-    assert "'reports': 0" in second.stderr.replace("\n", " ")
-    assert "'inserted': 0" in second.stderr.replace("\n", " ")
-    job = subprocess.run(
-        [sys.executable, "-m", "ews", "run-job", "pipeline"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert job.returncode == 0, job.stderr
-    summary = json.loads(job.stdout.strip().splitlines()[-1])
-    assert summary["status"] == "succeeded"
-    # The demo's series are stored and nothing arrived since: the run only checks for new rows.
-    compute = summary["summary"]["compute-indicators"]
-    assert compute["mode"] == "incremental"
-    assert compute["inserted"] == compute["updated"] == 0

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.processes import ews_env, free_port
-from tests.support.wait import wait_until
-
-
-def run_ews(
-    *args: str, env: dict[str, str], check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ews", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-        timeout=120,
-    )
+from tests.support.processes import EWS, ews_env, free_port, run_ews, wait_for_service
 
 
 @pytest.fixture
@@ -36,15 +21,15 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_help_explains_each_command(cli_env: dict[str, str]) -> None:
-    out = run_ews("--help", env=cli_env).stdout
+    out = run_ews("--help", env=cli_env, check=True).stdout
     for command in ("init", "serve", "keys"):
         assert command in out
-    assert "create" in run_ews("keys", "--help", env=cli_env).stdout
+    assert "create" in run_ews("keys", "--help", env=cli_env, check=True).stdout
 
 
 def test_init_twice_changes_nothing_the_second_time(cli_env: dict[str, str]) -> None:
-    first = run_ews("init", env=cli_env)
-    second = run_ews("init", env=cli_env)
+    first = run_ews("init", env=cli_env, check=True)
+    second = run_ews("init", env=cli_env, check=True)
     assert "inserted: 0" not in first.stderr.replace("\n", " ")
     flat = " ".join(second.stderr.split())
     assert "inserted: 0" in flat
@@ -52,7 +37,7 @@ def test_init_twice_changes_nothing_the_second_time(cli_env: dict[str, str]) -> 
 
 
 def test_keys_create_prints_the_secret_alone_on_the_last_line(cli_env: dict[str, str]) -> None:
-    run_ews("init", env=cli_env)
+    run_ews("init", env=cli_env, check=True)
     result = run_ews(
         "keys",
         "create",
@@ -63,11 +48,12 @@ def test_keys_create_prints_the_secret_alone_on_the_last_line(cli_env: dict[str,
         "--community",
         "flor-de-ucayali",
         env=cli_env,
+        check=True,
     )
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("ews_")
     assert " " not in last
-    listing = run_ews("keys", "list", env=cli_env).stdout
+    listing = run_ews("keys", "list", env=cli_env, check=True).stdout
     assert "Monitor 1" in listing
     assert last.split("_", 2)[2] not in listing
     refused = run_ews(
@@ -78,13 +64,13 @@ def test_keys_create_prints_the_secret_alone_on_the_last_line(cli_env: dict[str,
 
 
 def test_serve_answers_with_the_reference_data(cli_env: dict[str, str]) -> None:
-    run_ews("init", env=cli_env)
+    run_ews("init", env=cli_env, check=True)
     token = run_ews(
-        "keys", "create", "--role", "analyst", "--name", "Ana", env=cli_env
+        "keys", "create", "--role", "analyst", "--name", "Ana", env=cli_env, check=True
     ).stdout.split()[-1]
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "ews", "serve", "--port", str(port)],
+        [*EWS, "serve", "--port", str(port)],
         env=cli_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -92,12 +78,7 @@ def test_serve_answers_with_the_reference_data(cli_env: dict[str, str]) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200,
-            interval=0.2,
-            ignoring=(httpx.TransportError,),
-            message="the server did not start",
-        )
+        wait_for_service(base)
         headers = {"Authorization": f"Bearer {token}"}
         institutions = httpx.get(f"{base}/api/v1/reference/institutions", headers=headers).json()
         assert {"MINJUS", "DP", "MINAM", "DEVIDA"} <= {i["code"] for i in institutions["items"]}
@@ -105,7 +86,7 @@ def test_serve_answers_with_the_reference_data(cli_env: dict[str, str]) -> None:
         assert geo["type"] == "FeatureCollection"
         factsheet = httpx.get(f"{base}/api/v1/reference/factsheet", headers=headers).json()
         assert len(factsheet["working_groups"]) == 7
-        run_ews("keys", "revoke", "1", env=cli_env)
+        run_ews("keys", "revoke", "1", env=cli_env, check=True)
         assert httpx.get(f"{base}/api/v1/reference/factsheet", headers=headers).status_code == 401
     finally:
         server.terminate()

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 from datetime import timedelta
 from typing import Any
@@ -34,7 +33,7 @@ from ews.models.base import utcnow
 from ews.settings import Settings
 from tests.support.delivery import NOW, HttpReceiver, SmtpServer, add_contact, queue_alert
 from tests.support.paths import CAP_XSD
-from tests.support.processes import ews_env, free_port
+from tests.support.processes import EWS, ews_env, free_port, run_ews
 from tests.support.wait import wait_until
 from tests.support.web import auth
 
@@ -307,7 +306,7 @@ def test_a_worker_killed_between_sending_and_recording_leads_to_one_resend_with_
         EWS_BASE_URL=settings.base_url,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "ews", "worker", "--once"],
+        [*EWS, "worker", "--once"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -365,24 +364,11 @@ def test_the_webhook_secret_command_shows_the_contacts_secret(
     fresh_settings: Settings,
 ) -> None:
     env = ews_env(fresh_settings.database_url, secret_key=fresh_settings.secret_key)
-    done = subprocess.run(
-        [sys.executable, "-m", "ews", "webhook-secret", "minjus-regional-email"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = run_ews("webhook-secret", "minjus-regional-email", env=env, check=True)
     assert done.stdout.strip().splitlines()[-1] == webhook_secret(
         fresh_settings, "minjus-regional-email"
     )
-    unknown = subprocess.run(
-        [sys.executable, "-m", "ews", "webhook-secret", "nobody"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    unknown = run_ews("webhook-secret", "nobody", env=env)
     assert unknown.returncode == 2
     assert "nobody" in unknown.stderr
 
@@ -398,7 +384,7 @@ def test_ews_worker_delivers_until_sigterm_and_then_exits_cleanly(
         EWS_DELIVERY_POLL_INTERVAL_S="0.2",
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "ews", "worker"],
+        [*EWS, "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,7 +24,7 @@ from ews.reference.loader import load_reference_data
 from tests.support.delivery import SmtpServer
 from tests.support.paths import FIXTURES_DIR
 from tests.support.pg_server import OwnPostgres
-from tests.support.processes import ews_env, free_port
+from tests.support.processes import EWS, ews_env, free_port, wait_for_service
 from tests.support.settings import (
     POSTGRES_URL,
     make_settings,
@@ -55,18 +54,13 @@ def own_postgres():
 def start_api(url: str, port: int) -> subprocess.Popen[bytes]:
     env = ews_env(url, EWS_EMBEDDED_SCHEDULER="false", EWS_EMBEDDED_WORKER="false")
     server = subprocess.Popen(
-        [sys.executable, "-m", "ews", "serve", "--port", str(port)],
+        [*EWS, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until(
-            lambda: httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200,
-            interval=0.2,
-            ignoring=(httpx.TransportError,),
-            message="the API did not start",
-        )
+        wait_for_service(f"http://127.0.0.1:{port}", "/livez")
     except AssertionError:
         server.kill()
         raise
@@ -147,7 +141,7 @@ def test_postgres_restarted_during_an_ingest_gives_a_clear_error_and_a_retry_loa
 def _scheduler(settings_url: str, secret: str) -> subprocess.Popen[bytes]:
     env = ews_env(settings_url, secret_key=secret, EWS_COMPUTE_INTERVAL_MINUTES="0.1")
     return subprocess.Popen(
-        [sys.executable, "-m", "ews", "scheduler"],
+        [*EWS, "scheduler"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -271,7 +265,7 @@ def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_
     commands = [["scheduler"], ["scheduler"], ["worker"], ["worker"]]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "ews", *c],
+            [*EWS, *c],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -19,26 +19,12 @@ from fastapi.testclient import TestClient
 from lxml import etree
 
 from tests.support.paths import REPO
-from tests.support.processes import clean_env, free_port
+from tests.support.processes import EWS, clean_env, free_port, run_ews
 from tests.support.settings import PostgresDatabases, new_database_url
 from tests.support.wait import wait_until
 from tests.support.web import auth
 
 ALEMBIC = Path(sys.executable).parent / "alembic"
-
-
-def ews(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ews", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -48,7 +34,7 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     command: list[str], tmp_path: Path
 ) -> None:
     url = f"postgresql://ews:secret@127.0.0.1:{free_port()}/ews"  # nothing listens there
-    result = ews(*command, env=clean_env(EWS_DATABASE_URL=url), cwd=tmp_path, timeout=60)
+    result = run_ews(*command, env=clean_env(EWS_DATABASE_URL=url), cwd=tmp_path, timeout=60)
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
@@ -62,7 +48,7 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
 def test_a_database_never_initialized_asks_for_ews_init(tmp_path: Path) -> None:
     env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     for command in (["keys", "list"], ["serve", "--port", str(free_port())]):
-        result = ews(*command, env=env, cwd=tmp_path, timeout=60)
+        result = run_ews(*command, env=env, cwd=tmp_path, timeout=60)
         assert result.returncode in (1, 2), result.stderr
         assert result.stderr.strip().splitlines() == [
             f"La base de datos sqlite:///{tmp_path / 'empty.sqlite3'} no está inicializada: "
@@ -132,15 +118,15 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
     """Development defaults (no EWS_ settings but the database): the demo's alerts are mailed into
     var/mail, never to a server; every link in mail, CAP and Atom points at the port served."""
     env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'ews.sqlite3'}")
-    assert ews("init", env=env, cwd=tmp_path).returncode == 0
+    assert run_ews("init", env=env, cwd=tmp_path).returncode == 0
     small = ["--communities", "2", "--reports", "200", "--hotspots", "400", "--alerts", "300"]
-    demo = ews("demo", *small, "--series-days", "2", env=env, cwd=tmp_path)
+    demo = run_ews("demo", *small, "--series-days", "2", env=env, cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
-    key = ews("keys", "create", "--role", "analyst", "--name", "Ana", env=env, cwd=tmp_path)
+    key = run_ews("keys", "create", "--role", "analyst", "--name", "Ana", env=env, cwd=tmp_path)
     token = key.stdout.split()[-1]
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "ews", "serve", "--port", str(port)],
+        [*EWS, "serve", "--port", str(port)],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -188,15 +174,15 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
 
 def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
     env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'ews.sqlite3'}")
-    assert ews("init", env=env, cwd=tmp_path).returncode == 0
+    assert run_ews("init", env=env, cwd=tmp_path).returncode == 0
     args = ["run-job", "compute-indicators", "--as-of", "2026-11-26T08:00:00-05:00"]
-    first = ews(*args, env=env, cwd=tmp_path)
+    first = run_ews(*args, env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     said = [line for line in first.stderr.splitlines() if line.startswith("compute-indicators")]
     assert said == [
         "compute-indicators (26/11/2026 08:00 hora de Lima / Lima time): 8 valores nuevos, "
         "0 actualizados, 0 sin cambios / 8 new values, 0 updated, 0 unchanged"
     ]
-    again = ews(*args, env=env, cwd=tmp_path)
+    again = run_ews(*args, env=env, cwd=tmp_path)
     assert "Nada cambió" in again.stderr
     assert "Nothing changed" in again.stderr

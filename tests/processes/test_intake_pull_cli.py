@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from ews.db import build_engine, build_session_factory, session_scope
 from ews.intake.pull import PullError, parse_source, pull_feeds
 from ews.models import DeforestationAlert, FireHotspot, IngestBatch
 from ews.settings import Settings
-from tests.support.processes import ews_env
+from tests.support.processes import ews_env, run_ews
 
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
@@ -47,14 +46,7 @@ def test_cli_ingest_prints_the_summary(fresh_settings: Settings, tmp_path: Path)
     env = ews_env(fresh_settings.database_url)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "ews", "ingest", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_ews("ingest", *args, env=env)
 
     first = run("firms", str(path))
     assert first.returncode == 0, first.stderr

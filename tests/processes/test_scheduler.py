@@ -7,13 +7,11 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ews.db import build_engine
-from ews.jobs.scheduler import tick_for
 from ews.models import JobRun
 from ews.settings import Settings
 from tests.support.paths import REPO
@@ -22,14 +20,6 @@ from tests.support.wait import wait_until
 
 INTERVAL_S = 2.0
 TICK_LOG = re.compile(r"job compute-indicators tick (\S+) (already claimed elsewhere|succeeded)")
-
-
-def test_tick_alignment_is_the_same_in_every_process() -> None:
-    moment = datetime(2026, 11, 26, 15, 7, 31, tzinfo=UTC)
-    assert tick_for(moment, 900) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-    assert tick_for(datetime(2026, 11, 26, 15, 15, tzinfo=UTC), 900) == datetime(
-        2026, 11, 26, 15, 15, tzinfo=UTC
-    )
 
 
 def test_two_scheduler_processes_never_run_the_same_tick(

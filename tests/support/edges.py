@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import schemathesis
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # Offsets a timestamp may carry: -23:59 .. +23:59, at whole minutes.
@@ -138,3 +140,32 @@ def assert_answer(response: Any, *, ok: int | tuple[int, ...], expected: bool | 
 def field_named(response: Any, field: str) -> None:
     if response.status_code == 422:
         assert field in {error["field"] for error in response.json()["errors"]}, response.text
+
+
+def fuzz_every_operation(
+    app: Any, *, headers: dict[str, str], max_examples: int, checks: list[Any]
+) -> list[str]:
+    """Every operation of ``app``'s OpenAPI document called with cases schemathesis draws
+    (``max_examples`` each, derandomized) and judged by ``checks``; one line per failed operation,
+    every operation's failure and not only the first."""
+    api = schemathesis.openapi.from_asgi("/openapi.json", app)
+    failures: list[str] = []
+    for result in api.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy(headers=headers))
+        @settings(
+            max_examples=max_examples,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+        def fuzz(case: Any) -> None:
+            case.call_and_validate(checks=checks)
+
+        try:
+            fuzz()
+        except Exception as exc:
+            failures.append(f"{operation.label}: {exc}")
+    return failures

@@ -1,5 +1,5 @@
-"""A scheduler process for ``test_scheduler.py``: the real ``ews scheduler``, with the
-compute-indicators job swapped for one that appends its tick and pid to a file (argv[1])."""
+"""A scheduler process for ``tests/processes/test_scheduler.py``: the real ``ews scheduler``, with
+the compute-indicators job swapped for one that appends its tick and pid to a file (argv[1])."""
 
 from __future__ import annotations
 
