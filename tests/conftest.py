@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ews.api.app import create_app
 from ews.auth.keys import Role, create_key
 from ews.settings import Settings
+from tests.support.delivery import SmtpServer
 from tests.support.settings import (
     ENGINES,
     POSTGRES_URL,
@@ -141,3 +142,11 @@ def edge_client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     input that caused it."""
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that keeps every mail it accepts."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -29,13 +29,6 @@ PHONE = "+51 912 345 678"
 KOBO_USER = "juana_kobo_7731"
 
 
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 def test_no_reporter_identity_anywhere(
     client: TestClient,
     db: Session,

@@ -46,13 +46,6 @@ def message(address: str, **more: object) -> OutboundMessage:
     return OutboundMessage(**values)
 
 
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 def test_email_is_sent_with_a_stable_message_id_over_one_kept_connection(smtp: SmtpServer) -> None:
     channel = EmailChannel(SmtpConfig(host="127.0.0.1", port=smtp.port, sender=SENDER))
     first = channel.send(message("alertas@minjus.example.org"))

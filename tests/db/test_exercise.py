@@ -4,7 +4,6 @@ whatever contacts the deployment has (enforced by the delivery worker, tested on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -72,13 +71,6 @@ def test_every_text_of_an_exercise_starts_with_simulacro(language: str) -> None:
     assert drill.sms_text.startswith("SIMULACRO")
     real = render_message(_notice(False), language)
     assert "SIMULACRO" not in real.subject + real.text + real.sms_text
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def _synthetic_community(db: Session) -> str:

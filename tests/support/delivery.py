@@ -20,9 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.models import Alert, AlertEvent, Contact, OutboxMessage
+from ews.settings import Settings
 from tests.support.processes import free_port
 
 NOW = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
+# The defender-safety contacts of the fixtures and their addresses.
+MINJUS = "alertas@minjus.example.org"
+DP = "alertas@dp.example.org"
+DEFENDER_CONTACTS = ["minjus-regional-email", "dp-regional-email"]
 
 DEFENDER_EVIDENCE = {
     "indicators": [
@@ -219,3 +224,8 @@ def queue_alert(
     session.add_all(rows)
     session.flush()
     return alert, event, rows
+
+
+def with_smtp(settings: Settings, port: int, **more: object) -> Settings:
+    """``settings`` sending mail to the loopback SMTP server on ``port``, with ``more`` changes."""
+    return settings.model_copy(update={"smtp_port": port, **more})
