@@ -95,11 +95,8 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield test_client
 
 
-KeyMaker = Callable[..., str]
-
-
 @pytest.fixture
-def make_key(db: Session) -> KeyMaker:
+def make_key(db: Session) -> Callable[..., str]:
     """``make_key("monitor", community="flor-de-ucayali")`` returns the key's token."""
 
     def _make(
