@@ -28,8 +28,13 @@ demo: install
 	$(BIN)/ews init
 	$(BIN)/ews demo
 
+# Every test: tests/core (pure), tests/api, tests/db, tests/processes and tests/browser.
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The pure core and the API on SQLite, no browser and no process of its own: under a minute.
+test-fast: install
+	$(BIN)/python -m pytest tests/core tests/api -m "not postgres and not browser" $(PYTEST_ARGS)
 
 # The browser tests, then their screenshots (test-artifacts/) copied to docs/screenshots/.
 screenshots: install

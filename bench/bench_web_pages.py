@@ -24,7 +24,7 @@ from ews.db import build_engine
 from ews.models import DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.reference.loader import load_reference_data
 from ews.settings import Settings
-from tests import web_sample
+from tests.support import web_sample
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 KB = 1000.0

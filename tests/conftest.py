@@ -1,73 +1,31 @@
-"""Test fixtures: every database test runs on SQLite and, when EWS_TEST_POSTGRES_URL is set, on
+"""Fixtures: every database test runs on SQLite and, when EWS_TEST_POSTGRES_URL is set, on
 PostgreSQL. Each engine gets one fresh database, migrated and loaded once; each test runs inside a
 transaction that is rolled back (``db``), or on a database of its own when it needs real commits
-(``fresh_settings``)."""
+(``fresh_settings``). What the fixtures build on is in ``tests/support``."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews import migrate
 from ews.api.app import create_app
 from ews.auth.keys import Role, create_key
-from ews.db import build_engine, normalize_url
-from ews.reference.loader import load_reference_data
 from ews.settings import Settings
-from tests.browser_support import browser, live_server  # noqa: F401 - fixtures of the browser tests
-
-POSTGRES_URL = os.environ.get("EWS_TEST_POSTGRES_URL")
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
-# A Fernet key for the tests' contact addresses (32 bytes, urlsafe base64), and the CAP sender.
-TEST_ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="
-TEST_CAP_SENDER = "pruebas@ews.example.org"
-ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "env": "test",
-        "database_url": database_url,
-        "secret_key": TEST_SECRET,
-        "encryption_key": TEST_ENCRYPTION_KEY,
-        "cap_sender": TEST_CAP_SENDER,
-        "embedded_scheduler": False,
-        "embedded_worker": False,
-        "base_url": "http://testserver",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-class PostgresDatabases:
-    """Creates and drops throwaway databases on the server EWS_TEST_POSTGRES_URL names."""
-
-    def __init__(self, url: str) -> None:
-        self.url = make_url(normalize_url(url))
-        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
-        self.created: list[str] = []
-
-    def create(self) -> str:
-        name = f"ews_t_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        with self.admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
+from tests.support.delivery import SmtpServer
+from tests.support.settings import (
+    ENGINES,
+    POSTGRES_URL,
+    PostgresDatabases,
+    make_settings,
+    new_database_url,
+    prepare_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -78,24 +36,6 @@ def postgres_databases() -> Iterator[PostgresDatabases | None]:
     databases = PostgresDatabases(POSTGRES_URL)
     yield databases
     databases.drop_all()
-
-
-def _new_database_url(engine_name: str, postgres: PostgresDatabases | None, tmp_dir: Path) -> str:
-    if engine_name == "sqlite":
-        return f"sqlite:///{tmp_dir / f'ews-{uuid.uuid4().hex[:8]}.sqlite3'}"
-    if postgres is None:
-        pytest.skip("EWS_TEST_POSTGRES_URL no está definido / is not set: PostgreSQL half skipped")
-    return postgres.create()
-
-
-def prepare_database(settings: Settings) -> Engine:
-    """Migrate to head and load the reference fixtures, committed."""
-    engine = build_engine(settings)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        load_reference_data(session, FIXTURES_DIR)
-        session.commit()
-    return engine
 
 
 @pytest.fixture(scope="session", params=ENGINES)
@@ -109,7 +49,7 @@ def migrated_engine(
     postgres_databases: PostgresDatabases | None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Engine]:
-    url = _new_database_url(engine_name, postgres_databases, tmp_path_factory.mktemp("db"))
+    url = new_database_url(engine_name, postgres_databases, tmp_path_factory.mktemp("db"))
     engine = prepare_database(make_settings(url))
     yield engine
     engine.dispose()
@@ -155,11 +95,8 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield test_client
 
 
-KeyMaker = Callable[..., str]
-
-
 @pytest.fixture
-def make_key(db: Session) -> KeyMaker:
+def make_key(db: Session) -> Callable[..., str]:
     """``make_key("monitor", community="flor-de-ucayali")`` returns the key's token."""
 
     def _make(
@@ -190,7 +127,23 @@ def fresh_settings(
 ) -> Iterator[Settings]:
     """Settings for a database of this test's own, migrated and loaded, for tests that need real
     commits seen by other connections or processes."""
-    url = _new_database_url(engine_name, postgres_databases, tmp_path)
+    url = new_database_url(engine_name, postgres_databases, tmp_path)
     settings = make_settings(url)
     prepare_database(settings).dispose()
     yield settings
+
+
+@pytest.fixture
+def edge_client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """A client that gets the server's own exceptions as 500 answers, so that a failure shows the
+    input that caused it."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that keeps every mail it accepts."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

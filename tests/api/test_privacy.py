@@ -1,0 +1,153 @@
+"""Reporter identity never leaves the service: a monitor with a distinctive name reports through the
+API, the phone of an SMS reporter and the Kobo user are known; after the fast path, an evaluation and
+delivery to a real SMTP server, none of them (nor the key, nor the stored pseudonym) appears in the
+logs, the metrics, the notifications, CAP, the Atom feed, the API answers or the exports."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ews.auth.keys import Role, create_key
+from ews.jobs.entry_points import compute_indicators, deliver_notifications, evaluate_alerts
+from ews.logs import JsonFormatter
+from ews.models import Alert, CapMessage, Report
+from ews.settings import Settings
+from tests.support.delivery import SmtpServer
+from tests.support.web import auth
+
+REPORTER_NAME = "Juana Quispe Reportera"
+PHONE = "+51 912 345 678"
+KOBO_USER = "juana_kobo_7731"
+
+
+def test_no_reporter_identity_anywhere(
+    client: TestClient,
+    db: Session,
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    make_key,  # type: ignore[no-untyped-def]
+    smtp: SmtpServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = settings.model_copy(update={"smtp_port": smtp.port})
+    _row, monitor = create_key(
+        db, role=Role.monitor, name=REPORTER_NAME, community_code="flor-de-ucayali"
+    )
+    db.commit()
+    analyst, feed, admin = make_key("analyst"), make_key("feed"), make_key("admin")
+    institution = make_key("institution", institution="MINJUS")
+    now = datetime.now(UTC)
+
+    report_id = str(uuid.uuid4())
+    created = client.post(
+        "/api/v1/reports",
+        headers=auth(monitor),
+        json={
+            "id": report_id,
+            "community": "flor-de-ucayali",
+            "threat_type": "threat_to_defender",
+            "severity": 5,
+            "observed_at": (now - timedelta(hours=2)).isoformat(),
+            "latitude": -8.31,
+            "longitude": -74.1,
+            "description": "Hombres armados en la trocha",
+        },
+    )
+    assert created.status_code == 201, created.text
+    sms = client.post(
+        "/api/v1/intake/sms",
+        headers=auth(feed),
+        json={
+            "id": "gw-privacy-1",
+            "from": PHONE,
+            "text": "EWS flor-de-ucayali invasion 3 colonos",
+            "received_at": (now - timedelta(minutes=5)).isoformat(),
+        },
+    )
+    assert sms.status_code == 201, sms.text
+    kobo = client.post(
+        "/api/v1/intake/kobo",
+        headers=auth(feed),
+        json={
+            "community": "flor-de-ucayali",
+            "threat_type": "coca",
+            "severity": "3",
+            "start": (now - timedelta(hours=3)).isoformat(),
+            "meta/instanceID": f"uuid:{uuid.uuid4()}",
+            "_submission_time": now.strftime("%Y-%m-%dT%H:%M:%S"),
+            "_submitted_by": KOBO_USER,
+            "_geolocation": [-8.3, -74.08],
+        },
+    )
+    assert kobo.status_code == 201, kobo.text
+
+    compute_indicators(settings=settings, session_factory=session_factory, as_of=now)
+    evaluate_alerts(settings=settings, session_factory=session_factory, as_of=now)
+    # Delivery at the real time: the fast path queued its messages after `now` was taken.
+    delivered = deliver_notifications(
+        settings=settings, session_factory=session_factory, as_of=datetime.now(UTC)
+    )
+    assert delivered["sent"] >= 2  # the defender alert reached MINJUS and DP
+
+    pseudonyms = set(db.scalars(select(Report.reporter_pseudonym)))
+    needles = {
+        REPORTER_NAME,
+        "Juana",
+        "Quispe",
+        monitor,
+        monitor.split("_")[1],
+        "912345678",
+        "912 345 678",
+        KOBO_USER,
+        *pseudonyms,
+    }
+
+    seen: dict[str, str] = {}
+    alert_ids = list(db.scalars(select(Alert.id)))
+    assert alert_ids
+    # Every CAP message stored (an alert whose events all were muted has none: its /cap is 404).
+    cap_events = db.execute(select(CapMessage.alert_id, CapMessage.event_id)).all()
+    assert cap_events
+    for token, urls in (
+        (
+            analyst,
+            [
+                "/api/v1/reports",
+                "/api/v1/alerts",
+                "/api/v1/alerts/feed.atom",
+                "/api/v1/notifications",
+                "/api/v1/silences",
+                *[f"/api/v1/alerts/{i}" for i in alert_ids],
+                *[f"/api/v1/alerts/{a}/events/{e}/cap" for a, e in cap_events],
+                *{f"/api/v1/alerts/{a}/cap" for a, _e in cap_events},
+            ],
+        ),
+        (institution, ["/api/v1/alerts", "/api/v1/alerts/feed.atom", "/api/v1/indicators"]),
+        (analyst, ["/api/v1/indicators", "/api/v1/indicators?format=csv&limit=1000"]),
+        (admin, ["/api/v1/reports?limit=1000"]),
+        (monitor, ["/api/v1/reports"]),
+    ):
+        for url in urls:
+            response = client.get(url, headers=auth(token))
+            assert response.status_code == 200, (url, response.text)
+            seen[f"GET {url}"] = response.text
+    seen["GET /metrics"] = client.get("/metrics").text
+    assert "defender_threats" in seen["GET /api/v1/indicators?format=csv&limit=1000"]
+    for mail in smtp.recorder.messages:
+        seen[f"mail to {mail['To']}"] = mail.as_string()
+    formatter = JsonFormatter()
+    seen["logs"] = "\n".join(formatter.format(record) for record in caplog.records)
+    seen["sms reply"] = sms.text
+
+    assert len(smtp.recorder.messages) >= 2
+    for where, text in seen.items():
+        for needle in needles:
+            assert needle not in text, f"{needle!r} leaked into {where}"

@@ -1,0 +1,577 @@
+"""Table-driven tests of every lifecycle decision of the pure core (no database)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.lifecycle import INHIBITED, decide, resolve_by_hand
+from alerts.routing import ContactInfo, RoutingRule, plan_notifications
+from alerts.states import (
+    CategoryState,
+    Fingerprint,
+    OpenAlert,
+    Policy,
+    Reading,
+    ResolvedMark,
+    SilenceRule,
+    category_states,
+)
+from indicators.levels import Level, max_level
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+DEFAULT_POLICY = Policy()
+C = "flor-de-ucayali"
+
+ROUTING = [
+    RoutingRule("defender_safety", "MINJUS", "primary"),
+    RoutingRule("defender_safety", "DP", "also"),
+    RoutingRule("deforestation", "MINAM", "primary"),
+    RoutingRule("deforestation", "DP", "also", "inside_titled_territory"),
+    RoutingRule("fire", "MINAM", "primary"),
+    RoutingRule("illicit_crops", "DEVIDA", "primary"),
+    RoutingRule("territorial_invasion", "DP", "primary"),
+    RoutingRule("territorial_invasion", "MINJUS", "also"),
+    RoutingRule("territorial_invasion", "MINAM", "also"),
+    RoutingRule("monitoring_gap", "DEVIDA", "primary"),
+    RoutingRule("composite", "MINJUS", "primary"),
+    RoutingRule("composite", "DP", "primary"),
+    RoutingRule("*", "MINJUS", "national"),
+    RoutingRule("*", "DP", "national"),
+]
+
+
+def fp(category: str, community: str = C) -> Fingerprint:
+    return Fingerprint(community, category)
+
+
+def state(
+    category: str,
+    level: str,
+    *,
+    revision: int = 10,
+    hit: bool = False,
+    rows: frozenset[str] = frozenset(),
+    hold_until: int | None = None,
+) -> CategoryState:
+    return CategoryState(
+        fp(category), Level(level), revision, hit, (category,), rows, hold_until=hold_until
+    )
+
+
+def alert(category: str, level: str, **changes: object) -> OpenAlert:
+    base = OpenAlert(
+        id=7,
+        fingerprint=fp(category),
+        level=Level(level),
+        acknowledged=False,
+        opened_at=NOW - 2 * H,
+        level_since=NOW - 2 * H,
+        last_notified_at=NOW - 2 * H,
+        national_escalated_at=None,
+        below_warning_since=None,
+        seen_revision=5,
+        routed_to=("MINAM",),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def kinds(outcome_events: object) -> list[str]:
+    return [e.kind.value for e in outcome_events]  # type: ignore[attr-defined]
+
+
+def run(
+    states=(), alerts=(), silences=(), now=NOW, resolved=None, policy=DEFAULT_POLICY, computation=0
+):  # type: ignore[no-untyped-def]
+    return decide(
+        states={s.fingerprint: s for s in states},
+        alerts=list(alerts),
+        silences=list(silences),
+        routing=ROUTING,
+        now=now,
+        computation=computation,
+        policy=policy,
+        resolved=resolved,
+    )
+
+
+def test_levels_are_ordered() -> None:
+    assert Level.none.rank < Level.warning.rank < Level.high.rank < Level.critical.rank
+    assert max_level(["warning", "critical", "high"]) is Level.critical
+    assert max_level([]) is Level.none
+    assert Level.high.at_least("warning")
+    assert not Level.warning.at_least("high")
+
+
+def test_category_state_is_the_highest_level_and_newest_revision() -> None:
+    states = category_states(
+        [
+            Reading(
+                "deforestation_ha", C, "deforestation", Level.warning, 12, 0.0, frozenset({"a:1"})
+            ),
+            Reading(
+                "forest_crime_reports", C, "deforestation", Level.high, 9, 3.0, frozenset({"r:2"})
+            ),
+            Reading("fire_hotspots", C, "fire", Level.none, 4, None),
+        ]
+    )
+    deforestation = states[fp("deforestation")]
+    assert deforestation.level is Level.high
+    assert deforestation.revision == 12
+    assert deforestation.rows == {"a:1", "r:2"}
+    assert deforestation.territory_hit is True
+    assert states[fp("fire")].territory_hit is False
+
+
+# (name, state, open alert, expected event kinds, expected level after, expected status flags)
+CASES = [
+    ("nothing below warning", state("fire", "none"), None, [], None),
+    ("raise at warning", state("fire", "warning"), None, ["raised"], "warning"),
+    ("raise at high", state("fire", "high"), None, ["raised"], "high"),
+    (
+        "raise at critical goes national at once",
+        state("fire", "critical"),
+        None,
+        ["raised", "escalated_national"],
+        "critical",
+    ),
+    (
+        "escalate warning to high",
+        state("fire", "high"),
+        alert("fire", "warning"),
+        ["escalated"],
+        "high",
+    ),
+    (
+        "escalate high to critical goes national",
+        state("fire", "critical"),
+        alert("fire", "high"),
+        ["escalated", "escalated_national"],
+        "critical",
+    ),
+    (
+        "deescalate high to warning (not notified)",
+        state("fire", "warning"),
+        alert("fire", "high"),
+        ["deescalated"],
+        "warning",
+    ),
+    (
+        "same level, new evidence: no event",
+        state("fire", "high"),
+        alert("fire", "high"),
+        [],
+        "high",
+    ),
+    (
+        "below warning for the first time: the clock starts, not resolved",
+        state("fire", "none"),
+        alert("fire", "warning"),
+        [],
+        "warning",
+    ),
+    (
+        "below warning for the auto-resolve time: resolved",
+        state("fire", "none"),
+        alert("fire", "warning", below_warning_since=NOW - 30 * timedelta(minutes=1)),
+        ["resolved"],
+        "warning",
+    ),
+    (
+        "below warning for less than that: not yet",
+        state("fire", "none"),
+        alert("fire", "warning", below_warning_since=NOW - 29 * timedelta(minutes=1)),
+        [],
+        "warning",
+    ),
+    (
+        "values the alert has seen: nothing (not even a new window)",
+        state("fire", "critical", revision=5),
+        alert("fire", "warning"),
+        [],
+        None,
+    ),
+    (
+        "the auto-resolve time passes with no new values: resolved",
+        state("fire", "none", revision=5),
+        alert("fire", "warning", below_warning_since=NOW - H),
+        ["resolved"],
+        "warning",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "category_state", "open_alert", "expected", "level"), CASES, ids=[c[0] for c in CASES]
+)
+def test_indicator_driven_decisions(
+    name: str,
+    category_state: CategoryState,
+    open_alert: OpenAlert | None,
+    expected: list[str],
+    level: str | None,
+) -> None:
+    outcomes = run([category_state], [open_alert] if open_alert else [])
+    if level is None:
+        assert outcomes == []
+        return
+    (outcome,) = outcomes
+    assert kinds(outcome.events) == expected
+    assert outcome.level is Level(level)
+    assert outcome.alert_id == (open_alert.id if open_alert else None)
+    assert [e.notifies for e in outcome.events] == [k != "deescalated" for k in expected]
+
+
+def test_the_auto_resolve_clock_stops_when_the_level_comes_back() -> None:
+    (outcome,) = run(
+        [state("fire", "warning")], [alert("fire", "warning", below_warning_since=NOW - 2 * H)]
+    )
+    assert outcome.below_warning_since is None
+    assert outcome.resolved is False
+
+
+def test_the_auto_resolve_clock_starts_at_the_evaluation_that_saw_the_fall() -> None:
+    (outcome,) = run([state("fire", "none")], [alert("fire", "high")])
+    assert outcome.below_warning_since == NOW
+    assert outcome.level is Level.high  # the alert keeps its level while the clock runs
+    later = alert("fire", "high", below_warning_since=NOW, seen_revision=10)
+    assert run([state("fire", "none")], [later], now=NOW + timedelta(minutes=29)) == []
+    (outcome,) = run([state("fire", "none")], [later], now=NOW + timedelta(minutes=30))
+    assert kinds(outcome.events) == ["resolved"]
+
+
+def test_a_rise_the_same_day_escalates_at_once() -> None:
+    """Freshness by revision: a new revision is new evidence whatever its window."""
+    first = run([state("invasion", "warning", revision=11)])
+    assert kinds(first[0].events) == ["raised"]
+    raised = alert("invasion", "warning", seen_revision=first[0].seen_revision)
+    (outcome,) = run([state("invasion", "critical", revision=12)], [raised])
+    assert kinds(outcome.events) == ["escalated", "escalated_national"]
+    assert outcome.seen_revision == 12
+
+
+def test_escalation_after_acknowledgement_asks_for_a_new_one() -> None:
+    (outcome,) = run([state("fire", "high")], [alert("fire", "warning", acknowledged=True)])
+    assert kinds(outcome.events) == ["escalated"]
+    assert outcome.acknowledged is False
+    assert outcome.level_since == NOW
+
+
+def test_one_open_alert_per_fingerprint_new_evidence_updates_it() -> None:
+    (outcome,) = run([state("fire", "warning", revision=11)], [alert("fire", "warning")])
+    assert outcome.alert_id == 7
+    assert outcome.events == ()
+    assert outcome.seen_revision == 11
+    assert outcome.state is not None
+
+
+def test_a_rerun_on_the_same_values_decides_nothing() -> None:
+    first = run([state("fire", "high")], [alert("fire", "warning")])
+    after = alert(
+        "fire",
+        "high",
+        seen_revision=first[0].seen_revision,
+        last_notified_at=NOW,
+        level_since=NOW,
+    )
+    assert run([state("fire", "high")], [after]) == []
+
+
+@pytest.mark.parametrize(
+    ("last_notified", "acknowledged", "expected"),
+    [
+        (NOW - 23 * H, False, []),
+        (NOW - 24 * H, False, ["reminded"]),
+        (NOW - 30 * H, True, []),  # acknowledgement stops reminders
+        (None, False, ["reminded"]),  # never notified (raised while muted): counts from opening
+    ],
+)
+def test_reminders(last_notified: datetime | None, acknowledged: bool, expected: list[str]) -> None:
+    open_alert = alert(
+        "fire",
+        "warning",
+        last_notified_at=last_notified,
+        opened_at=NOW - 25 * H,
+        acknowledged=acknowledged,
+    )
+    outcomes = run([], [open_alert])
+    assert [kinds(o.events) for o in outcomes] == ([expected] if expected else [])
+
+
+def test_the_reminder_interval_is_a_policy() -> None:
+    open_alert = alert("fire", "warning", last_notified_at=NOW - 2 * H)
+    (outcome,) = run([], [open_alert], policy=Policy(reminder_interval=timedelta(hours=1)))
+    assert kinds(outcome.events) == ["reminded"]
+
+
+@pytest.mark.parametrize(
+    ("level", "since", "acknowledged", "already", "expected"),
+    [
+        ("high", NOW - 11 * H, False, None, []),
+        ("high", NOW - 12 * H, False, None, ["escalated_national"]),
+        ("high", NOW - 13 * H, True, None, []),  # acknowledged in time
+        ("high", NOW - 13 * H, False, NOW - H, []),  # already escalated
+        ("critical", NOW - H, True, None, ["escalated_national"]),  # every critical
+        ("warning", NOW - 40 * H, False, None, []),
+    ],
+)
+def test_national_escalation(
+    level: str,
+    since: datetime,
+    acknowledged: bool,
+    already: datetime | None,
+    expected: list[str],
+) -> None:
+    open_alert = alert(
+        "fire",
+        level,
+        level_since=since,
+        acknowledged=acknowledged,
+        national_escalated_at=already,
+        last_notified_at=NOW - H,
+    )
+    outcomes = run([], [open_alert])
+    assert [kinds(o.events) for o in outcomes] == ([expected] if expected else [])
+    if expected:
+        assert outcomes[0].national == ("MINJUS", "DP")
+        assert set(outcomes[0].routed_to) == {"MINAM", "MINJUS", "DP"}
+
+
+def silence(**changes: object) -> SilenceRule:
+    base = SilenceRule(3, C, "fire", NOW - H, NOW + H)
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("rule", "muted"),
+    [
+        (silence(), True),
+        (silence(category=None), True),  # the whole community
+        (silence(community_code=None), True),  # the category everywhere
+        (silence(category="deforestation"), False),
+        (silence(community_code="otra"), False),
+        (silence(starts_at=NOW + H / 2), False),  # not yet
+        (silence(ends_at=NOW), False),  # over
+    ],
+)
+def test_silences_mute_but_record(rule: SilenceRule, muted: bool) -> None:
+    (outcome,) = run([state("fire", "critical")], silences=[rule])
+    if muted:
+        # recorded, not sent; national escalation waits until the silence ends
+        assert kinds(outcome.events) == ["raised"]
+        assert outcome.events[0].muted_by == "silence:3"
+        assert not outcome.events[0].notifies
+        assert outcome.national_escalated is False
+    else:
+        assert kinds(outcome.events) == ["raised", "escalated_national"]
+        assert all(e.muted_by is None for e in outcome.events)
+
+
+def test_no_reminder_while_silenced_then_one_after() -> None:
+    open_alert = alert("fire", "warning", last_notified_at=NOW - 30 * H)
+    assert run([], [open_alert], silences=[silence()]) == []
+    (outcome,) = run([], [open_alert], silences=[silence(ends_at=NOW - H / 2)])
+    assert kinds(outcome.events) == ["reminded"]
+
+
+@pytest.mark.parametrize(
+    ("critical_category", "warning_category", "inhibited"),
+    [
+        ("defender_safety", "composite", True),  # MINJUS+DP already reached: adds nothing
+        ("territorial_invasion", "defender_safety", True),  # DP+MINJUS+MINAM covers MINJUS+DP
+        ("territorial_invasion", "fire", True),  # MINAM is reached by the invasion alert
+        ("defender_safety", "fire", False),  # MINAM would learn nothing otherwise
+        ("fire", "deforestation", True),  # both MINAM (territory not hit)
+    ],
+)
+def test_inhibition(critical_category: str, warning_category: str, inhibited: bool) -> None:
+    outcomes = {
+        o.fingerprint.category: o
+        for o in run([state(critical_category, "critical"), state(warning_category, "warning")])
+    }
+    warning = outcomes[warning_category]
+    assert warning.events[0].muted_by == (INHIBITED if inhibited else None)
+    assert outcomes[critical_category].events[0].muted_by is None
+
+
+def test_inhibition_is_per_community() -> None:
+    outcomes = run(
+        [
+            state("defender_safety", "critical"),
+            CategoryState(fp("composite", "otra"), Level.warning, 10, False, ("x",)),
+        ]
+    )
+    other = next(o for o in outcomes if o.fingerprint.community_code == "otra")
+    assert other.events[0].muted_by is None
+
+
+@pytest.mark.parametrize(
+    ("category_state", "mark", "raised"),
+    [
+        (state("fire", "high", revision=10), ResolvedMark(10, Level.high), False),  # same values
+        (
+            state("fire", "high", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1", "r:2"})),
+            False,  # newer values, but a fall in rows at the same level: nothing new
+        ),
+        (
+            state("fire", "warning", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1"})),
+            False,  # a fall in level
+        ),
+        (
+            state("fire", "high", revision=11, rows=frozenset({"r:1", "r:3"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1"})),
+            True,  # a row the resolved alert never saw
+        ),
+        (
+            state("fire", "critical", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.high, frozenset({"r:1"})),
+            True,  # a higher level (e.g. a threshold lowered)
+        ),
+        (
+            state("fire", "warning", revision=11, rows=frozenset({"r:1"})),
+            ResolvedMark(10, Level.none, frozenset({"r:1"})),
+            True,  # resolved below warning: coming back is a rise
+        ),
+        (
+            state("defender_safety", "critical", revision=10, hold_until=3),
+            ResolvedMark(10, Level.high, frozenset()),
+            True,  # the fast path's report is newer than any value
+        ),
+        (
+            state(
+                "defender_safety",
+                "critical",
+                revision=10,
+                rows=frozenset({"r:9"}),
+                hold_until=3,
+            ),
+            ResolvedMark(10, Level.critical, frozenset({"r:9"})),
+            False,  # the same urgent report again (a resend, an edit of its description)
+        ),
+    ],
+)
+def test_after_a_resolve_only_new_evidence_raises(
+    category_state: CategoryState, mark: ResolvedMark, raised: bool
+) -> None:
+    outcomes = run([category_state], resolved={category_state.fingerprint: mark})
+    assert [kinds(o.events)[0] for o in outcomes] == (["raised"] if raised else [])
+
+
+def test_the_fast_path_escalates_whatever_the_alert_has_seen_and_holds_it() -> None:
+    scheduled = alert("defender_safety", "high", seen_revision=20, last_notified_at=NOW - H)
+    urgent = state("defender_safety", "critical", revision=20, hold_until=4)
+    (outcome,) = run([urgent], [scheduled], computation=3)
+    assert kinds(outcome.events) == ["escalated", "escalated_national"]
+    assert outcome.hold_until == 4
+    assert outcome.seen_revision == 20  # the fast path saw reports, not values
+    held = alert(
+        "defender_safety",
+        "critical",
+        seen_revision=20,
+        hold_until=4,
+        last_notified_at=NOW,
+        national_escalated_at=NOW,
+    )
+    # Values computed before the report (computation 3 and earlier) cannot lower it ...
+    stale = state("defender_safety", "high", revision=21)
+    (outcome,) = run([stale], [held], computation=3)
+    assert outcome.events == ()
+    assert outcome.level is Level.critical
+    assert outcome.hold_until == 4
+    # ... the computation that counts the report releases it, and its values decide.
+    after = replace(held, seen_revision=21)
+    (outcome,) = run([stale], [after], computation=4)
+    assert kinds(outcome.events) == ["deescalated"]
+    assert outcome.hold_until is None
+
+
+@pytest.mark.parametrize(
+    ("category", "hit", "routed"),
+    [
+        ("defender_safety", False, ("MINJUS", "DP")),
+        ("deforestation", False, ("MINAM",)),
+        ("deforestation", True, ("MINAM", "DP")),
+        ("fire", True, ("MINAM",)),
+        ("illicit_crops", False, ("DEVIDA",)),
+        ("territorial_invasion", False, ("DP", "MINJUS", "MINAM")),
+        ("monitoring_gap", False, ("DEVIDA",)),
+        ("composite", False, ("MINJUS", "DP")),
+    ],
+)
+def test_routing_matrix(category: str, hit: bool, routed: tuple[str, ...]) -> None:
+    (outcome,) = run([state(category, "warning", hit=hit)])
+    assert outcome.routed_to == routed
+    assert outcome.institutions == routed
+
+
+def test_dp_stays_on_a_deforestation_alert_once_the_territory_was_hit() -> None:
+    open_alert = alert("deforestation", "warning", territory_hit=True, routed_to=("MINAM", "DP"))
+    (outcome,) = run([state("deforestation", "high", revision=11, hit=False)], [open_alert])
+    assert outcome.institutions == ("MINAM", "DP")
+
+
+CONTACTS = [
+    ContactInfo(1, "MINJUS", "email", "regional", "25", "warning"),
+    ContactInfo(2, "MINJUS", "email", "national", None, "critical"),
+    ContactInfo(3, "DP", "email", "regional", "25", "warning"),
+    ContactInfo(4, "DP", "email", "national", None, "critical"),
+    ContactInfo(5, "MINAM", "email", "regional", "25", "warning"),
+    ContactInfo(6, "MINAM", "email", "national", None, "critical"),
+    ContactInfo(7, "MINAM", "webhook", "regional", "16", "warning"),  # another region
+    ContactInfo(8, "DEVIDA", "sms", "regional", "25", "high"),
+    ContactInfo(9, "DEVIDA", "email", "regional", "25", "warning", active=False),
+]
+
+
+def messages(outcome: object) -> dict[str, list[int]]:
+    planned = plan_notifications(outcome, CONTACTS, region_ubigeo="25")  # type: ignore[arg-type]
+    result: dict[str, list[int]] = {}
+    for m in planned:
+        result.setdefault(outcome.events[m.event_index].kind.value, []).append(m.contact_id)  # type: ignore[attr-defined]
+    return result
+
+
+@pytest.mark.parametrize(
+    ("category", "level", "expected"),
+    [
+        ("fire", "warning", {"raised": [5]}),  # regional of the region, min level met
+        ("fire", "critical", {"raised": [5, 6], "escalated_national": [2, 4]}),
+        ("defender_safety", "critical", {"raised": [1, 2, 3, 4]}),  # national already reached
+        ("illicit_crops", "warning", {}),  # DEVIDA's sms wants high; its e-mail is inactive
+        ("illicit_crops", "high", {"raised": [8]}),
+    ],
+)
+def test_contacts_by_scope_region_and_minimum_level(
+    category: str, level: str, expected: dict[str, list[int]]
+) -> None:
+    (outcome,) = run([state(category, level)])
+    assert messages(outcome) == expected
+
+
+def test_muted_events_queue_nothing() -> None:
+    (outcome,) = run([state("fire", "critical")], silences=[silence()])
+    assert messages(outcome) == {}
+
+
+def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
+    escalated = alert(
+        "fire", "high", national_escalated_at=NOW - H, routed_to=("MINAM", "MINJUS", "DP")
+    )
+    (outcome,) = run([state("fire", "none")], [replace(escalated, below_warning_since=NOW - H)])
+    assert kinds(outcome.events) == ["resolved"]
+    assert messages(outcome) == {"resolved": [5, 2, 4]}
+
+
+def test_resolve_by_hand() -> None:
+    outcome = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[], now=NOW)
+    assert kinds(outcome.events) == ["resolved"]
+    assert outcome.resolved
+    assert outcome.seen_revision == 5  # keeps what it had seen
+    assert messages(outcome) == {"resolved": [5]}
+    muted = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[silence()], now=NOW)
+    assert muted.events[0].muted_by == "silence:3"
