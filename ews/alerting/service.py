@@ -20,8 +20,8 @@ from ews import audit
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
-from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
+from ews.fields import row_id_in_range
 from ews.models import Alert, AlertEvent, CategoryContext, Community, Silence
 
 VIEW_ROLES = frozenset({Role.admin, Role.analyst, Role.institution})

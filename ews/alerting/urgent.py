@@ -23,7 +23,7 @@ from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions
 from ews.alerting.cap import CapSource
-from ews.db import session_scope
+from ews.db import read_only_session, session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -143,8 +143,7 @@ def evaluate_urgent_report(
     alert first (the one-open-alert index refuses the second). ``now``: the real time unless
     given (an injected clock)."""
     # Most reports are not urgent: find out in a read (no SQLite write lock) before writing.
-    with session_factory() as session:
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with read_only_session(session_factory) as session:
         report = session.get(Report, report_id)
         urgent = report is not None and defender.is_urgent(
             report.threat_type, report.severity, defender_rule(session)

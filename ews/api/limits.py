@@ -1,6 +1,6 @@
 """Request limits: body size (before the body is read into memory), NUL characters in the path and
 query, and a per-key rate on intake. A NUL in a JSON body is refused by the field that holds it
-(``ews.api.fields.Text``), so the answer names the field."""
+(``ews.fields.Text``), so the answer names the field."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import HTTPException, Request, status
+from fastapi import Request, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ews.api.errors import TooManyRequests
 from ews.auth.keys import Principal
 
 
@@ -169,8 +170,8 @@ def enforce_intake_rate(request: Request, principal: Principal) -> None:
     allowed, wait = limiter.allow(principal.key_id)
     if not allowed:
         seconds = max(1, round(wait))
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
+        raise TooManyRequests(
+            "intake_rate",
             f"Demasiados envíos con esta clave; espere {seconds} s y reintente (nada se perdió). / "
             f"Too many submissions with this key; wait {seconds} s and retry (nothing was lost).",
             headers={"Retry-After": str(seconds)},

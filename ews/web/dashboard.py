@@ -23,9 +23,9 @@ from ews.alerting.service import (
     list_silences,
     resolve_alert,
 )
-from ews.api.deps import MAX_ROW_ID, RowId, SessionDep
-from ews.api.fields import Text, clamp_day
+from ews.api.deps import RowId, SessionDep
 from ews.auth.keys import Principal, Role, authenticate
+from ews.fields import MAX_ROW_ID, Text, clamp_day
 from ews.models import Community
 from ews.models.base import utcnow
 from ews.settings import Settings
