@@ -90,6 +90,9 @@ REFUSALS: dict[type[Exception], Callable[[Exception], ApiError]] = {
     ReportNotForKey: _report_not_for_key,
 }
 
+# Every exception that answers as an ``ApiError`` (the pages catch them to show an error page).
+REFUSAL_TYPES: tuple[type[Exception], ...] = (ApiError, *REFUSALS)
+
 
 def refusal_of(exc: Exception) -> ApiError:
     """The ``ApiError`` an exception answers as (itself, or its entry in ``REFUSALS``)."""
@@ -121,11 +124,10 @@ async def _database_unavailable_handler(_request: Request, exc: Exception) -> JS
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register, once for the app, the mapping of every refusal to the one error shape."""
-    app.add_exception_handler(ApiError, _refusal_handler)
-    for exception_type in REFUSALS:
+    for exception_type in REFUSAL_TYPES:
         app.add_exception_handler(exception_type, _refusal_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(OperationalError, _database_unavailable_handler)
 
 
-__all__ = ["REFUSALS", "install_error_handlers", "refusal_of"]
+__all__ = ["REFUSALS", "REFUSAL_TYPES", "install_error_handlers", "refusal_of"]

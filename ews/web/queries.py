@@ -30,11 +30,6 @@ from ews.web.charts import DayValue
 LEVEL_RANK = {"none": 0, "warning": 1, "high": 2, "critical": 3}
 
 
-def read_only(session: Session) -> None:
-    """Begin a deferred transaction on SQLite, so a page read never takes the writer's lock."""
-    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
-
-
 def communities(session: Session) -> list[Community]:
     return list(session.execute(select(Community).order_by(Community.name)).scalars())
 
