@@ -55,30 +55,44 @@ class ApiError(Exception):
 
 
 class Unauthorized(ApiError):
+    """No key, or a key that is unknown or revoked."""
+
     status_code = status.HTTP_401_UNAUTHORIZED
 
 
 class Forbidden(ApiError):
+    """The key's role (or community) may not do this."""
+
     status_code = status.HTTP_403_FORBIDDEN
 
 
 class NotFound(ApiError):
+    """No such thing, or the caller may not know it exists."""
+
     status_code = status.HTTP_404_NOT_FOUND
 
 
 class Conflict(ApiError):
+    """The thing exists in another form or state (same id, other content)."""
+
     status_code = status.HTTP_409_CONFLICT
 
 
 class TooLarge(ApiError):
+    """More than the service takes in one request."""
+
     status_code = status.HTTP_413_CONTENT_TOO_LARGE
 
 
 class InvalidData(ApiError):
+    """Fields the caller must fix; ``errors`` names them."""
+
     status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
 
 
 class TooManyRequests(ApiError):
+    """The key's rate is used up; ``Retry-After`` says when to come back."""
+
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 
 
@@ -89,6 +103,8 @@ class Failed(ApiError):
 
 
 class Unavailable(ApiError):
+    """A dependency (the database) is down; retrying later is right."""
+
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 

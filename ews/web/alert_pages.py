@@ -3,6 +3,7 @@ alerts service does the work; ``ews.web.alert_queue`` and ``ews.web.alert_story`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -172,45 +173,32 @@ def _act(
     return see_other(f"{page}?notice={'ack' if action == 'acknowledge' else 'resolved'}")
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: WebPrincipal,
-    alert_id: RowId,
-    note: Annotated[Text, Form(max_length=2000)] = "",
-    csrf: Annotated[Text, Form(max_length=200)] = "",
-) -> Response:
-    return _act(
-        request,
-        session,
-        settings,
-        principal,
-        alert_id=alert_id,
-        note=note,
-        csrf=csrf,
-        action="acknowledge",
-    )
+def _action_route(action: str) -> Callable[..., Response]:
+    def route(
+        request: Request,
+        session: SessionDep,
+        settings: SettingsDep,
+        principal: WebPrincipal,
+        alert_id: RowId,
+        note: Annotated[Text, Form(max_length=2000)] = "",
+        csrf: Annotated[Text, Form(max_length=200)] = "",
+    ) -> Response:
+        return _act(
+            request,
+            session,
+            settings,
+            principal,
+            alert_id=alert_id,
+            note=note,
+            csrf=csrf,
+            action=action,
+        )
+
+    route.__name__ = action
+    return route
 
 
-@router.post("/alerts/{alert_id}/resolve")
-def resolve(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: WebPrincipal,
-    alert_id: RowId,
-    note: Annotated[Text, Form(max_length=2000)] = "",
-    csrf: Annotated[Text, Form(max_length=200)] = "",
-) -> Response:
-    return _act(
-        request,
-        session,
-        settings,
-        principal,
-        alert_id=alert_id,
-        note=note,
-        csrf=csrf,
-        action="resolve",
+for _action in ("acknowledge", "resolve"):
+    router.add_api_route(
+        f"/alerts/{{alert_id}}/{_action}", _action_route(_action), methods=["POST"]
     )

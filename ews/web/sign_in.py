@@ -47,16 +47,9 @@ router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=
 
 @router.get("/login")
 def login_form(request: Request, settings: SettingsDep, notice: str | None = None) -> Response:
-    nonce = new_nonce()
-    response = render(
-        request,
-        "login.html",
-        login_csrf=csrf_token(settings.secret_key, nonce),
-        error=None,
-        notice=notice if notice in NOTICES else None,
+    return _login_page(
+        request, settings, status.HTTP_200_OK, None, notice=notice if notice in NOTICES else None
     )
-    set_cookie(response, request, LOGIN_COOKIE, nonce, max_age=3600)
-    return response
 
 
 @router.post("/login")
@@ -129,8 +122,9 @@ def _login_page(
     status_code: int,
     error: str | None,
     headers: dict[str, str] | None = None,
+    notice: str | None = None,
 ) -> Response:
-    """The sign-in form again, with a fresh anti-forgery token and the reason it failed."""
+    """The sign-in form, with a fresh anti-forgery token (and the reason an attempt failed)."""
     fresh = new_nonce()
     response = render(
         request,
@@ -138,7 +132,7 @@ def _login_page(
         status_code=status_code,
         login_csrf=csrf_token(settings.secret_key, fresh),
         error=error,
-        notice=None,
+        notice=notice,
     )
     response.headers.update(headers or {})
     set_cookie(response, request, LOGIN_COOKIE, fresh, max_age=3600)

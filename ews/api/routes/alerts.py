@@ -19,7 +19,7 @@ from ews.api.errors import NotFound
 from ews.api.roles import AnalystInstitutionOrAdmin
 from ews.auth.keys import Principal
 from ews.fields import Text
-from ews.models import Alert, AlertEvent
+from ews.models import Alert, AlertEvent, CapMessage
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -162,6 +162,13 @@ NO_CAP = (
 )
 
 
+def _cap_response(stored: CapMessage | None) -> Response:
+    """A stored CAP message exactly as it was sent; 404 when the event notified nobody."""
+    if stored is None:
+        raise NotFound("no_cap_message", NO_CAP)
+    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+
+
 @router.get(
     "/{alert_id}/cap",
     response_class=Response,
@@ -173,10 +180,7 @@ def get_alert_cap(
 ) -> Response:
     """The CAP message of the alert's latest notified event, exactly as it was sent."""
     alert = service.get_visible_alert(session, principal=principal, alert_id=alert_id)
-    stored = cap.latest_message(session, alert_id=alert.id)
-    if stored is None:
-        raise NotFound("no_cap_message", NO_CAP)
-    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+    return _cap_response(cap.latest_message(session, alert_id=alert.id))
 
 
 @router.get(
@@ -190,10 +194,7 @@ def get_event_cap(
 ) -> Response:
     """The CAP message written with that event (404 for an event that notified nobody)."""
     alert = service.get_visible_alert(session, principal=principal, alert_id=alert_id)
-    stored = cap.event_message(session, alert_id=alert.id, event_id=event_id)
-    if stored is None:
-        raise NotFound("no_cap_message", NO_CAP)
-    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+    return _cap_response(cap.event_message(session, alert_id=alert.id, event_id=event_id))
 
 
 def _act(
