@@ -8,7 +8,7 @@ its handlers, registered once, map them all to that one shape.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 from fastapi import FastAPI, status
 from fastapi.encoders import jsonable_encoder
@@ -25,9 +25,10 @@ INVALID_REPORT = (
 
 
 class ApiError(Exception):
-    """A request refused: ``code`` (stable, for programs), ``status_code`` (the class's, unless
-    given), ``detail`` (Spanish first, then English), ``errors`` (``{"field", "message"}`` pairs)
-    and response headers."""
+    """A request refused: ``code`` (stable: what code and logs tell refusals apart by, never the
+    words), ``status_code`` (the class's, unless given), ``detail`` (Spanish first, then English),
+    ``errors`` (``{"field", "message"}`` pairs) and response headers. The body carries ``detail``
+    and ``errors`` only (see ``error_response``)."""
 
     status_code: int = status.HTTP_400_BAD_REQUEST
 
@@ -49,7 +50,7 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
     @classmethod
-    def field(cls, code: str, detail: str, field: str, message: str) -> ApiError:
+    def field(cls, code: str, detail: str, field: str, message: str) -> Self:
         """The error of one field."""
         return cls(code, detail, errors=[{"field": field, "message": message}])
 

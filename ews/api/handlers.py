@@ -104,8 +104,10 @@ def refusal_of(exc: Exception) -> ApiError:
     raise TypeError(f"no answer for {type(exc).__name__}") from exc
 
 
-async def _refusal_handler(_request: Request, exc: Exception) -> JSONResponse:
-    return error_response(refusal_of(exc))
+async def _refusal_handler(request: Request, exc: Exception) -> JSONResponse:
+    refusal = refusal_of(exc)
+    logger.debug("%s %s refused: %s", request.method, request.url.path, refusal.code)
+    return error_response(refusal)
 
 
 async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
