@@ -114,17 +114,40 @@ def build_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit once at the end, roll back on any error."""
+def session_scope(
+    factory: sessionmaker[Session], *, commit_despite: tuple[type[BaseException], ...] = ()
+) -> Iterator[Session]:
+    """One unit of work: commit once at the end, roll back on any error.
+
+    ``commit_despite``: errors that end the unit with its work standing (a refused submission the
+    handler kept in quarantine): the session commits, then the error goes on.
+    """
     session = factory()
     try:
         yield session
         session.commit()
+    except commit_despite:
+        session.commit()
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def begin_read_only(session: Session) -> None:
+    """Begin the session's transaction as a read: on SQLite ``BEGIN DEFERRED``, so it neither takes
+    nor waits for the writer's lock (see ``_configure_sqlite``). Call it before the first query."""
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+
+
+@contextmanager
+def read_only_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for reads only (``begin_read_only``), closed at the end without a commit."""
+    with factory() as session:
+        begin_read_only(session)
+        yield session
 
 
 def in_snapshot(

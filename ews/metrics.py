@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ews.db import read_only_session
 from ews.models import (
     Alert,
     IndicatorValue,
@@ -32,8 +33,7 @@ class DatabaseCollector(Collector):
         self.session_factory = session_factory
 
     def collect(self) -> Iterator[Metric]:
-        with self.session_factory() as session:
-            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        with read_only_session(self.session_factory) as session:
             yield from _intake(session)
             yield from _jobs(session)
             yield from _alerts(session)

@@ -21,6 +21,7 @@ from ews.alerting.alert_context import ContextBuilder
 from ews.alerting.apply import apply_outcomes
 from ews.alerting.cap_document import CapSource
 from ews.auth.keys import Principal, Role
+from ews.fields import row_id_in_range
 from ews.models import (
     Alert,
     AlertEvent,
@@ -30,7 +31,6 @@ from ews.models import (
     Community,
     Silence,
 )
-from ews.models.base import row_id_in_range
 from indicators.levels import Level
 
 VIEW_ROLES = frozenset({Role.admin, Role.analyst, Role.institution})

@@ -26,7 +26,7 @@ from ews.alerting.apply import Applied, apply_outcomes
 from ews.alerting.cap_document import CapSource
 from ews.alerting.evaluation import decide_in_store
 from ews.alerting.evidence import Evidence
-from ews.db import session_scope
+from ews.db import read_only_session, session_scope
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -142,8 +142,7 @@ def evaluate_urgent_report(
     alert first (the one-open-alert index refuses the second). ``now``: the real time unless
     given (an injected clock)."""
     # Most reports are not urgent: find out in a read (no SQLite write lock) before writing.
-    with session_factory() as session:
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with read_only_session(session_factory) as session:
         report = session.get(Report, report_id)
         urgent = report is not None and defender.is_urgent(
             report.threat_type, report.severity, defender_rule(session)

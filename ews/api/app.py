@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews import web
 from ews.alerting.urgent import urgent_report_listener
-from ews.api.errors import document_error_shape, install_error_handlers
+from ews.api.errors import document_error_shape
+from ews.api.handlers import install_error_handlers
 from ews.api.limits import ConcurrencyLimitMiddleware, RateLimiter, RequestLimitsMiddleware
 from ews.api.routes import (
     alerts,
@@ -31,6 +32,7 @@ from ews.api.routes import (
 )
 from ews.db import build_engine, build_session_factory
 from ews.intake.listeners import ReportListener
+from ews.metrics import build_registry
 from ews.settings import Settings
 
 DESCRIPTION = """
@@ -73,6 +75,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
+    # Read at each scrape, not counted in memory (see ews.metrics): building it touches no database.
+    app.state.metrics_registry = build_registry(factory)
     # Run with each new report's id after its request committed (see ews.intake.listeners): the
     # fast path raises a defender alert within seconds, never holding up the monitor's request.
     listeners: list[ReportListener] = [

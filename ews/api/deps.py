@@ -1,19 +1,31 @@
-"""Request dependencies: the session (one commit per request) and the caller's key."""
+"""Request dependencies: the app's state (settings, session factory), the request's session (one
+``ews.db.session_scope`` per request) and the caller's key. Role checks: ``ews.api.roles``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews.api.fields import MAX_ROW_ID
-from ews.auth.keys import Principal, Role, authenticate
+from ews.api.errors import RefusedAndKept, Unauthorized
+from ews.auth.keys import Principal, authenticate
+from ews.db import begin_read_only, session_scope
+from ews.fields import MAX_ROW_ID
 from ews.settings import Settings
 
-__all__ = ["MAX_ROW_ID", "PrincipalDep", "RowId", "SessionDep", "SettingsDep", "require_roles"]
+__all__ = [
+    "MetricsRegistryDep",
+    "PrincipalDep",
+    "RowId",
+    "SessionDep",
+    "SessionFactoryDep",
+    "SettingsDep",
+    "read_only_request",
+]
 
 
 def get_settings(request: Request) -> Settings:
@@ -21,23 +33,37 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: commit once after the handler, before the response is sent."""
+def get_session_factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return factory
+
+
+def get_metrics_registry(request: Request) -> CollectorRegistry:
+    registry: CollectorRegistry = request.app.state.metrics_registry
+    return registry
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+MetricsRegistryDep = Annotated[CollectorRegistry, Depends(get_metrics_registry)]
+
+
+def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
+    """The request's unit of work (``session_scope``): one commit after the handler, before the
+    response is sent. A refused submission kept in quarantine (``RefusedAndKept``) commits too."""
+    with session_scope(factory, commit_despite=(RefusedAndKept,)) as session:
+        yield session
+
+
 # scope="function": the commit happens before the response, so a failed commit is a 5xx, not a lie.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def read_only_request(session: SessionDep) -> None:
+    """For a route whose request session only reads (a page, the key of a job run): begin it as a
+    read (``begin_read_only``), so it leaves SQLite's writer lock to the work it starts."""
+    begin_read_only(session)
+
 
 _bearer = HTTPBearer(auto_error=False, description="Clave de API / API key: `Bearer ews_...`")
 
@@ -54,32 +80,12 @@ def get_principal(
 ) -> Principal:
     principal = authenticate(session, credentials.credentials) if credentials else None
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise Unauthorized("key_missing", UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
     request.state.principal = principal
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    """A dependency that lets through only the given roles (403 for the others)."""
-    allowed = frozenset(roles)
-
-    def dependency(principal: PrincipalDep) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(role.value for role in allowed))
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"Su clave ({principal.role.value}) no permite esta acción; se requiere: {names}. / "
-                f"Your key ({principal.role.value}) may not do this; it needs: {names}.",
-            )
-        return principal
-
-    return dependency
-
 
 # A number past the 32-bit row ids of PostgreSQL can name no row, so it is a 422, not a database error.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="id (1 .. 2147483647)")]

@@ -1,112 +1,127 @@
-"""Errors as JSON a person can act on: ``{"detail": "...", "errors": [{"field", "message"}]}``."""
+"""Errors as JSON a person can act on: ``{"detail": "...", "errors": [{"field", "message"}]}``.
+
+Routes and dependencies only raise: an ``ApiError`` (a stable ``code``, the HTTP status, Spanish-first
+``detail`` and the fields at fault), or an exception of a service that ``ews.api.handlers`` names;
+its handlers, registered once, map them all to that one shape.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 
-logger = logging.getLogger(__name__)
-
-# Pydantic error types in words a monitor understands (Spanish first, English second).
-_MESSAGES: dict[str, str] = {
-    "missing": "falta este campo / this field is required",
-    "string_type": "debe ser texto / must be text",
-    "int_parsing": "debe ser un número entero / must be a whole number",
-    "int_type": "debe ser un número entero / must be a whole number",
-    "float_parsing": "debe ser un número / must be a number",
-    "float_type": "debe ser un número / must be a number",
-    "uuid_parsing": "debe ser un UUID (p. ej. 0f8fad5b-d9cb-469f-a165-70867728950e) / must be a UUID",
-    "uuid_type": "debe ser un UUID / must be a UUID",
-    "datetime_parsing": (
-        "debe ser fecha y hora ISO 8601 con zona horaria, p. ej. 2026-11-26T08:30:00-05:00 / "
-        "must be an ISO 8601 date-time with an offset"
-    ),
-    "datetime_type": "debe ser fecha y hora / must be a date-time",
-    "timezone_aware": (
-        "la fecha y hora necesita zona horaria, p. ej. -05:00 / the date-time needs an offset, "
-        "e.g. -05:00"
-    ),
-    "json_invalid": "el cuerpo no es JSON válido / the body is not valid JSON",
-    "model_attributes_type": "se esperaba un objeto JSON / expected a JSON object",
-    "dict_type": "se esperaba un objeto JSON / expected a JSON object",
-    "list_type": "se esperaba una lista / expected a list",
-    "extra_forbidden": "campo no reconocido / unknown field",
-    "too_long": "demasiados elementos / too many items",
-    "too_short": "faltan elementos / too few items",
-    "string_too_long": "texto demasiado largo / text too long",
-}
+INVALID_REQUEST = (
+    "La solicitud tiene datos inválidos; corrija los campos indicados. / "
+    "The request has invalid data; fix the fields listed."
+)
+INVALID_REPORT = (
+    "El reporte tiene datos inválidos; corrija los campos indicados. / The report has invalid "
+    "data; fix the fields listed."
+)
 
 
-# Bounds, with the limit pydantic reports in the error's context.
-_BOUNDS: dict[str, tuple[str, str, str]] = {
-    "greater_than_equal": ("ge", "debe ser mayor o igual a", "must be at least"),
-    "greater_than": ("gt", "debe ser mayor que", "must be greater than"),
-    "less_than_equal": ("le", "debe ser menor o igual a", "must be at most"),
-    "less_than": ("lt", "debe ser menor que", "must be less than"),
-}
+class ApiError(Exception):
+    """A request refused: ``code`` (stable: what code and logs tell refusals apart by, never the
+    words), ``status_code`` (the class's, unless given), ``detail`` (Spanish first, then English),
+    ``errors`` (``{"field", "message"}`` pairs) and response headers. The body carries ``detail``
+    and ``errors`` only (see ``error_response``)."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        *,
+        errors: Sequence[Mapping[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.detail = detail
+        self.errors = [{"field": e["field"], "message": e["message"]} for e in errors]
+        self.headers = dict(headers or {})
+
+    @classmethod
+    def field(cls, code: str, detail: str, field: str, message: str) -> Self:
+        """The error of one field."""
+        return cls(code, detail, errors=[{"field": field, "message": message}])
 
 
-def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
-    """Turn pydantic errors into ``{"field", "message"}`` pairs with human words."""
-    result = []
-    for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
-        kind = error.get("type", "")
-        message = _MESSAGES.get(kind)
-        bound = _BOUNDS.get(kind)
-        context = error.get("ctx") or {}
-        if bound is not None and bound[0] in context:
-            limit = context[bound[0]]
-            message = f"{bound[1]} {limit} / {bound[2]} {limit}"
-        if message is None:
-            raw = str(error.get("msg", "valor inválido / invalid value"))
-            message = raw.removeprefix("Value error, ")
-        result.append({"field": ".".join(location) or "body", "message": message})
-    return result
+class Unauthorized(ApiError):
+    """No key, or a key that is unknown or revoked."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
 
 
-def problem(
-    status_code: int, detail: str, errors: list[dict[str, str]] | None = None
-) -> JSONResponse:
-    body: dict[str, Any] = {"detail": detail}
-    if errors:
-        body["errors"] = errors
-    return JSONResponse(jsonable_encoder(body), status_code=status_code)
+class Forbidden(ApiError):
+    """The key's role (or community) may not do this."""
+
+    status_code = status.HTTP_403_FORBIDDEN
 
 
-async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    return problem(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        "La solicitud tiene datos inválidos; corrija los campos indicados. / "
-        "The request has invalid data; fix the fields listed.",
-        field_errors(exc.errors()),
-    )
+class NotFound(ApiError):
+    """No such thing, or the caller may not know it exists."""
+
+    status_code = status.HTTP_404_NOT_FOUND
 
 
-async def _database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("database unavailable: %s", type(exc).__name__)
+class Conflict(ApiError):
+    """The thing exists in another form or state (same id, other content)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class TooLarge(ApiError):
+    """More than the service takes in one request."""
+
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
+
+
+class InvalidData(ApiError):
+    """Fields the caller must fix; ``errors`` names them."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+
+class TooManyRequests(ApiError):
+    """The key's rate is used up; ``Retry-After`` says when to come back."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+
+class Failed(ApiError):
+    """The service itself failed at what was asked (a job run now)."""
+
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+class Unavailable(ApiError):
+    """A dependency (the database) is down; retrying later is right."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class RefusedAndKept(ApiError):
+    """A refused submission the handler kept in quarantine: the request's work commits (see
+    ``ews.api.deps.get_session``) although the answer is an error. Its status is per refusal."""
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    """The one error shape: ``detail``, and ``errors`` when fields are at fault."""
+    body: dict[str, Any] = {"detail": error.detail}
+    if error.errors:
+        body["errors"] = error.errors
     return JSONResponse(
-        {
-            "detail": "La base de datos no está disponible; reintente en unos segundos, nada se "
-            "guardó a medias. / The database is unavailable; retry in a few seconds, nothing was "
-            "half-saved."
-        },
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": "5"},
+        jsonable_encoder(body), status_code=error.status_code, headers=error.headers or None
     )
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation_handler)
-    app.add_exception_handler(OperationalError, _database_unavailable_handler)
 
 
 ERROR_SCHEMA: dict[str, Any] = {

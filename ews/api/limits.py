@@ -1,19 +1,19 @@
 """Request limits: body size (before the body is read into memory), NUL characters in the path and
 query, and a per-key rate on intake. A NUL in a JSON body is refused by the field that holds it
-(``ews.api.fields.Text``), so the answer names the field."""
+(``ews.fields.Text``), so the answer names the field."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import HTTPException, Request, status
+from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ews.api.errors import ApiError, TooLarge, TooManyRequests, error_response
 from ews.auth.keys import Principal
 
 
@@ -38,10 +38,10 @@ class RequestLimitsMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _send_413(send, limit)
+            await error_response(_too_large(limit))(scope, receive, send)
             return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await _send_nul_error(send, status.HTTP_400_BAD_REQUEST)
+            await error_response(_nul_refused())(scope, receive, send)
             return
         received = 0
         response_started = False
@@ -65,46 +65,24 @@ class RequestLimitsMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await _send_413(send, limit)
+                await error_response(_too_large(limit))(scope, receive, send)
 
 
-async def _send_nul_error(send: Send, status_code: int) -> None:
-    await _send_json(
-        send,
-        status_code,
-        {
-            "detail": "El texto contiene un carácter nulo (\\u0000), que no se admite; quítelo y "
-            "reintente. / The text contains a NUL character (\\u0000), which is not accepted; remove "
-            "it and retry."
-        },
+def _nul_refused() -> ApiError:
+    return ApiError(
+        "nul_character",
+        "El texto contiene un carácter nulo (\\u0000), que no se admite; quítelo y reintente. / "
+        "The text contains a NUL character (\\u0000), which is not accepted; remove it and retry.",
     )
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    await _send_json(
-        send,
-        status.HTTP_413_CONTENT_TOO_LARGE,
-        {
-            "detail": f"El cuerpo de la solicitud supera el límite de {limit:,} bytes; divídalo en "
-            f"partes más pequeñas. / The request body exceeds the {limit:,}-byte limit; split it "
-            "into smaller parts."
-        },
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(
+        "body_too_large",
+        f"El cuerpo de la solicitud supera el límite de {limit:,} bytes; divídalo en partes más "
+        f"pequeñas. / The request body exceeds the {limit:,}-byte limit; split it into smaller "
+        "parts.",
     )
-
-
-async def _send_json(send: Send, status_code: int, content: dict[str, str]) -> None:
-    body = json.dumps(content).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status_code,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class ConcurrencyLimitMiddleware:
@@ -169,8 +147,8 @@ def enforce_intake_rate(request: Request, principal: Principal) -> None:
     allowed, wait = limiter.allow(principal.key_id)
     if not allowed:
         seconds = max(1, round(wait))
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
+        raise TooManyRequests(
+            "intake_rate",
             f"Demasiados envíos con esta clave; espere {seconds} s y reintente (nada se perdió). / "
             f"Too many submissions with this key; wait {seconds} s and retry (nothing was lost).",
             headers={"Retry-After": str(seconds)},

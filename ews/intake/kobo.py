@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ews.api.fields import storable
+from ews.fields import storable
 from ews.intake.positions import PositionError, read_geopoint
 from ews.intake.quarantine import as_json, keep_message, pseudonymized_submission
 from ews.intake.reports import StoreStatus, store_report, threat_from_word, validate_report

@@ -21,8 +21,7 @@ from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ews.api.errors import field_errors
-from ews.api.fields import Number, PlausibleTime, Text, WholeNumber
+from ews.fields import Number, PlausibleTime, Text, WholeNumber, field_errors
 from ews.models import Community, Report
 
 
@@ -180,6 +179,14 @@ def _messages(exc: ValidationError) -> list[dict[str, str]]:
     return errors
 
 
+class ReportNotForKey(ValueError):
+    """A monitor key sent a report for another community; ``errors`` holds every error found."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("report for another community than the key's")
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class ValidReport:
     """A report that passed every check, normalized (UTC, trimmed)."""
@@ -219,7 +226,8 @@ def validate_report(
 ) -> tuple[ValidReport | None, list[dict[str, str]]]:
     """Check one report; ``(report, [])`` or ``(None, [{"field", "message"}, ...])``.
 
-    ``community_of_key`` is a monitor key's community: a report for another one is refused.
+    ``community_of_key`` is a monitor key's community: a report for another (known) one raises
+    ``ReportNotForKey`` with every error found, as the key may not send it at all.
     """
     if not isinstance(payload, Mapping):
         return None, [
@@ -230,6 +238,7 @@ def validate_report(
     except ValidationError as exc:
         return None, _messages(exc)
     errors: list[dict[str, str]] = []
+    not_for_key = False
     community = report.community.lower()
     if session.get(Community, community) is None:
         errors.append(
@@ -239,6 +248,7 @@ def validate_report(
             }
         )
     elif community_of_key is not None and community != community_of_key:
+        not_for_key = True
         errors.append(
             {
                 "field": "community",
@@ -262,6 +272,8 @@ def validate_report(
                 "longitude together, or neither",
             }
         )
+    if not_for_key:
+        raise ReportNotForKey(errors)
     if errors:
         return None, errors
     return (

@@ -11,16 +11,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
-# Row ids are 32-bit integers on PostgreSQL (and SQLite refuses integers past 64 bits): a number
-# outside this range names no row.
-MAX_ROW_ID = 2**31 - 1
-
-
-def row_id_in_range(value: int) -> bool:
-    """Whether ``value`` can be a row id (a cursor carries the id of the last row it showed)."""
-    return 0 <= value <= MAX_ROW_ID
-
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ews.web import dashboard, mail_view, report, report_view, static_files
+from ews.web import (
+    alert_pages,
+    community_pages,
+    mail_view,
+    report,
+    report_view,
+    service_pages,
+    sign_in,
+    static_files,
+)
 
 router = APIRouter()
-router.include_router(dashboard.router)
+router.include_router(sign_in.router)
+router.include_router(alert_pages.router)
+router.include_router(community_pages.router)
+router.include_router(service_pages.router)
 router.include_router(mail_view.router)
 router.include_router(report_view.router)
 router.include_router(report.router)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from alerts.channels.mailbox import caught_mail, read_caught
-from ews.settings import Settings
-from ews.web.pages import AnalystPrincipal, WebRoute, render
+from ews.api.deps import SettingsDep
+from ews.api.errors import NotFound
+from ews.web.pages import PAGE_NOT_FOUND, AnalystPrincipal, WebRoute, render
 
 router = APIRouter(prefix="/dashboard/mail", route_class=WebRoute, include_in_schema=False)
 
@@ -20,8 +21,7 @@ MAIL_KEY = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 @router.get("")
-def mail_list(request: Request, principal: AnalystPrincipal) -> Response:
-    settings: Settings = request.app.state.settings
+def mail_list(request: Request, settings: SettingsDep, principal: AnalystPrincipal) -> Response:
     return render(
         request,
         "mail.html",
@@ -33,9 +33,10 @@ def mail_list(request: Request, principal: AnalystPrincipal) -> Response:
 
 
 @router.get("/{key}")
-def mail_message(request: Request, principal: AnalystPrincipal, key: str) -> Response:
-    settings: Settings = request.app.state.settings
+def mail_message(
+    request: Request, settings: SettingsDep, principal: AnalystPrincipal, key: str
+) -> Response:
     found = read_caught(settings.mail_dir, key) if MAIL_KEY.match(key) else None
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
+        raise NotFound("mail_not_found", PAGE_NOT_FOUND)
     return render(request, "mail_message.html", mail=found)

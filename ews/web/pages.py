@@ -1,4 +1,5 @@
-"""Rendering pages: Jinja2 environments per language, security headers, the signed-in principal."""
+"""Rendering pages: Jinja2 environments per language, security headers, error pages, redirects and
+cookies, the signed-in principal."""
 
 from __future__ import annotations
 
@@ -8,20 +9,24 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from ews.api.deps import SessionDep
+from ews.api.deps import SessionDep, SettingsDep, get_settings
+from ews.api.errors import Forbidden
+from ews.api.handlers import REFUSAL_TYPES, refusal_of
+from ews.api.roles import ANALYST_ADMIN, ANALYST_INSTITUTION_ADMIN
 from ews.auth.keys import Principal, Role
+from ews.db import begin_read_only
 from ews.models import ApiKey
 from ews.models.base import utcnow
 from ews.settings import Settings
 from ews.web import geo
 from ews.web.assets import asset_url
 from ews.web.i18n import Lang, gettext_for, label, parse_lang
-from ews.web.queries import read_only
 from ews.web.session import (
+    COOKIE_PATH,
     LANG_COOKIE,
     SESSION_COOKIE,
     WebSession,
@@ -32,8 +37,14 @@ from ews.web.session import (
 )
 from indicators import LIMA
 
-DASHBOARD_ROLES = frozenset({Role.analyst, Role.admin, Role.institution})
-ANALYST_ROLES = frozenset({Role.analyst, Role.admin})
+# The notices a page may show after a redirect (``?notice=...``).
+NOTICES = {"ack", "resolved", "signed_out", "note", "forbidden", "closed"}
+# What an error page says is in its template (by status); the detail serves logs and programs.
+PAGE_NOT_FOUND = "La página no existe o no puede verla. / No such page, or you may not see it."
+PAGE_FORBIDDEN = "No tiene acceso a esta página. / You have no access to this page."
+FORM_REFUSED = (
+    "El formulario venció o vino de otro sitio. / The form expired or came from another site."
+)
 MONTHS = {
     Lang.es: ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
     Lang.en: ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -81,7 +92,11 @@ class WebRoute(APIRoute):
                     response = Response(status_code=exc.status_code, headers=headers)
                 else:
                     response = error_page(request, exc.status_code, headers)
-            add_security_headers(response, request.app.state.settings)
+            except REFUSAL_TYPES as exc:
+                # The API's refusals, as a page: the same status, in the visitor's language.
+                refusal = refusal_of(exc)
+                response = error_page(request, refusal.status_code, refusal.headers)
+            add_security_headers(response, get_settings(request))
             return response
 
         return with_headers
@@ -165,7 +180,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """Render a template in the visitor's language with the common context."""
     lang = request_lang(request)
     web_session: WebSession | None = getattr(request.state, "web_session", None)
-    settings: Settings = request.app.state.settings
+    settings = get_settings(request)
     context.setdefault("principal", getattr(request.state, "web_principal", None))
     context.setdefault("now", utcnow())
     context.setdefault(
@@ -183,6 +198,24 @@ def error_page(request: Request, status_code: int, headers: dict[str, str]) -> R
     return response
 
 
+def see_other(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=status.HTTP_303_SEE_OTHER)
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    """A cookie of the dashboard: its path only, never read by scripts, never sent cross-site."""
+    settings = get_settings(request)
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https" or settings.base_url.startswith("https://"),
+    )
+
+
 # --- who is signed in --------------------------------------------------------------------------
 
 
@@ -190,21 +223,21 @@ def to_login() -> HTTPException:
     return HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": "/dashboard/login"})
 
 
-def web_principal(request: Request, session: SessionDep) -> Principal:
+def web_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
     """The principal of the session cookie; a missing, expired or revoked one goes to sign-in.
 
     The key row is read on every request, so revoking a key ends its dashboard sessions at once.
+    A page (GET) only reads: its session begins read-only.
     """
-    settings: Settings = request.app.state.settings
     if request.method in ("GET", "HEAD"):
-        read_only(session)
+        begin_read_only(session)
     web_session = read_session(
         settings.secret_key, request.cookies.get(SESSION_COOKIE), now=datetime.now(UTC)
     )
     if web_session is None:
         raise to_login()
     row = session.get(ApiKey, web_session.key_id)
-    if row is None or row.revoked_at is not None or Role(row.role) not in DASHBOARD_ROLES:
+    if row is None or row.revoked_at is not None or Role(row.role) not in ANALYST_INSTITUTION_ADMIN:
         raise to_login()
     principal = Principal(
         key_id=row.id,
@@ -222,8 +255,8 @@ WebPrincipal = Annotated[Principal, Depends(web_principal)]
 
 
 def analyst_only(principal: WebPrincipal) -> Principal:
-    if principal.role not in ANALYST_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN)
+    if principal.role not in ANALYST_ADMIN:
+        raise Forbidden("page_forbidden", PAGE_FORBIDDEN)
     return principal
 
 
@@ -231,7 +264,7 @@ AnalystPrincipal = Annotated[Principal, Depends(analyst_only)]
 
 
 def allowed_origins(request: Request) -> set[str]:
-    settings: Settings = request.app.state.settings
+    settings = get_settings(request)
     own = f"{request.url.scheme}://{request.url.netloc}"
     base = settings.base_url.rstrip("/")
     return {own, base}
@@ -239,7 +272,7 @@ def allowed_origins(request: Request) -> set[str]:
 
 def check_form(request: Request, token: str | None, nonce: str | None) -> bool:
     """A form post is genuine when it comes from this site and carries the session's token."""
-    settings: Settings = request.app.state.settings
+    settings = get_settings(request)
     if not same_origin(request.headers.get("origin"), allowed_origins(request)):
         return False
     return csrf_valid(settings.secret_key, nonce, token)

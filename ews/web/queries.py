@@ -32,11 +32,6 @@ from indicators.levels import Level
 LEVEL_RANK = {level.value: level.rank for level in Level}
 
 
-def read_only(session: Session) -> None:
-    """Begin a deferred transaction on SQLite, so a page read never takes the writer's lock."""
-    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
-
-
 def communities(session: Session) -> list[Community]:
     return list(session.execute(select(Community).order_by(Community.name)).scalars())
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from ews.api.deps import PrincipalDep, SessionDep
-from ews.auth.keys import Role
+from ews.api.deps import SessionDep
+from ews.api.roles import MonitorOrAdmin
 from ews.models import Community
 from ews.web.assets import asset, asset_url
 from ews.web.i18n import LABELS, Lang, label
@@ -56,14 +56,8 @@ class Me(BaseModel):
 
 
 @api_router.get("/me")
-def who_am_i(principal: PrincipalDep, session: SessionDep) -> Me:
+def who_am_i(principal: MonitorOrAdmin, session: SessionDep) -> Me:
     """The community a monitor's key reports for (no name, no key id: only what the page needs)."""
-    if principal.role not in (Role.monitor, Role.admin):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "Esta clave no puede enviar reportes; pida una clave de monitor. / "
-            "This key cannot file reports; ask for a monitor key.",
-        )
     community = (
         session.get(Community, principal.community_code) if principal.community_code else None
     )

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ews.api.deps import SessionDep
+from ews.api.deps import SessionDep, SettingsDep
+from ews.api.errors import NotFound
 from ews.auth.keys import Principal, Role
 from ews.models import Community, Report
-from ews.settings import Settings
 from ews.web import alert_queue, geo, queries
 from ews.web.i18n import label
-from ews.web.pages import WebPrincipal, WebRoute, render, request_lang
+from ews.web.pages import PAGE_NOT_FOUND, WebPrincipal, WebRoute, render, request_lang
 from indicators import LIMA
 
 router = APIRouter(prefix="/dashboard/reports", route_class=WebRoute, include_in_schema=False)
@@ -51,13 +51,16 @@ def _may_see(session: Session, principal: Principal, report: Report) -> bool:
 
 @router.get("/{report_id}")
 def report_page(
-    request: Request, session: SessionDep, principal: WebPrincipal, report_id: uuid.UUID
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WebPrincipal,
+    report_id: uuid.UUID,
 ) -> Response:
     report = session.get(Report, str(report_id))
     if report is None or not _may_see(session, principal, report):
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
+        raise NotFound("report_not_found", PAGE_NOT_FOUND)
     community = session.get(Community, report.community_code)
-    settings: Settings = request.app.state.settings
     lang = request_lang(request)
     view = None
     if community is not None:

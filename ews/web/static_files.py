@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response
 
+from ews.api.errors import NotFound
 from ews.web.assets import asset
-from ews.web.pages import WebRoute
+from ews.web.pages import PAGE_NOT_FOUND, WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -14,7 +15,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 def asset_response(request: Request, name: str, *, cache: str) -> Response:
     found = asset(name)
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
+        raise NotFound("asset_not_found", PAGE_NOT_FOUND)
     etag = f'"{found.etag}"'
     headers = {"ETag": etag, "Cache-Control": cache}
     if request.headers.get("if-none-match") == etag:

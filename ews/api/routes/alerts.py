@@ -9,28 +9,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ews.alerting import cap, service
 from ews.alerting.cap import render_alerts_feed
 from ews.alerting.cap_document import CapSource
-from ews.api.deps import RowId, SessionDep, SettingsDep, require_roles
-from ews.api.errors import problem
-from ews.api.fields import Text
-from ews.auth.keys import Principal, Role
-from ews.models import Alert, AlertEvent
+from ews.api.deps import RowId, SessionDep, SettingsDep
+from ews.api.errors import NotFound
+from ews.api.roles import AnalystInstitutionOrAdmin
+from ews.auth.keys import Principal
+from ews.fields import Text
+from ews.models import Alert, AlertEvent, CapMessage
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
-Viewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.analyst, Role.institution))]
-
-NOT_FOUND = (
-    "No existe la alerta o no está dirigida a su institución. / "
-    "No such alert, or it is not routed to your institution."
-)
-RESOLVED = "La alerta ya está resuelta. / The alert is already resolved."
 CAP_MEDIA_TYPE = "application/cap+xml"
 ATOM_MEDIA_TYPE = "application/atom+xml"
 
@@ -99,18 +93,11 @@ def event_out(event: AlertEvent) -> EventOut:
     return EventOut.model_validate(event, from_attributes=True)
 
 
-def _visible(session: SessionDep, principal: Principal, alert_id: int) -> Alert:
-    try:
-        return service.get_visible_alert(session, principal=principal, alert_id=alert_id)
-    except service.AlertNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc
-
-
 @router.get("", response_model=AlertPage, summary="Alertas / Alerts")
 def list_alerts(
     session: SessionDep,
     settings: SettingsDep,
-    principal: Viewer,
+    principal: AnalystInstitutionOrAdmin,
     status_: Annotated[str | None, Query(alias="status")] = None,
     community: str | None = None,
     category: str | None = None,
@@ -118,25 +105,18 @@ def list_alerts(
     institution: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 100,
     cursor: str | None = None,
-) -> AlertPage | Any:
-    try:
-        rows, next_cursor = service.visible_alerts(
-            session,
-            principal=principal,
-            status=status_,
-            community=community,
-            category=category,
-            level=level,
-            institution=institution,
-            limit=min(limit, settings.page_max),
-            cursor=cursor,
-        )
-    except service.InvalidInput as exc:
-        return problem(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "Filtro inválido / invalid filter",
-            [{"field": exc.field, "message": exc.message}],
-        )
+) -> AlertPage:
+    rows, next_cursor = service.visible_alerts(
+        session,
+        principal=principal,
+        status=status_,
+        community=community,
+        category=category,
+        level=level,
+        institution=institution,
+        limit=min(limit, settings.page_max),
+        cursor=cursor,
+    )
     events = service.events_of_alerts(session, alert_ids=[row.id for row in rows])
     return AlertPage(
         items=[
@@ -154,7 +134,9 @@ def list_alerts(
     response_class=Response,
     summary="Alertas como Atom (enlaza CAP 1.2) / Alerts as Atom (links CAP 1.2)",
 )
-def alerts_feed(session: SessionDep, settings: SettingsDep, principal: Viewer) -> Response:
+def alerts_feed(
+    session: SessionDep, settings: SettingsDep, principal: AnalystInstitutionOrAdmin
+) -> Response:
     rows, _next = service.visible_alerts(session, principal=principal, limit=settings.page_max)
     body = render_alerts_feed(
         session,
@@ -167,8 +149,10 @@ def alerts_feed(session: SessionDep, settings: SettingsDep, principal: Viewer) -
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="Una alerta / One alert")
-def get_alert(session: SessionDep, principal: Viewer, alert_id: RowId) -> AlertDetail:
-    alert = _visible(session, principal, alert_id)
+def get_alert(
+    session: SessionDep, principal: AnalystInstitutionOrAdmin, alert_id: RowId
+) -> AlertDetail:
+    alert = service.get_visible_alert(session, principal=principal, alert_id=alert_id)
     events = service.alert_events(session, alert_id=alert.id)
     return AlertDetail(**alert_out(alert).model_dump(), events=[event_out(e) for e in events])
 
@@ -179,19 +163,25 @@ NO_CAP = (
 )
 
 
+def _cap_response(stored: CapMessage | None) -> Response:
+    """A stored CAP message exactly as it was sent; 404 when the event notified nobody."""
+    if stored is None:
+        raise NotFound("no_cap_message", NO_CAP)
+    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+
+
 @router.get(
     "/{alert_id}/cap",
     response_class=Response,
     summary="CAP 1.2 del último evento notificado / CAP 1.2 of the latest notified event",
     responses={200: {"content": {CAP_MEDIA_TYPE: {}}}, 404: {}},
 )
-def get_alert_cap(session: SessionDep, principal: Viewer, alert_id: RowId) -> Response:
+def get_alert_cap(
+    session: SessionDep, principal: AnalystInstitutionOrAdmin, alert_id: RowId
+) -> Response:
     """The CAP message of the alert's latest notified event, exactly as it was sent."""
-    alert = _visible(session, principal, alert_id)
-    stored = cap.latest_message(session, alert_id=alert.id)
-    if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_CAP)
-    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+    alert = service.get_visible_alert(session, principal=principal, alert_id=alert_id)
+    return _cap_response(cap.latest_message(session, alert_id=alert.id))
 
 
 @router.get(
@@ -201,14 +191,11 @@ def get_alert_cap(session: SessionDep, principal: Viewer, alert_id: RowId) -> Re
     responses={200: {"content": {CAP_MEDIA_TYPE: {}}}, 404: {}},
 )
 def get_event_cap(
-    session: SessionDep, principal: Viewer, alert_id: RowId, event_id: RowId
+    session: SessionDep, principal: AnalystInstitutionOrAdmin, alert_id: RowId, event_id: RowId
 ) -> Response:
     """The CAP message written with that event (404 for an event that notified nobody)."""
-    alert = _visible(session, principal, alert_id)
-    stored = cap.event_message(session, alert_id=alert.id, event_id=event_id)
-    if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_CAP)
-    return Response(stored.xml.encode("utf-8"), media_type=CAP_MEDIA_TYPE)
+    alert = service.get_visible_alert(session, principal=principal, alert_id=alert_id)
+    return _cap_response(cap.event_message(session, alert_id=alert.id, event_id=event_id))
 
 
 def _act(
@@ -220,24 +207,19 @@ def _act(
     action: str,
 ) -> EventOut:
     now = utcnow()
-    try:
-        if action == "acknowledge":
-            event = service.acknowledge_alert(
-                session, principal=principal, alert_id=alert_id, note=note, now=now
-            )
-        else:
-            event = service.resolve_alert(
-                session,
-                principal=principal,
-                alert_id=alert_id,
-                note=note,
-                now=now,
-                cap=CapSource.of(settings),
-            )
-    except service.AlertNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from exc
-    except service.AlertStateConflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, RESOLVED) from exc
+    if action == "acknowledge":
+        event = service.acknowledge_alert(
+            session, principal=principal, alert_id=alert_id, note=note, now=now
+        )
+    else:
+        event = service.resolve_alert(
+            session,
+            principal=principal,
+            alert_id=alert_id,
+            note=note,
+            now=now,
+            cap=CapSource.of(settings),
+        )
     return event_out(event)
 
 
@@ -247,13 +229,21 @@ def _act(
     summary="Atender (detiene los recordatorios) / Acknowledge (stops reminders)",
 )
 def acknowledge(
-    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: RowId, body: NoteIn
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: AnalystInstitutionOrAdmin,
+    alert_id: RowId,
+    body: NoteIn,
 ) -> EventOut:
     return _act(session, settings, principal, alert_id, body.note, "acknowledge")
 
 
 @router.post("/{alert_id}/resolve", response_model=EventOut, summary="Resolver / Resolve")
 def resolve(
-    session: SessionDep, settings: SettingsDep, principal: Viewer, alert_id: RowId, body: NoteIn
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: AnalystInstitutionOrAdmin,
+    alert_id: RowId,
+    body: NoteIn,
 ) -> EventOut:
     return _act(session, settings, principal, alert_id, body.note, "resolve")

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import tempfile
-from typing import Annotated, Any, BinaryIO
+from typing import BinaryIO
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ews.api.deps import SessionDep, SettingsDep, require_roles
-from ews.api.errors import problem
+from ews.api.deps import SessionDep, SettingsDep
 from ews.api.limits import enforce_intake_rate
-from ews.auth.keys import Principal, Role
+from ews.api.roles import FeedOrAdmin
 from ews.intake.feeds import FeedError, FeedSource, ingest_feed
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
-Feeder = Annotated[Principal, Depends(require_roles(Role.feed, Role.admin))]
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
@@ -82,16 +80,14 @@ async def post_feed(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Feeder,
-) -> Any:
+    principal: FeedOrAdmin,
+) -> IngestOut:
     """A CSV body (``text/csv``) or a multipart file. Answers ``{"rows", "inserted", "duplicates",
     "rejected": [{"row", "error"}]}``; ``rejected`` lists the first 1000 bad rows (all are kept in
-    quarantine), ``rejected_total`` counts them all."""
+    quarantine), ``rejected_total`` counts them all. A ``FeedError`` refuses the whole file (the
+    request's session rolls back)."""
     enforce_intake_rate(request, principal)
-    try:
-        stream, origin = await _spool(request, settings.max_csv_bytes)
-    except FeedError as exc:
-        return problem(exc.status_code, exc.message)
+    stream, origin = await _spool(request, settings.max_csv_bytes)
     try:
         summary = await run_in_threadpool(
             lambda: ingest_feed(
@@ -102,9 +98,6 @@ async def post_feed(
                 max_bytes=settings.max_csv_bytes,
             )
         )
-    except FeedError as exc:
-        await run_in_threadpool(session.rollback)
-        return problem(exc.status_code, exc.message)
     finally:
         stream.close()
     return IngestOut.model_validate(summary.as_dict())

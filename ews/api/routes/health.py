@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+
+from ews.api.deps import SessionFactoryDep
+from ews.db import read_only_session
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Estado del servicio / Service health")
-def healthz(request: Request) -> JSONResponse:
-    factory: sessionmaker[Session] = request.app.state.session_factory
+def healthz(factory: SessionFactoryDep) -> JSONResponse:
     try:
-        with factory() as session:
-            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        with read_only_session(factory) as session:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse({"status": "degraded", "database": "unavailable"}, status_code=503)

@@ -10,20 +10,21 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews import audit
-from ews.api.deps import SessionDep, SettingsDep, require_roles
-from ews.api.fields import FilterTime, clamp_utc, row_id_in_range
-from ews.auth.keys import Principal, Role
+from ews.api.deps import SessionDep, SessionFactoryDep, SettingsDep
+from ews.api.errors import InvalidData
+from ews.api.roles import AnalystInstitutionOrAdmin
+from ews.db import read_only_session
+from ews.fields import FilterTime, clamp_utc, row_id_in_range
 from ews.models import AuditAction, IndicatorValue
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
-Reader = Annotated[Principal, Depends(require_roles(Role.analyst, Role.institution, Role.admin))]
 CSV_COLUMNS = (
     "code",
     "community_code",
@@ -74,7 +75,7 @@ def _decode(cursor: str) -> tuple[datetime, int]:
             raise ValueError(cursor)
         return clamp_utc(moment), row_id
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, BAD_CURSOR) from exc
+        raise InvalidData("bad_cursor", BAD_CURSOR) from exc
 
 
 def _query(
@@ -99,9 +100,9 @@ def _query(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def list_indicators(
-    principal: Reader,
-    request: Request,
+    principal: AnalystInstitutionOrAdmin,
     session: SessionDep,
+    factory: SessionFactoryDep,
     settings: SettingsDep,
     community: Annotated[
         str | None, Query(description="Código de comunidad / community code")
@@ -128,7 +129,6 @@ def list_indicators(
                 "until": str(until),
             },
         )
-        factory: sessionmaker[Session] = request.app.state.session_factory
         return StreamingResponse(
             _csv_rows(factory, query),
             media_type="text/csv; charset=utf-8",
@@ -152,11 +152,12 @@ def list_indicators(
 
 
 def _csv_rows(factory: sessionmaker[Session], query: Select[Any]) -> Iterator[str]:
-    """The export, streamed in chunks from a session of its own (the request's has committed)."""
+    """The export, streamed in chunks from a read-only session of its own (the request's has
+    committed by then)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    with factory() as session:
+    with read_only_session(factory) as session:
         for number, row in enumerate(
             session.scalars(query.execution_options(yield_per=1000)), start=1
         ):

@@ -5,23 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, status
+from fastapi import APIRouter, BackgroundTasks, Body, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ews.api.deps import SessionDep, SettingsDep, require_roles
-from ews.api.errors import problem
-from ews.api.fields import Text, UtcTime
+from ews.api.deps import SessionDep, SettingsDep
+from ews.api.errors import RefusedAndKept
 from ews.api.limits import enforce_intake_rate
-from ews.auth.keys import Principal, Role
+from ews.api.roles import FeedOrAdmin
 from ews.auth.pseudonyms import pseudonymize
+from ews.fields import Text, UtcTime
 from ews.intake.kobo import KoboStatus, mapping_from, receive_kobo
 from ews.intake.listeners import schedule_report_listeners
 from ews.intake.sms import SmsStatus, normalize_phone, receive_sms
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
-Feeder = Annotated[Principal, Depends(require_roles(Role.feed, Role.admin))]
 
 KOBO_STATUS_CODES = {
     KoboStatus.created: 201,
@@ -37,11 +36,11 @@ def post_kobo(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Feeder,
+    principal: FeedOrAdmin,
     submission: Annotated[Any, Body()],
 ) -> Any:
     """A KoboToolbox REST service submission. 201 created; 200 identical resend or edit; 409 same
-    instanceID with other content; 422 with the fields to fix."""
+    instanceID with other content; 422 with the fields to fix (both refusals kept in quarantine)."""
     enforce_intake_rate(request, principal)
     submitter = submission.get("_submitted_by") if isinstance(submission, dict) else None
     identity = f"kobo:{submitter}" if submitter else principal.identity
@@ -55,17 +54,19 @@ def post_kobo(
         future_tolerance=timedelta(minutes=settings.report_future_tolerance_minutes),
     )
     if outcome.status is KoboStatus.invalid:
-        return problem(
-            422,
+        raise RefusedAndKept(
+            "kobo_invalid",
             "El envío de Kobo no se pudo leer como reporte; corrija el formulario o el mapeo. / "
             "The Kobo submission could not be read as a report; fix the form or the mapping.",
-            outcome.errors,
+            errors=outcome.errors,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     if outcome.status is KoboStatus.conflict:
-        return problem(
-            409,
+        raise RefusedAndKept(
+            "kobo_conflict",
             "Este meta/instanceID ya se recibió con otro contenido. / This meta/instanceID was "
             "already received with other content.",
+            status_code=status.HTTP_409_CONFLICT,
         )
     assert outcome.report is not None
     if outcome.status in (KoboStatus.created, KoboStatus.replaced):
@@ -105,7 +106,7 @@ def post_sms(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Feeder,
+    principal: FeedOrAdmin,
     message: SmsIn,
 ) -> Any:
     """200 with ``status`` (accepted, rejected, duplicate) and a Spanish ``reply`` to text back;
@@ -125,7 +126,7 @@ def post_sms(
     )
     body = SmsOut(status=outcome.status, reply=outcome.reply, report_id=outcome.report_id)
     if outcome.status is SmsStatus.conflict:
-        return problem(409, outcome.reply)
+        raise RefusedAndKept("sms_conflict", outcome.reply, status_code=status.HTTP_409_CONFLICT)
     if outcome.created and outcome.report_id:
         schedule_report_listeners(background, request.app, [outcome.report_id])
         return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)

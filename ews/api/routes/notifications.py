@@ -7,20 +7,20 @@ import binascii
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import and_, case, or_, select
 
 from ews import audit
-from ews.api.deps import MAX_ROW_ID, RowId, SessionDep, SettingsDep, require_roles
-from ews.api.fields import row_id_in_range
-from ews.auth.keys import Principal, Role
-from ews.delivery.outbox import NotDead, requeue
+from ews.api.deps import RowId, SessionDep, SettingsDep
+from ews.api.errors import InvalidData, NotFound
+from ews.api.roles import AnalystOrAdmin
+from ews.delivery.outbox import requeue
+from ews.fields import MAX_ROW_ID, row_id_in_range
 from ews.models import AlertEvent, AuditAction, Contact, OutboxMessage, OutboxStatus
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
-Reader = Annotated[Principal, Depends(require_roles(Role.analyst, Role.admin))]
 
 # Failures first: dead, then pending after a failed try, in flight, waiting, sent.
 RANK = case(
@@ -89,8 +89,8 @@ def _parse_cursor(cursor: str) -> tuple[int, int]:
             raise ValueError(cursor)
         return int(rank), int(row_id)
     except (ValueError, binascii.Error) as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise InvalidData(
+            "bad_cursor",
             "El cursor no es válido; use el valor de `next` tal cual. / "
             "The cursor is not valid; pass `next` back unchanged.",
         ) from exc
@@ -104,7 +104,7 @@ def _parse_cursor(cursor: str) -> tuple[int, int]:
 def list_notifications(
     session: SessionDep,
     settings: SettingsDep,
-    _principal: Reader,
+    _principal: AnalystOrAdmin,
     status_: Annotated[
         OutboxStatus | None, Query(alias="status", description="pending, sending, sent, dead")
     ] = None,
@@ -151,22 +151,15 @@ def list_notifications(
     summary="Reencolar un mensaje muerto / Requeue a dead message",
 )
 def requeue_notification(
-    notification_id: RowId, session: SessionDep, principal: Reader
+    notification_id: RowId, session: SessionDep, principal: AnalystOrAdmin
 ) -> NotificationOut:
     row = session.get(OutboxMessage, notification_id)
     if row is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, "No existe esa notificación. / No such notification."
+        raise NotFound(
+            "notification_not_found", "No existe esa notificación. / No such notification."
         )
     previous_error = row.last_error
-    try:
-        requeue(session, row=row, now=utcnow())
-    except NotDead as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"Solo se reencolan mensajes muertos; este está «{row.status}». / "
-            f"Only dead messages are requeued; this one is {row.status!r}.",
-        ) from exc
+    requeue(session, row=row, now=utcnow())
     audit.record(
         session,
         actor=principal.name,

@@ -7,20 +7,22 @@ import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import and_, or_, select
 
-from ews.api.deps import SessionDep, SettingsDep, require_roles
-from ews.api.errors import problem
-from ews.api.fields import FilterTime, clamp_utc
+from ews.api.deps import SessionDep, SettingsDep
+from ews.api.errors import INVALID_REPORT, Conflict, Forbidden, InvalidData, TooLarge
 from ews.api.limits import enforce_intake_rate
+from ews.api.roles import MonitorAnalystOrAdmin, MonitorOrAdmin
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
+from ews.fields import FilterTime, clamp_utc
 from ews.intake.listeners import schedule_report_listeners
 from ews.intake.reports import (
     ReportIn,
+    ReportNotForKey,
     ReportOut,
     StoreStatus,
     ThreatType,
@@ -32,13 +34,6 @@ from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
-Poster = Annotated[Principal, Depends(require_roles(Role.monitor, Role.admin))]
-Reader = Annotated[Principal, Depends(require_roles(Role.monitor, Role.analyst, Role.admin))]
-
-INVALID = (
-    "El reporte tiene datos inválidos; corrija los campos indicados. / The report has invalid "
-    "data; fix the fields listed."
-)
 CONFLICT = (
     "Ya existe un reporte con este id y otro contenido; genere un id nuevo para un reporte nuevo. / "
     "A report with this id and different content exists; use a new id for a new report."
@@ -70,6 +65,8 @@ class ReportPage(BaseModel):
 def _store_one(
     session: SessionDep, settings: SettingsDep, principal: Principal, payload: Any
 ) -> tuple[StoreStatus, Report | None, list[dict[str, str]]]:
+    """Validate and store one report. ``ReportNotForKey`` when a monitor key sends for another
+    community (the single post answers 403; a batch counts the item invalid)."""
     now = utcnow()
     report, errors = validate_report(
         session,
@@ -108,19 +105,17 @@ def post_report(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Poster,
+    principal: MonitorOrAdmin,
     payload: Annotated[Any, Body()],
 ) -> Any:
-    """201 created; 200 with the stored record on an identical resend; 409 same id, other content."""
+    """201 created; 200 with the stored record on an identical resend; 409 same id, other content;
+    403 for a monitor key's report about another community."""
     enforce_intake_rate(request, principal)
     outcome, stored, errors = _store_one(session, settings, principal, payload)
     if outcome is StoreStatus.invalid:
-        forbidden = principal.role is Role.monitor and any(
-            error["field"] == "community" and "clave" in error["message"] for error in errors
-        )
-        return problem(403 if forbidden else 422, INVALID, errors)
+        raise InvalidData("report_invalid", INVALID_REPORT, errors=errors)
     if outcome is StoreStatus.conflict:
-        return problem(status.HTTP_409_CONFLICT, CONFLICT, [{"field": "id", "message": CONFLICT}])
+        raise Conflict.field("report_conflict", CONFLICT, "id", CONFLICT)
     assert stored is not None
     body = ReportOut.of(stored).model_dump(mode="json")
     if outcome is StoreStatus.created:
@@ -139,35 +134,41 @@ def post_batch(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Poster,
+    principal: MonitorOrAdmin,
     payload: Annotated[Any, Body()],
 ) -> Any:
     """``{"reports": [...]}``: one result per report, in order; safe to resend whole."""
     enforce_intake_rate(request, principal)
     reports = payload.get("reports") if isinstance(payload, dict) else None
     if not isinstance(reports, list):
-        return problem(
-            422,
-            INVALID,
-            [{"field": "reports", "message": "se espera una lista de reportes / expected a list"}],
+        raise InvalidData.field(
+            "batch_invalid",
+            INVALID_REPORT,
+            "reports",
+            "se espera una lista de reportes / expected a list",
         )
     unknown = sorted(str(key) for key in payload if key != "reports")
     if unknown:
-        return problem(
-            422,
-            INVALID,
-            [{"field": key, "message": "campo no reconocido / unknown field"} for key in unknown],
+        raise InvalidData(
+            "batch_invalid",
+            INVALID_REPORT,
+            errors=[
+                {"field": key, "message": "campo no reconocido / unknown field"} for key in unknown
+            ],
         )
     if len(reports) > settings.report_batch_max:
-        return problem(
-            413,
+        raise TooLarge(
+            "batch_too_large",
             f"Envíe como máximo {settings.report_batch_max} reportes por lote. / Send at most "
             f"{settings.report_batch_max} reports per batch.",
         )
     items: list[BatchItem] = []
     created: list[str] = []
     for payload_item in reports:
-        outcome, stored, errors = _store_one(session, settings, principal, payload_item)
+        try:
+            outcome, stored, errors = _store_one(session, settings, principal, payload_item)
+        except ReportNotForKey as refused:
+            outcome, stored, errors = StoreStatus.invalid, None, refused.errors
         if outcome is StoreStatus.conflict:
             errors = [{"field": "id", "message": CONFLICT}]
         raw_id = payload_item.get("id") if isinstance(payload_item, dict) else None
@@ -198,8 +199,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError(observed)
         return clamp_utc(moment), str(report_id)
     except (ValueError, TypeError) as exc:
-        raise HTTPException(
-            422, "El cursor no es válido; use el valor 'next'. / Invalid cursor; use 'next'."
+        raise InvalidData(
+            "bad_cursor",
+            "El cursor no es válido; use el valor 'next'. / Invalid cursor; use 'next'.",
         ) from exc
 
 
@@ -207,7 +209,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 def list_reports(
     session: SessionDep,
     settings: SettingsDep,
-    principal: Reader,
+    principal: MonitorAnalystOrAdmin,
     community: str | None = None,
     threat_type: ThreatType | None = None,
     since: Annotated[FilterTime | None, Query()] = None,
@@ -218,8 +220,8 @@ def list_reports(
     """Reports by ``observed_at`` then id; a monitor sees only its own community."""
     if principal.role is Role.monitor:
         if community is not None and community != principal.community_code:
-            raise HTTPException(
-                403,
+            raise Forbidden(
+                "reports_of_other_community",
                 "Su clave solo ve los reportes de su comunidad. / Your key only sees its own "
                 "community's reports.",
             )

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ews.alerting import service
-from ews.api.deps import RowId, SessionDep, require_roles
-from ews.api.errors import problem
-from ews.api.fields import PlausibleTime, Text
-from ews.auth.keys import Principal, Role
+from ews.api.deps import RowId, SessionDep
+from ews.api.roles import AnalystOrAdmin
+from ews.fields import PlausibleTime, Text
 from ews.models import Silence
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
-
-Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.analyst))]
 
 
 class SilenceIn(BaseModel):
@@ -66,7 +62,7 @@ def silence_out(row: Silence) -> SilenceOut:
 
 @router.get("", response_model=SilencePage, summary="Silencios / Silences")
 def list_silences(
-    session: SessionDep, principal: Manager, include_expired: bool = False
+    session: SessionDep, principal: AnalystOrAdmin, include_expired: bool = False
 ) -> SilencePage:
     rows = service.list_silences(
         session, principal=principal, now=utcnow(), include_expired=include_expired
@@ -80,38 +76,24 @@ def list_silences(
     status_code=status.HTTP_201_CREATED,
     summary="Crear un silencio / Create a silence",
 )
-def create_silence(session: SessionDep, principal: Manager, body: SilenceIn) -> SilenceOut | Any:
+def create_silence(session: SessionDep, principal: AnalystOrAdmin, body: SilenceIn) -> SilenceOut:
     now = utcnow()
-    try:
-        row = service.create_silence(
-            session,
-            principal=principal,
-            community=body.community,
-            category=body.category,
-            starts_at=body.starts_at or now,
-            ends_at=body.ends_at,
-            reason=body.reason,
-            now=now,
-        )
-    except service.InvalidInput as exc:
-        return problem(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "El silencio tiene datos inválidos. / The silence has invalid data.",
-            [{"field": exc.field, "message": exc.message}],
-        )
+    row = service.create_silence(
+        session,
+        principal=principal,
+        community=body.community,
+        category=body.category,
+        starts_at=body.starts_at or now,
+        ends_at=body.ends_at,
+        reason=body.reason,
+        now=now,
+    )
     return silence_out(row)
 
 
 @router.delete(
     "/{silence_id}", response_model=SilenceOut, summary="Terminar un silencio / End a silence"
 )
-def delete_silence(session: SessionDep, principal: Manager, silence_id: RowId) -> SilenceOut:
-    try:
-        row = service.expire_silence(
-            session, principal=principal, silence_id=silence_id, now=utcnow()
-        )
-    except service.SilenceNotFound as exc:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, "No existe el silencio. / No such silence."
-        ) from exc
+def delete_silence(session: SessionDep, principal: AnalystOrAdmin, silence_id: RowId) -> SilenceOut:
+    row = service.expire_silence(session, principal=principal, silence_id=silence_id, now=utcnow())
     return silence_out(row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ews.api.fields import EARLIEST_DAY
+from ews.fields import EARLIEST_DAY
 from ews.intake.feeds.errors import FeedError, RowError, implausible_date, number_in_range
 
 DATASETS = {

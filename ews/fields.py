@@ -1,5 +1,6 @@
-"""Field types shared by every request: timestamps that fit the calendar, plausible observation
-times, numbers that are not booleans, text a database can store, and ids within the row range.
+"""Field types shared by every input (API bodies, Kobo, SMS, feed files): timestamps that fit the
+calendar, plausible observation times, numbers that are not booleans, text a database can store,
+ids within the row range; and ``field_errors``, the words for a value that fails them.
 
 Python's ``datetime`` stops at years 1 and 9999: ``0001-01-01T00:00:00+00:01`` parses, but its UTC
 form does not exist, so converting it (as every database bind does) raises ``OverflowError``. Each
@@ -9,14 +10,11 @@ edge (a filter, where the edge means "everything").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
-
-# Row ids are the store's: re-exported for the routes that check them.
-from ews.models.base import MAX_ROW_ID as MAX_ROW_ID
-from ews.models.base import row_id_in_range as row_id_in_range
 
 # Nothing real was observed before this day: older dates are typing mistakes or a phone's lost clock.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -106,3 +104,71 @@ Text = Annotated[str, BeforeValidator(refuse_unstorable)]
 def clamp_day(value: date, *, latest: date) -> date:
     """A day filter kept between 2000-01-01 and ``latest`` (a page's date box may say 9999-12-31)."""
     return min(max(value, EARLIEST_DAY), latest)
+
+
+# Row ids are 32-bit integers on PostgreSQL (and SQLite refuses integers past 64 bits): a number
+# outside this range names no row.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id_in_range(value: int) -> bool:
+    """Whether ``value`` can be a row id (a cursor carries the id of the last row it showed)."""
+    return 0 <= value <= MAX_ROW_ID
+
+
+# Pydantic error types in words a monitor understands (Spanish first, English second).
+_MESSAGES: dict[str, str] = {
+    "missing": "falta este campo / this field is required",
+    "string_type": "debe ser texto / must be text",
+    "int_parsing": "debe ser un número entero / must be a whole number",
+    "int_type": "debe ser un número entero / must be a whole number",
+    "float_parsing": "debe ser un número / must be a number",
+    "float_type": "debe ser un número / must be a number",
+    "uuid_parsing": "debe ser un UUID (p. ej. 0f8fad5b-d9cb-469f-a165-70867728950e) / must be a UUID",
+    "uuid_type": "debe ser un UUID / must be a UUID",
+    "datetime_parsing": (
+        "debe ser fecha y hora ISO 8601 con zona horaria, p. ej. 2026-11-26T08:30:00-05:00 / "
+        "must be an ISO 8601 date-time with an offset"
+    ),
+    "datetime_type": "debe ser fecha y hora / must be a date-time",
+    "timezone_aware": (
+        "la fecha y hora necesita zona horaria, p. ej. -05:00 / the date-time needs an offset, "
+        "e.g. -05:00"
+    ),
+    "json_invalid": "el cuerpo no es JSON válido / the body is not valid JSON",
+    "model_attributes_type": "se esperaba un objeto JSON / expected a JSON object",
+    "dict_type": "se esperaba un objeto JSON / expected a JSON object",
+    "list_type": "se esperaba una lista / expected a list",
+    "extra_forbidden": "campo no reconocido / unknown field",
+    "too_long": "demasiados elementos / too many items",
+    "too_short": "faltan elementos / too few items",
+    "string_too_long": "texto demasiado largo / text too long",
+}
+
+
+# Bounds, with the limit pydantic reports in the error's context.
+_BOUNDS: dict[str, tuple[str, str, str]] = {
+    "greater_than_equal": ("ge", "debe ser mayor o igual a", "must be at least"),
+    "greater_than": ("gt", "debe ser mayor que", "must be greater than"),
+    "less_than_equal": ("le", "debe ser menor o igual a", "must be at most"),
+    "less_than": ("lt", "debe ser menor que", "must be less than"),
+}
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Turn pydantic errors into ``{"field", "message"}`` pairs with human words."""
+    result = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        kind = error.get("type", "")
+        message = _MESSAGES.get(kind)
+        bound = _BOUNDS.get(kind)
+        context = error.get("ctx") or {}
+        if bound is not None and bound[0] in context:
+            limit = context[bound[0]]
+            message = f"{bound[1]} {limit} / {bound[2]} {limit}"
+        if message is None:
+            raw = str(error.get("msg", "valor inválido / invalid value"))
+            message = raw.removeprefix("Value error, ")
+        result.append({"field": ".".join(location) or "body", "message": message})
+    return result

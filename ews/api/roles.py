@@ -1,0 +1,42 @@
+"""Who may call what: each set of roles once, and for each a dependency that lets through only
+those roles (403 for the others). A name lists the roles it admits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+
+from ews.api.deps import PrincipalDep
+from ews.api.errors import Forbidden
+from ews.auth.keys import Principal, Role
+
+ANALYST_ADMIN = frozenset({Role.analyst, Role.admin})
+ANALYST_INSTITUTION_ADMIN = frozenset({Role.analyst, Role.institution, Role.admin})
+FEED_ADMIN = frozenset({Role.feed, Role.admin})
+MONITOR_ADMIN = frozenset({Role.monitor, Role.admin})
+MONITOR_ANALYST_ADMIN = frozenset({Role.monitor, Role.analyst, Role.admin})
+
+
+def require_roles(allowed: frozenset[Role]) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only the ``allowed`` roles."""
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(role.value for role in allowed))
+            raise Forbidden(
+                "role_forbidden",
+                f"Su clave ({principal.role.value}) no permite esta acción; se requiere: {names}. / "
+                f"Your key ({principal.role.value}) may not do this; it needs: {names}.",
+            )
+        return principal
+
+    return dependency
+
+
+AnalystOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_ADMIN))]
+AnalystInstitutionOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_INSTITUTION_ADMIN))]
+FeedOrAdmin = Annotated[Principal, Depends(require_roles(FEED_ADMIN))]
+MonitorOrAdmin = Annotated[Principal, Depends(require_roles(MONITOR_ADMIN))]
+MonitorAnalystOrAdmin = Annotated[Principal, Depends(require_roles(MONITOR_ANALYST_ADMIN))]

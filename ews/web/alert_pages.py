@@ -1,0 +1,204 @@
+"""``/dashboard``: the alert queue, one alert's page, and acknowledging or resolving it (the
+alerts service does the work; ``ews.web.alert_queue`` and ``ews.web.alert_story`` shape the views)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from ews.alerting.cap_document import CapSource
+from ews.alerting.service import (
+    AlertActionForbidden,
+    AlertStateConflict,
+    acknowledge_alert,
+    alert_events,
+    get_visible_alert,
+    resolve_alert,
+)
+from ews.api.deps import RowId, SessionDep, SettingsDep
+from ews.api.errors import Forbidden
+from ews.auth.keys import Principal, Role
+from ews.fields import Text
+from ews.models import Community
+from ews.models.base import utcnow
+from ews.settings import Settings
+from ews.web import alert_queue, geo, queries
+from ews.web.alert_story import build_story
+from ews.web.pages import (
+    FORM_REFUSED,
+    NOTICES,
+    WebPrincipal,
+    WebRoute,
+    check_form,
+    render,
+    request_lang,
+    see_other,
+)
+
+router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=False)
+
+
+@router.get("")
+def alert_queue_page(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    status_filter: Annotated[str, Query(alias="status")] = "active",
+    community: str = "",
+    category: str = "",
+    level: str = "",
+    institution: str = "",
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
+) -> Response:
+    if status_filter not in alert_queue.QUEUE_STATUSES:
+        status_filter = "active"
+    level = level if level in alert_queue.LEVEL_ORDER else ""
+    institution = institution if principal.role is not Role.institution else ""
+    alerts, next_cursor = alert_queue.queue(
+        session,
+        principal=principal,
+        status=status_filter,
+        community=community or None,
+        category=category or None,
+        level=level or None,
+        institution=institution or None,
+        cursor=cursor,
+    )
+    filters = {
+        "status": status_filter,
+        "community": community,
+        "category": category,
+        "level": level,
+        "institution": institution,
+    }
+    next_url = (
+        f"/dashboard?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None
+    )
+    communities = queries.communities(session)
+    filtered = any(v for k, v in filters.items() if k != "status") or status_filter != "active"
+    active = alert_queue.queue(session, principal=principal)[0] if filtered else alerts
+    return render(
+        request,
+        "queue.html",
+        overview=geo.build_overview(
+            [(c.code, c.name, c.boundary) for c in communities], alert_queue.highest_levels(active)
+        ),
+        alerts=alerts,
+        filters=filters,
+        next_url=next_url,
+        communities=communities,
+        community_names={c.code: c.name for c in communities},
+        categories=queries.categories(session),
+        institutions=queries.institutions(session),
+        statuses=alert_queue.QUEUE_STATUSES,
+        notice=None,
+    )
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WebPrincipal,
+    alert_id: RowId,
+    notice: str | None = None,
+) -> Response:
+    alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
+    community = session.get(Community, alert.community_code)
+    category = queries.categories(session).get(alert.category)
+    return render(
+        request,
+        "alert.html",
+        alert=alert,
+        community=community,
+        events=alert_events(session, alert_id=alert.id),
+        context=category,
+        story=build_story(
+            session,
+            alert=alert,
+            community=community,
+            category=category,
+            lang=request_lang(request),
+            indicator_names=queries.indicator_names(session),
+            institutions={i.code: i for i in queries.institutions(session)},
+            tile_template=settings.map_tile_url,
+        ),
+        notice=notice if notice in NOTICES else None,
+    )
+
+
+def _act(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    *,
+    alert_id: int,
+    note: str,
+    csrf: str,
+    action: str,
+) -> Response:
+    """Acknowledge or resolve, then back to the alert's page with a notice of what happened (an
+    action the role or the alert's state does not allow is a notice too, not an error page)."""
+    if not check_form(request, csrf, request.state.web_session.nonce):
+        raise Forbidden("form_refused", FORM_REFUSED)
+    page = f"/dashboard/alerts/{alert_id}"
+    note = note.strip()
+    if not note:
+        return see_other(f"{page}?notice=note")
+    try:
+        if action == "acknowledge":
+            acknowledge_alert(
+                session, principal=principal, alert_id=alert_id, note=note, now=utcnow()
+            )
+        else:
+            resolve_alert(
+                session,
+                principal=principal,
+                alert_id=alert_id,
+                note=note,
+                now=utcnow(),
+                cap=CapSource.of(settings),
+            )
+    except AlertActionForbidden:
+        return see_other(f"{page}?notice=forbidden")
+    except AlertStateConflict:
+        return see_other(f"{page}?notice=closed")
+    return see_other(f"{page}?notice={'ack' if action == 'acknowledge' else 'resolved'}")
+
+
+def _action_route(action: str) -> Callable[..., Response]:
+    def route(
+        request: Request,
+        session: SessionDep,
+        settings: SettingsDep,
+        principal: WebPrincipal,
+        alert_id: RowId,
+        note: Annotated[Text, Form(max_length=2000)] = "",
+        csrf: Annotated[Text, Form(max_length=200)] = "",
+    ) -> Response:
+        return _act(
+            request,
+            session,
+            settings,
+            principal,
+            alert_id=alert_id,
+            note=note,
+            csrf=csrf,
+            action=action,
+        )
+
+    route.__name__ = action
+    return route
+
+
+for _action in ("acknowledge", "resolve"):
+    router.add_api_route(
+        f"/alerts/{{alert_id}}/{_action}", _action_route(_action), methods=["POST"]
+    )
