@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
-from alerts.levels import Level
+from indicators.days import LIMA
+from indicators.levels import Level
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-# Peru keeps UTC-5 all year; CAP wants an explicit offset, never "Z".
-PERU = timezone(timedelta(hours=-5))
 
 SEVERITY = {Level.warning: "Moderate", Level.high: "Severe", Level.critical: "Extreme"}
 URGENCY = {Level.warning: "Future", Level.high: "Expected", Level.critical: "Immediate"}
@@ -35,10 +34,6 @@ CAP_CATEGORY = {
     "territorial_invasion": "Security",
     "monitoring_gap": "Safety",
     "composite": "Security",
-}
-LEVEL_WORDS = {
-    "es-PE": {Level.warning: "advertencia", Level.high: "alto", Level.critical: "crítico"},
-    "en": {Level.warning: "warning", Level.high: "high", Level.critical: "critical"},
 }
 
 
@@ -53,7 +48,7 @@ class CapInfo:
 
 
 @dataclass(frozen=True)
-class CapMessage:
+class CapAlert:
     identifier: str
     sender: str
     sent: datetime
@@ -82,8 +77,9 @@ def msg_type(event_kind: str, *, earlier_messages: int) -> str:
 
 
 def cap_time(moment: datetime) -> str:
-    """``2026-11-26T08:30:00-05:00``: seconds, an explicit offset (Peru time)."""
-    return moment.astimezone(PERU).replace(microsecond=0).isoformat()
+    """``2026-11-26T08:30:00-05:00``: seconds, an explicit offset (Peru time; CAP wants an offset,
+    never "Z")."""
+    return moment.astimezone(LIMA).replace(microsecond=0).isoformat()
 
 
 def cap_polygons(boundary: dict[str, Any]) -> list[str]:
@@ -110,7 +106,7 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
     return element
 
 
-def render_cap(message: CapMessage) -> bytes:
+def render_cap(message: CapAlert) -> bytes:
     """The CAP 1.2 XML document of ``message`` (UTF-8, with an XML declaration)."""
     root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})  # type: ignore[dict-item]
     _sub(root, "identifier", message.identifier)

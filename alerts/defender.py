@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.levels import Level
+from indicators.levels import Level
 
 URGENT_THREAT = "threat_to_defender"
 CATEGORY = "defender_safety"

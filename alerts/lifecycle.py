@@ -2,7 +2,7 @@
 
 ``decide`` takes the category states (the latest indicator values per community + category), the
 open alerts, the silences, the routing rows, the number of the last computation done and ``now``,
-and returns one ``Outcome`` per fingerprint that changes: the alert's new state and the events to
+and returns one ``Decision`` per fingerprint that changes: the alert's new state and the events to
 record. Nothing here reads a clock or a database. Each rule is a small named predicate.
 
 Rules (DESIGN sections 5 and 10):
@@ -35,51 +35,32 @@ Rules (DESIGN sections 5 and 10):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
-from alerts.levels import Level, max_level
 from alerts.routing import (
-    ContactInfo,
     RoutingRule,
     national_institutions,
     route_institutions,
-    select_contacts,
-    select_national_contacts,
 )
 from alerts.states import (
-    NOTIFY_KINDS,
     CategoryState,
+    Decision,
     Event,
     EventKind,
     Fingerprint,
     OpenAlert,
-    Outcome,
     Policy,
-    Reading,
     ResolvedMark,
     SilenceRule,
-    category_states,
 )
+from indicators.levels import Level, max_level
 
 INHIBITED = "inhibited"
 DEFAULT_POLICY = Policy()
 
 __all__ = [
     "INHIBITED",
-    "NOTIFY_KINDS",
-    "CategoryState",
-    "Event",
-    "EventKind",
-    "Fingerprint",
-    "Message",
-    "OpenAlert",
-    "Outcome",
-    "Policy",
-    "Reading",
-    "ResolvedMark",
-    "SilenceRule",
-    "category_states",
     "decide",
     "hold_released",
     "holds",
@@ -88,7 +69,6 @@ __all__ = [
     "needs_auto_resolve",
     "needs_national_escalation",
     "needs_reminder",
-    "plan_messages",
     "resolve_by_hand",
     "should_raise",
 ]
@@ -127,7 +107,7 @@ def should_raise(state: CategoryState, resolved: ResolvedMark | None) -> bool:
     )
 
 
-def needs_auto_resolve(draft: Outcome, now: datetime, policy: Policy) -> bool:
+def needs_auto_resolve(draft: Decision, now: datetime, policy: Policy) -> bool:
     """Below warning for ``policy.auto_resolve_after`` since the evaluation that saw it fall."""
     return (
         not draft.resolved
@@ -136,7 +116,7 @@ def needs_auto_resolve(draft: Outcome, now: datetime, policy: Policy) -> bool:
     )
 
 
-def needs_national_escalation(draft: Outcome, now: datetime, policy: Policy) -> bool:
+def needs_national_escalation(draft: Decision, now: datetime, policy: Policy) -> bool:
     """Every critical alert, and a high one unacknowledged ``national_after`` after it became high,
     goes to the national contacts once."""
     if draft.national_escalated or draft.resolved:
@@ -152,7 +132,7 @@ def needs_national_escalation(draft: Outcome, now: datetime, policy: Policy) -> 
 
 def needs_reminder(
     alert: OpenAlert | None,
-    draft: Outcome,
+    draft: Decision,
     events: Sequence[Event],
     now: datetime,
     policy: Policy,
@@ -166,9 +146,9 @@ def needs_reminder(
 
 
 def mutes(
-    draft: Outcome,
+    draft: Decision,
     silences: Sequence[SilenceRule],
-    criticals: Mapping[str, list[Outcome]],
+    criticals: Mapping[str, list[Decision]],
     now: datetime,
 ) -> str | None:
     """What mutes ``draft``'s events: a matching silence (``silence:<id>``), or inhibition: a
@@ -190,8 +170,8 @@ def mutes(
 # Drafts: the alert after the evidence, before muting, escalation to national level and reminders.
 
 
-def _draft_new(state: CategoryState, now: datetime) -> Outcome:
-    return Outcome(
+def _draft_new(state: CategoryState, now: datetime) -> Decision:
+    return Decision(
         fingerprint=state.fingerprint,
         alert_id=None,
         level=state.level,
@@ -213,8 +193,8 @@ def _draft_new(state: CategoryState, now: datetime) -> Outcome:
     )
 
 
-def _as_is(alert: OpenAlert) -> Outcome:
-    return Outcome(
+def _as_is(alert: OpenAlert) -> Decision:
+    return Decision(
         fingerprint=alert.fingerprint,
         alert_id=alert.id,
         level=alert.level,
@@ -237,7 +217,7 @@ def _as_is(alert: OpenAlert) -> Outcome:
 
 def _draft_existing(
     alert: OpenAlert, state: CategoryState | None, now: datetime, computation: int
-) -> Outcome:
+) -> Decision:
     held = holds(alert.hold_until, computation)
     draft = replace(_as_is(alert), hold_until=alert.hold_until if held else None)
     if state is None or not (
@@ -280,13 +260,13 @@ def _draft_existing(
     return draft
 
 
-def _auto_resolved(draft: Outcome) -> Outcome:
+def _auto_resolved(draft: Decision) -> Decision:
     return replace(draft, resolved=True, events=(Event(EventKind.resolved, draft.level),))
 
 
-def _critical_institutions(drafts: Sequence[Outcome]) -> dict[str, list[Outcome]]:
+def _critical_institutions(drafts: Sequence[Decision]) -> dict[str, list[Decision]]:
     """Per community, its critical alerts that stay open: the candidates to inhibit."""
-    by_community: dict[str, list[Outcome]] = {}
+    by_community: dict[str, list[Decision]] = {}
     for draft in drafts:
         if draft.level is Level.critical and not draft.resolved:
             by_community.setdefault(draft.fingerprint.community_code, []).append(draft)
@@ -303,8 +283,8 @@ def decide(
     computation: int = 0,
     policy: Policy = DEFAULT_POLICY,
     resolved: Mapping[Fingerprint, ResolvedMark] | None = None,
-) -> list[Outcome]:
-    """Decide every fingerprint's outcome; returns only those that change.
+) -> list[Decision]:
+    """Decide every fingerprint's decision; returns only those that change.
 
     ``computation`` is the number of the last computation of the indicators that has committed
     (what releases the fast path's holds); ``resolved`` gives, per fingerprint without an open
@@ -313,7 +293,7 @@ def decide(
     open_by_fp = {alert.fingerprint: alert for alert in alerts}
     resolved = resolved or {}
     national = national_institutions(routing)
-    drafts: list[Outcome] = []
+    drafts: list[Decision] = []
     for fp in sorted(set(states) | set(open_by_fp)):
         state = states.get(fp)
         alert = open_by_fp.get(fp)
@@ -330,7 +310,7 @@ def decide(
 
     silence_list = list(silences)
     criticals = _critical_institutions(drafts)
-    outcomes: list[Outcome] = []
+    decisions: list[Decision] = []
     for draft in drafts:
         alert = open_by_fp.get(draft.fingerprint)
         muted_by = mutes(draft, silence_list, criticals, now)
@@ -346,7 +326,7 @@ def decide(
         for code in draft.institutions + (national if national_escalated else ()):
             if code not in routed:
                 routed.append(code)
-        outcome = replace(
+        decision = replace(
             draft,
             muted_by=muted_by,
             national_escalated=national_escalated,
@@ -354,59 +334,13 @@ def decide(
             routed_to=tuple(routed),
             events=tuple(events),
         )
-        if outcome.events or outcome.state is not None or _marks_moved(alert, outcome):
-            outcomes.append(outcome)
-    return outcomes
+        if decision.events or decision.state is not None or _marks_moved(alert, decision):
+            decisions.append(decision)
+    return decisions
 
 
-def _marks_moved(alert: OpenAlert | None, outcome: Outcome) -> bool:
-    return alert is not None and outcome.hold_until != alert.hold_until
-
-
-@dataclass(frozen=True)
-class Message:
-    """One notification to queue: the index of its event in the outcome and the contact's id."""
-
-    event_index: int
-    contact_id: int
-    institution_code: str
-    channel: str
-
-
-def plan_messages(
-    outcome: Outcome, contacts: Sequence[ContactInfo], *, region_ubigeo: str
-) -> list[Message]:
-    """Who hears of each notifying event of ``outcome``: one message per contact per outcome.
-
-    Ordinary events go to the category's institutions (scope, region and minimum level) and, once
-    the alert was escalated to national level before, to the national contacts of the national
-    institutions; an ``escalated_national`` event goes to those national contacts.
-    """
-    escalated_now = any(e.kind is EventKind.escalated_national for e in outcome.events)
-    already_escalated = outcome.national_escalated and not escalated_now
-    seen: set[int] = set()
-    messages: list[Message] = []
-    for index, event in enumerate(outcome.events):
-        if not event.notifies:
-            continue
-        if event.kind is EventKind.escalated_national:
-            chosen = select_national_contacts(contacts, institutions=outcome.national)
-        else:
-            chosen = select_contacts(
-                contacts,
-                institutions=outcome.institutions,
-                region_ubigeo=region_ubigeo,
-                level=event.level,
-            )
-            if already_escalated:
-                chosen += select_national_contacts(contacts, institutions=outcome.national)
-        for contact in chosen:
-            if contact.id not in seen:
-                seen.add(contact.id)
-                messages.append(
-                    Message(index, contact.id, contact.institution_code, contact.channel)
-                )
-    return messages
+def _marks_moved(alert: OpenAlert | None, decision: Decision) -> bool:
+    return alert is not None and decision.hold_until != alert.hold_until
 
 
 def resolve_by_hand(
@@ -415,7 +349,7 @@ def resolve_by_hand(
     routing: Sequence[RoutingRule],
     silences: Iterable[SilenceRule],
     now: datetime,
-) -> Outcome:
+) -> Decision:
     """An institution or analyst resolves ``alert``: a ``resolved`` event to everyone it reached
     (muted by a matching silence). It keeps the revisions and rows it had seen: what it was
     resolved on raises nothing again, anything newer does (:func:`should_raise`)."""

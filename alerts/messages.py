@@ -14,18 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from indicators.days import LIMA
+from indicators.levels import Level
+
 LANGUAGES = ("es", "en")
-PERU = ZoneInfo("America/Lima")
 MAX_QUOTE_CHARS = 160
 MAX_EVIDENCE_LINES = 8
 
-LEVEL_WORDS = {
-    "es": {"warning": "advertencia", "high": "alto", "critical": "crítico"},
-    "en": {"warning": "warning", "high": "high", "critical": "critical"},
+# Each level in words, by language (CAP's ``es-PE`` is ``es``: see :func:`language_of`).
+LEVEL_WORDS: dict[str, dict[str, str]] = {
+    "es": {Level.warning: "advertencia", Level.high: "alto", Level.critical: "crítico"},
+    "en": {Level.warning: "warning", Level.high: "high", Level.critical: "critical"},
 }
 
 # What changed, long (the first line of the mail) and short (subject and SMS).
@@ -105,7 +107,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class RenderedMessage:
+class NotificationText:
     language: str
     subject: str
     text: str
@@ -215,7 +217,7 @@ def evidence_lines(
 def _context(notice: Notice, language: str) -> dict[str, Any]:
     level_word = LEVEL_WORDS[language].get(notice.level, notice.level)
     long, short = CHANGES[language].get(notice.event_kind, (notice.event_kind, notice.event_kind))
-    local = notice.event_at.astimezone(PERU)
+    local = notice.event_at.astimezone(LIMA)
     at = local.strftime("%Y-%m-%d %H:%M") + (" hora de Perú" if language == "es" else " Peru time")
     return {
         "n": notice,
@@ -234,12 +236,12 @@ def _context(notice: Notice, language: str) -> dict[str, Any]:
     }
 
 
-def render_message(notice: Notice, language: str | None) -> RenderedMessage:
+def render_message(notice: Notice, language: str | None) -> NotificationText:
     """Subject, mail text and SMS text in the contact's language (Spanish unless ``en``)."""
     lang = language_of(language)
     env = _environment()
     context = _context(notice, lang)
-    return RenderedMessage(
+    return NotificationText(
         language=lang,
         subject=env.get_template(f"subject_{lang}.txt.j2").render(context).strip(),
         text=env.get_template(f"email_{lang}.txt.j2").render(context),
@@ -251,7 +253,7 @@ def render_message(notice: Notice, language: str | None) -> RenderedMessage:
     )
 
 
-def webhook_json(notice: Notice, rendered: RenderedMessage) -> bytes:
+def webhook_json(notice: Notice, rendered: NotificationText) -> bytes:
     """The JSON webhook body: a Standard Webhooks ``{type, timestamp, data}`` envelope whose data
     carries the structured alert and the same text the mail has (``rendered`` for its contact)."""
     body = {

@@ -1,4 +1,5 @@
-"""Routing from data: which institutions an alert goes to, and which of their contacts.
+"""Routing from data: which institutions an alert goes to, which of their contacts, and who hears of
+each event of a decision (:func:`plan_notifications`).
 
 The routing matrix (DESIGN section 5) arrives as rows: ``primary`` and ``also`` rows per category
 (an ``also`` row may carry the condition ``inside_titled_territory``), and ``national`` rows naming
@@ -10,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from alerts.levels import Level
+from alerts.states import Decision, EventKind
+from indicators.levels import Level
 
 PRIMARY = "primary"
 ALSO = "also"
@@ -105,3 +107,49 @@ def select_national_contacts(
         for c in contacts
         if c.active and c.institution_code in wanted and c.scope == NATIONAL_SCOPE
     ]
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One notification to queue: the index of its event in the decision and the contact's id."""
+
+    event_index: int
+    contact_id: int
+    institution_code: str
+    channel: str
+
+
+def plan_notifications(
+    decision: Decision, contacts: Sequence[ContactInfo], *, region_ubigeo: str
+) -> list[Notification]:
+    """Who hears of each notifying event of ``decision``: one notification per contact per decision.
+
+    Ordinary events go to the category's institutions (scope, region and minimum level) and, once
+    the alert was escalated to national level before, to the national contacts of the national
+    institutions; an ``escalated_national`` event goes to those national contacts.
+    """
+    escalated_now = any(e.kind is EventKind.escalated_national for e in decision.events)
+    already_escalated = decision.national_escalated and not escalated_now
+    seen: set[int] = set()
+    notifications: list[Notification] = []
+    for index, event in enumerate(decision.events):
+        if not event.notifies:
+            continue
+        if event.kind is EventKind.escalated_national:
+            chosen = select_national_contacts(contacts, institutions=decision.national)
+        else:
+            chosen = select_contacts(
+                contacts,
+                institutions=decision.institutions,
+                region_ubigeo=region_ubigeo,
+                level=event.level,
+            )
+            if already_escalated:
+                chosen += select_national_contacts(contacts, institutions=decision.national)
+        for contact in chosen:
+            if contact.id not in seen:
+                seen.add(contact.id)
+                notifications.append(
+                    Notification(index, contact.id, contact.institution_code, contact.channel)
+                )
+    return notifications

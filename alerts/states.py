@@ -1,5 +1,5 @@
 """What the alert lifecycle reads and decides: fingerprints, category states, open alerts, what
-resolved alerts had seen, silences, the policy, events and outcomes (plain frozen data)."""
+resolved alerts had seen, silences, the policy, events and decisions (plain frozen data)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from alerts.levels import Level, max_level
+from indicators.levels import Level, max_level
 
 
 class EventKind(StrEnum):
@@ -161,7 +161,7 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Decision:
     """What becomes of one fingerprint: the alert after this evaluation and the events to record."""
 
     fingerprint: Fingerprint

@@ -29,19 +29,14 @@ from ews.bulk import bulk_insert
 from ews.db import build_engine, build_session_factory
 from ews.demo import DemoSizes, generate, load_demo
 from ews.jobs import run_job
-from ews.jobs.frames import (
-    ALERT_COLUMNS,
-    HOTSPOT_COLUMNS,
-    REPORT_COLUMNS,
-    _raw,
-    load_communities,
-    read_frame,
-)
+from ews.jobs.frames import _raw, load_communities, read_frame
 from ews.models import DeforestationAlert, FireHotspot, Report
 from ews.models.base import utcnow
 from ews.reference.loader import load_reference_data
 from ews.settings import Settings
-from indicators.windows import LIMA, local_day_end
+from indicators.columns import DEFORESTATION_COLUMNS, FIRE_HOTSPOT_COLUMNS, REPORT_COLUMNS
+from indicators.days import LIMA
+from indicators.windows import local_day_end
 from indicators.zones import zone_tree
 
 FULL = DemoSizes(communities=2_500, reports=200_000, hotspots=3_000_000, alerts=2_000_000)
@@ -75,19 +70,19 @@ def _floor(session: Session, start, end) -> float:
         reports["observed_at"] = pd.to_datetime(reports["observed_at"], utc=True, format="ISO8601")
         hot = read_frame(
             conn,
-            select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(
+            select(*_raw(FireHotspot, FIRE_HOTSPOT_COLUMNS)).where(
                 FireHotspot.acquired_at >= start, FireHotspot.acquired_at < end
             ),
-            HOTSPOT_COLUMNS,
+            FIRE_HOTSPOT_COLUMNS,
         )
         hot["t"] = pd.to_datetime(hot["acquired_at"], utc=True, format="ISO8601")
         alerts = read_frame(
             conn,
-            select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(
+            select(*_raw(DeforestationAlert, DEFORESTATION_COLUMNS)).where(
                 DeforestationAlert.alert_date >= start.date(),
                 DeforestationAlert.alert_date <= end.date(),
             ),
-            ALERT_COLUMNS,
+            DEFORESTATION_COLUMNS,
         )
         alerts["t"] = pd.to_datetime(alerts["alert_date"], utc=True, format="ISO8601")
         points = pd.concat(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from ews.bulk import bulk_insert
 from ews.models import Community, DeforestationAlert, FireHotspot, Report
 from ews.reference.loader import community_values
-from indicators.windows import LIMA
+from indicators.days import LIMA
 
 FLOR = "flor-de-ucayali"
 FLOR_BOX = (-74.15, -8.39, -74.01, -8.26)

@@ -1,59 +1,55 @@
 """What each indicator counts, as one table of events: one row per (indicator, input row, community)
 with its zone, local day, time, weight and whether it is severe. The daily rollups and the evidence
-are both read from it, so the rules about which row counts for which indicator live here only."""
+are both read from it, so the rules about which row counts for which indicator live here only: one
+counting function per indicator code in :data:`COUNTED_BY` (the threat index counts no rows: it is
+made of the other indicators' values)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from indicators.rules import Rules
-from indicators.windows import LIMA
+from indicators.columns import EVENT_COLUMNS, no_events
+from indicators.days import DAY_NS, LIMA_OFFSET_NS, local_day_number, utc_ns
+from indicators.rules import Rule, Rules
 from indicators.zones import locate_points, locate_reports
 
-EVENT_COLUMNS = ["code", "community_code", "zone", "day", "t_ns", "weight", "severe", "kind", "id"]
-DAY_NS = 86_400 * 10**9
-# Peru keeps UTC-5 all year (no daylight saving since 1994), so a local day is a fixed shift.
-_OFFSET = datetime(2026, 1, 1, tzinfo=LIMA).utcoffset()
-assert _OFFSET is not None
-LIMA_OFFSET_NS = int(_OFFSET.total_seconds()) * 10**9
-SILENCE = "patrol_silence_days"
-# Indicators counting reports of some threat types, and the parameter that makes one report critical.
-REPORT_CODES = {
+PATROL_SILENCE = "patrol_silence_days"
+# The report indicators whose one report can be critical, and the parameter saying how severe.
+SEVERE_PARAMS = {
     "defender_threats": "critical_min_severity",
-    "forest_crime_reports": None,
     "illicit_crop_reports": "critical_severity",
-    "invasion_reports": None,
 }
 
 
-def utc_ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (pandas may keep microseconds: convert first)."""
-    stamps = pd.to_datetime(values, utc=True).dt.as_unit("ns")
-    return np.asarray(stamps.astype("int64"), dtype=np.int64)
+@dataclass(frozen=True)
+class Located:
+    """The input frames, each row with its ``community_code`` and ``zone``."""
 
+    reports: pd.DataFrame
+    fire_hotspots: pd.DataFrame
+    deforestation: pd.DataFrame
 
-def local_day_number(t_ns: np.ndarray | int) -> np.ndarray:
-    """Days since 1970-01-01 of the local (Lima) calendar day of each instant."""
-    return np.floor_divide(np.asarray(t_ns, dtype=np.int64) + LIMA_OFFSET_NS, DAY_NS)
+    @cached_property
+    def report_ns(self) -> np.ndarray:
+        if not len(self.reports):
+            return np.array([], np.int64)
+        return utc_ns(self.reports["observed_at"])
 
+    @cached_property
+    def report_day(self) -> np.ndarray:
+        return local_day_number(self.report_ns)
 
-def empty_events() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "code": pd.Series(dtype=object),
-            "community_code": pd.Series(dtype=object),
-            "zone": pd.Series(dtype=object),
-            "day": pd.Series(dtype=np.int64),
-            "t_ns": pd.Series(dtype=np.int64),
-            "weight": pd.Series(dtype=float),
-            "severe": pd.Series(dtype=bool),
-            "kind": pd.Series(dtype=object),
-            "id": pd.Series(dtype=object),
-        }
-    )
+    @cached_property
+    def threat_type(self) -> np.ndarray:
+        if not len(self.reports):
+            return np.array([], dtype=object)
+        return self.reports["threat_type"].to_numpy(dtype=object)
 
 
 def _events(
@@ -82,115 +78,129 @@ def _events(
     )
 
 
-def located(
-    *,
+def _reports_of(located: Located, chosen: np.ndarray, code: str, severe: Any) -> pd.DataFrame:
+    return _events(
+        code,
+        located.reports[chosen],
+        located.report_ns[chosen],
+        located.report_day[chosen],
+        1.0,
+        severe,
+        "report",
+    )
+
+
+def count_threat_reports(
+    located: Located, rule: Rule, severe_param: str | None = None
+) -> pd.DataFrame:
+    """Reports of the rule's ``threat_types``; severe at ``params[severe_param]`` or more."""
+    chosen = np.isin(located.threat_type, list(rule.params["threat_types"]))
+    min_severity = rule.params.get(severe_param) if severe_param else None
+    severe: np.ndarray | bool = False
+    if min_severity is not None and len(located.reports):
+        severity = located.reports["severity"].to_numpy(dtype=float)
+        severe = severity[chosen] >= float(min_severity)
+    return _reports_of(located, chosen, rule.code, severe)
+
+
+def count_every_report(located: Located, rule: Rule) -> pd.DataFrame:
+    """Every report, whatever its type: a community that reports is not silent."""
+    return _reports_of(located, np.ones(len(located.reports), dtype=bool), rule.code, False)
+
+
+def count_fires(located: Located, rule: Rule) -> pd.DataFrame:
+    """Fire hotspots that count (VIIRS confidence in ``params.viirs_confidence``, MODIS confidence
+    >= ``params.modis_min_confidence``) and reports of the rule's ``threat_types``."""
+    fire_hotspots = located.fire_hotspots
+    parts = []
+    if len(fire_hotspots):
+        instrument = fire_hotspots["instrument"].astype(str).str.upper().to_numpy()
+        confidence = fire_hotspots["confidence"].to_numpy(dtype=object)
+        pct = fire_hotspots["confidence_pct"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            counted = (
+                (instrument == "VIIRS") & np.isin(confidence, list(rule.params["viirs_confidence"]))
+            ) | ((instrument == "MODIS") & (pct >= float(rule.params["modis_min_confidence"])))
+        chosen = fire_hotspots[counted]
+        t_ns = utc_ns(chosen["acquired_at"])
+        parts.append(
+            _events(rule.code, chosen, t_ns, local_day_number(t_ns), 1.0, False, "fire_hotspot")
+        )
+    fire = np.isin(located.threat_type, list(rule.params["threat_types"]))
+    parts.append(_reports_of(located, fire, rule.code, False))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def count_deforestation(located: Located, rule: Rule) -> pd.DataFrame:
+    """Deforestation alerts weighted by ``params.confidence_weights`` times their area (a missing
+    area takes the dataset's ``params.default_pixel_ha``), on their date's local day."""
+    deforestation = located.deforestation
+    if not len(deforestation):
+        return no_events()
+    weights = {str(k): float(v) for k, v in rule.params["confidence_weights"].items()}
+    pixel = {str(k): float(v) for k, v in rule.params.get("default_pixel_ha", {}).items()}
+    area = deforestation["area_ha"].astype(float)
+    if area.isna().any():
+        dataset = deforestation["dataset"].astype(object)
+        area = area.fillna(dataset.map(pixel).astype(float)).fillna(0.0)
+    alert_confidence = deforestation["confidence"].astype(object)
+    weight = alert_confidence.map(weights).astype(float).fillna(0.0) * area
+    # An alert's date is a local day; its time is that day's midnight in Lima.
+    day = (
+        pd.to_datetime(deforestation["alert_date"]).to_numpy(dtype="datetime64[D]").astype(np.int64)
+    )
+    t_ns = day * DAY_NS - LIMA_OFFSET_NS
+    return _events(
+        rule.code, deforestation, t_ns, day, weight.to_numpy(), False, "deforestation_alert"
+    )
+
+
+Counter = Callable[[Located, Rule], pd.DataFrame]
+# Which rows each indicator counts, by code (in the order their events are listed).
+COUNTED_BY: dict[str, Counter] = {
+    "defender_threats": partial(
+        count_threat_reports, severe_param=SEVERE_PARAMS["defender_threats"]
+    ),
+    "forest_crime_reports": count_threat_reports,
+    "illicit_crop_reports": partial(
+        count_threat_reports, severe_param=SEVERE_PARAMS["illicit_crop_reports"]
+    ),
+    "invasion_reports": count_threat_reports,
+    PATROL_SILENCE: count_every_report,
+    "fire_hotspots": count_fires,
+    "deforestation_ha": count_deforestation,
+}
+
+
+def locate(
     reports: pd.DataFrame,
-    hotspots: pd.DataFrame,
+    fire_hotspots: pd.DataFrame,
     deforestation: pd.DataFrame,
+    *,
     communities: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> Located:
     """The three frames with ``community_code`` and ``zone`` (frames that have them pass as they are)."""
-    return (
-        reports if "zone" in reports else locate_reports(reports, communities),
-        hotspots if "zone" in hotspots else locate_points(hotspots, communities),
-        deforestation if "zone" in deforestation else locate_points(deforestation, communities),
+    return Located(
+        reports=reports if "zone" in reports else locate_reports(reports, communities),
+        fire_hotspots=(
+            fire_hotspots if "zone" in fire_hotspots else locate_points(fire_hotspots, communities)
+        ),
+        deforestation=(
+            deforestation if "zone" in deforestation else locate_points(deforestation, communities)
+        ),
     )
 
 
 def indicator_events(
     *,
     reports: pd.DataFrame,
-    hotspots: pd.DataFrame,
+    fire_hotspots: pd.DataFrame,
     deforestation: pd.DataFrame,
     communities: pd.DataFrame,
     rules: Rules,
 ) -> pd.DataFrame:
     """Every input row that counts for an indicator of ``rules``, placed and weighted."""
-    reports, hotspots, deforestation = located(
-        reports=reports, hotspots=hotspots, deforestation=deforestation, communities=communities
-    )
-    parts: list[pd.DataFrame] = []
-    report_ns = utc_ns(reports["observed_at"]) if len(reports) else np.array([], np.int64)
-    report_day = local_day_number(report_ns)
-    severity = reports["severity"].to_numpy(dtype=float) if len(reports) else np.array([])
-    threat = reports["threat_type"].to_numpy(dtype=object) if len(reports) else np.array([])
-    for code, severe_param in REPORT_CODES.items():
-        if code not in rules:
-            continue
-        rule = rules[code]
-        chosen = np.isin(threat, list(rule.params["threat_types"]))
-        min_severity = rule.params.get(severe_param) if severe_param else None
-        severe = severity[chosen] >= float(min_severity) if min_severity is not None else False
-        parts.append(
-            _events(
-                code, reports[chosen], report_ns[chosen], report_day[chosen], 1.0, severe, "report"
-            )
-        )
-    if SILENCE in rules and len(reports):
-        parts.append(_events(SILENCE, reports, report_ns, report_day, 1.0, False, "report"))
-    if "fire_hotspots" in rules:
-        rule = rules["fire_hotspots"]
-        if len(hotspots):
-            instrument = hotspots["instrument"].astype(str).str.upper().to_numpy()
-            confidence = hotspots["confidence"].to_numpy(dtype=object)
-            pct = hotspots["confidence_pct"].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                counted = (
-                    (instrument == "VIIRS")
-                    & np.isin(confidence, list(rule.params["viirs_confidence"]))
-                ) | ((instrument == "MODIS") & (pct >= float(rule.params["modis_min_confidence"])))
-            chosen_hot = hotspots[counted]
-            hot_ns = utc_ns(chosen_hot["acquired_at"])
-            parts.append(
-                _events(
-                    "fire_hotspots",
-                    chosen_hot,
-                    hot_ns,
-                    local_day_number(hot_ns),
-                    1.0,
-                    False,
-                    "fire_hotspot",
-                )
-            )
-        fire = np.isin(threat, list(rule.params["threat_types"]))
-        parts.append(
-            _events(
-                "fire_hotspots",
-                reports[fire],
-                report_ns[fire],
-                report_day[fire],
-                1.0,
-                False,
-                "report",
-            )
-        )
-    if "deforestation_ha" in rules and len(deforestation):
-        rule = rules["deforestation_ha"]
-        weights = {str(k): float(v) for k, v in rule.params["confidence_weights"].items()}
-        pixel = {str(k): float(v) for k, v in rule.params.get("default_pixel_ha", {}).items()}
-        area = deforestation["area_ha"].astype(float)
-        if area.isna().any():
-            dataset = deforestation["dataset"].astype(object)
-            area = area.fillna(dataset.map(pixel).astype(float)).fillna(0.0)
-        alert_confidence = deforestation["confidence"].astype(object)
-        weight = alert_confidence.map(weights).astype(float).fillna(0.0) * area
-        # An alert's date is a local day; its time is that day's midnight in Lima.
-        day = (
-            pd.to_datetime(deforestation["alert_date"])
-            .to_numpy(dtype="datetime64[D]")
-            .astype(np.int64)
-        )
-        t_ns = day * DAY_NS - LIMA_OFFSET_NS
-        parts.append(
-            _events(
-                "deforestation_ha",
-                deforestation,
-                t_ns,
-                day,
-                weight.to_numpy(),
-                False,
-                "deforestation_alert",
-            )
-        )
+    located = locate(reports, fire_hotspots, deforestation, communities=communities)
+    parts = [count(located, rules[code]) for code, count in COUNTED_BY.items() if code in rules]
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else empty_events()
+    return pd.concat(parts, ignore_index=True) if parts else no_events()

@@ -1,6 +1,6 @@
 """Which local days a computation rebuilds and recomputes (pure: day numbers in, day numbers out).
 
-Days are numbered since 1970-01-01 in Lima's calendar (:func:`indicators.events.local_day_number`).
+Days are numbered since 1970-01-01 in Lima's calendar (:func:`indicators.days.local_day_number`).
 Input rows count on the day they were observed (a deforestation alert on its date), so a change to
 the rows of day ``d`` changes the rollups of ``d`` only, and the values of ``d`` and of the days
 after it whose windows (and baselines) reach back to ``d``.
@@ -11,29 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from indicators.catalog import ALGORITHM_VERSION, lookback_days
-from indicators.rollups import ROLLUP_KEY, day_number
+from indicators.catalog import ALGORITHM_VERSION
+from indicators.columns import ROLLUP_KEY
+from indicators.days import day_as_of, day_number
 from indicators.rules import Rules
-from indicators.windows import LIMA
+from indicators.windows import lookback_days
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC).date()
 # Rollups are sums of floats: a rebuild that adds the same rows in another order may differ here.
 ROLLUP_DECIMALS = 9
-
-
-def day_start(day: int) -> datetime:
-    """The first instant of local day ``day``, in UTC."""
-    return datetime.combine(EPOCH + timedelta(days=day), time(0), tzinfo=LIMA).astimezone(UTC)
-
-
-def day_as_of(day: int) -> datetime:
-    """The last instant of local day ``day``: the value of that day as if computed at its end."""
-    return day_start(day + 1) - timedelta(microseconds=1)
 
 
 def first_day_read(last_day: int, rules: Rules) -> int:

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-
-class Level(StrEnum):
-    none = "none"
-    warning = "warning"
-    high = "high"
-    critical = "critical"
-
-
-LEVEL_ORDER = {Level.none: 0, Level.warning: 1, Level.high: 2, Level.critical: 3}
+from indicators.levels import Level
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ cover the previous ``baseline_days`` (365: twelve months).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LIMA = ZoneInfo("America/Lima")
+from indicators.days import LIMA
+from indicators.rules import Rule
+
 BASELINE_DAYS = 365
 
 
@@ -43,3 +45,12 @@ def lookback_start(
     """The earliest instant the value and its baseline read."""
     end = local_day_end(as_of)
     return end - timedelta(days=window_days * (1 + baseline_windows(window_days, baseline_days)))
+
+
+def lookback_days(rules: Mapping[str, Rule]) -> int:
+    """How many days before a day's end a run must read for every value and baseline."""
+    spans = [
+        (r.window_days or 1) * (1 + baseline_windows(r.window_days or 1, BASELINE_DAYS))
+        for r in rules.values()
+    ]
+    return max([*spans, BASELINE_DAYS + 1])

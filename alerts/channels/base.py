@@ -1,4 +1,4 @@
-"""The one channel interface: ``send(message) -> DeliveryResult`` (sent, or failed and retryable?).
+"""The one channel interface: ``send(envelope) -> DeliveryResult`` (sent, or failed and retryable?).
 
 In the spirit of Alertmanager's notifiers, which answer ``(recoverable, error)``: the caller decides
 from ``retryable`` whether to try again later or give up at once. Channels know no database.
@@ -13,8 +13,8 @@ MAX_ERROR_CHARS = 500
 
 
 @dataclass(frozen=True)
-class OutboundMessage:
-    """One rendered message for one recipient.
+class Envelope:
+    """One rendered message addressed to one recipient: what a channel sends.
 
     ``message_id`` is stable across retries of the same outbox row: it becomes the e-mail
     ``Message-ID`` and the ``webhook-id``, so receivers can drop the rare duplicate.
@@ -60,7 +60,7 @@ class Channel(Protocol):
 
     name: str
 
-    def send(self, message: OutboundMessage) -> DeliveryResult: ...
+    def send(self, envelope: Envelope) -> DeliveryResult: ...
 
     def close(self) -> None:
         """Release connections kept between sends (idempotent)."""

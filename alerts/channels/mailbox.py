@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
-from alerts.channels.base import DeliveryResult, OutboundMessage
+from alerts.channels.base import DeliveryResult, Envelope
 from alerts.channels.smtp import build_email
 
 
@@ -41,9 +41,9 @@ class MailFolderChannel:
         self.folder = folder
         self.sender = sender
 
-    def send(self, message: OutboundMessage) -> DeliveryResult:
+    def send(self, envelope: Envelope) -> DeliveryResult:
         try:
-            mail = build_email(message, self.sender)
+            mail = build_email(envelope, self.sender)
         except (ValueError, IndexError) as exc:  # as over SMTP: no retry fixes a bad address
             return DeliveryResult.permanent(f"dirección inválida / invalid address: {exc}")
         try:

@@ -8,7 +8,7 @@ import httpx
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from alerts.channels.base import DeliveryResult, OutboundMessage
+from alerts.channels.base import DeliveryResult, Envelope
 from alerts.channels.http_errors import classify_response, classify_transport_error
 
 SMS_MAX_CHARS = 320  # two concatenated segments at most
@@ -38,18 +38,18 @@ class SmsChannel:
         auth = (config.username, config.password or "") if config.username else None
         self._client = httpx.Client(timeout=config.timeout_s, auth=auth, follow_redirects=False)
 
-    def render_body(self, message: OutboundMessage) -> str:
+    def render_body(self, envelope: Envelope) -> str:
         return self._template.render(
-            to=message.address, text=message.text[:SMS_MAX_CHARS], id=message.message_id
+            to=envelope.address, text=envelope.text[:SMS_MAX_CHARS], id=envelope.message_id
         )
 
-    def send(self, message: OutboundMessage) -> DeliveryResult:
+    def send(self, envelope: Envelope) -> DeliveryResult:
         if not self.config.url:
             return DeliveryResult.retry(
                 "sin pasarela SMS configurada / no SMS gateway configured (EWS_SMS_GATEWAY_URL)"
             )
-        body = self.render_body(message).encode()
-        headers = {"content-type": self.config.content_type, "idempotency-key": message.message_id}
+        body = self.render_body(envelope).encode()
+        headers = {"content-type": self.config.content_type, "idempotency-key": envelope.message_id}
         try:
             response = self._client.post(self.config.url, content=body, headers=headers)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:

@@ -9,7 +9,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
-from alerts.channels.base import DeliveryResult, OutboundMessage
+from alerts.channels.base import DeliveryResult, Envelope
 
 
 @dataclass(frozen=True)
@@ -29,18 +29,18 @@ def message_id_header(message_id: str, sender: str) -> str:
     return f"<{message_id}@{domain}>"
 
 
-def build_email(message: OutboundMessage, sender: str) -> EmailMessage:
+def build_email(envelope: Envelope, sender: str) -> EmailMessage:
     mail = EmailMessage()
-    mail.set_content(message.text)  # first: it replaces any Content-* header set before
+    mail.set_content(envelope.text)  # first: it replaces any Content-* header set before
     mail["From"] = sender
-    mail["To"] = str(Address(addr_spec=message.address))
-    mail["Subject"] = message.subject
+    mail["To"] = str(Address(addr_spec=envelope.address))
+    mail["Subject"] = envelope.subject
     mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = message_id_header(message.message_id, sender)
-    mail["Content-Language"] = message.language
+    mail["Message-ID"] = message_id_header(envelope.message_id, sender)
+    mail["Content-Language"] = envelope.language
     # An automatic message: no out-of-office replies back to us (RFC 3834).
     mail["Auto-Submitted"] = "auto-generated"
-    for name, value in message.headers.items():
+    for name, value in envelope.headers.items():
         mail[name] = value
     return mail
 
@@ -88,9 +88,9 @@ class EmailChannel:
             raise
         return smtp
 
-    def send(self, message: OutboundMessage) -> DeliveryResult:
+    def send(self, envelope: Envelope) -> DeliveryResult:
         try:
-            mail = build_email(message, self.config.sender)
+            mail = build_email(envelope, self.config.sender)
         except (ValueError, IndexError) as exc:  # a malformed address: no retry will fix it
             return DeliveryResult.permanent(f"dirección inválida / invalid address: {exc}")
         reused = self._smtp is not None

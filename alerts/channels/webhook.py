@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from standardwebhooks import Webhook
 
-from alerts.channels.base import DeliveryResult, OutboundMessage
+from alerts.channels.base import DeliveryResult, Envelope
 from alerts.channels.http_errors import classify_response, classify_transport_error
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
@@ -146,7 +146,7 @@ def _utcnow() -> datetime:
 
 
 class WebhookChannel:
-    """POSTs ``message.body`` to ``message.address``, signed with the contact's secret.
+    """POSTs ``envelope.body`` to ``envelope.address``, signed with the contact's secret.
 
     ``secret_for`` gives the signing secret of a contact code. Each send resolves the host once,
     checks the address and connects to that address (``pin_url``). Connections are kept per host
@@ -184,10 +184,10 @@ class WebhookChannel:
             self._clients.move_to_end(hostname)
         return client
 
-    def send(self, message: OutboundMessage) -> DeliveryResult:
+    def send(self, envelope: Envelope) -> DeliveryResult:
         try:
             pinned = pin_url(
-                message.address, allow_private=self.config.allow_private, resolver=self.resolver
+                envelope.address, allow_private=self.config.allow_private, resolver=self.resolver
             )
         except UrlUnresolved as exc:
             return DeliveryResult.retry(str(exc))
@@ -196,17 +196,17 @@ class WebhookChannel:
         timestamp = self.clock().replace(microsecond=0)
         headers = {
             "host": pinned.host_header,
-            "content-type": message.content_type,
-            "webhook-id": message.message_id,
+            "content-type": envelope.content_type,
+            "webhook-id": envelope.message_id,
             "webhook-timestamp": str(int(timestamp.timestamp())),
             "webhook-signature": sign(
-                self.secret_for(message.contact), message.message_id, timestamp, message.body
+                self.secret_for(envelope.contact), envelope.message_id, timestamp, envelope.body
             ),
         }
         try:
             response = self._client(pinned.hostname).post(
                 pinned.url,
-                content=message.body,
+                content=envelope.body,
                 headers=headers,
                 extensions={"sni_hostname": pinned.hostname},
             )

@@ -12,8 +12,8 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import EventKind, Fingerprint, Outcome, plan_messages
-from alerts.routing import ContactInfo
+from alerts.routing import ContactInfo, plan_notifications
+from alerts.states import Decision, EventKind, Fingerprint
 from ews.alerting.cap import CapSource, store_event_messages
 from ews.alerting.loading import EVIDENCE_ID_KINDS
 from ews.models import (
@@ -176,7 +176,7 @@ class Applied:
 
 
 def _alert_values(
-    outcome: Outcome,
+    outcome: Decision,
     row: Alert | None,
     new_evidence: Evidence | None,
     context: ContextBuilder,
@@ -228,7 +228,7 @@ class InsertedEvents:
 
 def write_alerts(
     session: Session,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Decision],
     *,
     alerts: Mapping[Fingerprint, Alert],
     evidence: Mapping[Fingerprint, Evidence],
@@ -289,7 +289,7 @@ def write_alerts(
 
 def insert_events(
     session: Session,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Decision],
     alert_ids: Sequence[int],
     *,
     now: datetime,
@@ -340,7 +340,7 @@ def insert_events(
 
 def queue_messages(
     session: Session,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Decision],
     alert_ids: Sequence[int],
     events: InsertedEvents,
     *,
@@ -351,7 +351,7 @@ def queue_messages(
     messages: list[dict[str, Any]] = []
     for outcome, alert_id, event_ids in zip(outcomes, alert_ids, events.by_outcome, strict=True):
         region = regions.get(outcome.fingerprint.community_code, "")
-        for message in plan_messages(outcome, contacts, region_ubigeo=region):
+        for message in plan_notifications(outcome, contacts, region_ubigeo=region):
             event = outcome.events[message.event_index]
             messages.append(
                 {
@@ -377,7 +377,7 @@ def queue_messages(
 
 def apply_outcomes(
     session: Session,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Decision],
     *,
     alerts: Mapping[Fingerprint, Alert],
     evidence: Mapping[Fingerprint, Evidence],

@@ -23,12 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.atom import FeedEntry, render_atom
-from alerts.cap import LEVEL_WORDS, CapInfo, cap_polygons, render_cap
-from alerts.cap import CapMessage as CapDocument
+from alerts.cap import CapAlert, CapInfo, cap_polygons, render_cap
 from alerts.cap import msg_type as choose_msg_type
-from alerts.levels import Level
+from alerts.messages import LEVEL_WORDS, language_of
 from ews.models import Alert, AlertEvent, CapMessage, Community, IndicatorRule, OutboxMessage
 from ews.settings import Settings
+from indicators.levels import Level
 
 SENDER_NAME = {
     "es-PE": "EWS - Sistema de alerta temprana para comunidades nativas",
@@ -90,7 +90,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
 
 def _level_word(language: str, level: str) -> str:
     try:
-        return LEVEL_WORDS[language].get(Level(level), BELOW_WARNING[language])
+        return LEVEL_WORDS[language_of(language)].get(Level(level), BELOW_WARNING[language])
     except ValueError:
         return level
 
@@ -182,11 +182,11 @@ def build_document(
     names: dict[str, dict[str, str]],
     source: CapSource,
     identifier: str,
-) -> CapDocument:
+) -> CapAlert:
     """The CAP message of ``event`` (pure, given the rows: ``alert`` with ``id, category,
     routed_to, evidence, context``; ``event`` with ``kind, level, at, details``)."""
     level = Level(event.level) if event.level in Level.__members__ else Level.none
-    return CapDocument(
+    return CapAlert(
         identifier=identifier,
         sender=source.sender,
         sent=event.at,

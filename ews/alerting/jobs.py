@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.lifecycle import Fingerprint, category_states, decide
+from alerts.lifecycle import decide
+from alerts.states import Fingerprint, category_states
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import ContextBuilder, Evidence, apply_outcomes, community_regions

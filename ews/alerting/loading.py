@@ -10,8 +10,9 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, and_, func, select, text
 from sqlalchemy.orm import Session
 
-from alerts.levels import Level
-from alerts.lifecycle import (
+from alerts.lifecycle import is_new
+from alerts.routing import ContactInfo, RoutingRule
+from alerts.states import (
     CategoryState,
     Fingerprint,
     OpenAlert,
@@ -20,12 +21,11 @@ from alerts.lifecycle import (
     ResolvedMark,
     SilenceRule,
     category_states,
-    is_new,
 )
-from alerts.routing import ContactInfo, RoutingRule
 from ews.models import Alert, Contact, IndicatorRule, IndicatorValue, Silence
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
+from indicators.levels import Level
 
 # One evaluation at a time on PostgreSQL (SQLite already has one writer: BEGIN IMMEDIATE).
 ALERT_LOCK_KEY = 0x45575341  # "EWSA"

@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from alerts.levels import Level
 from alerts.lifecycle import resolve_by_hand
 from ews import audit
 from ews.alerting import loading
@@ -23,6 +22,7 @@ from ews.alerting.cap import CapSource
 from ews.api.fields import row_id_in_range
 from ews.auth.keys import Principal, Role
 from ews.models import Alert, AlertEvent, CategoryContext, Community, Silence
+from indicators.levels import Level
 
 VIEW_ROLES = frozenset({Role.admin, Role.analyst, Role.institution})
 SILENCE_ROLES = frozenset({Role.admin, Role.analyst})

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import defender
-from alerts.lifecycle import CategoryState, Fingerprint, decide
+from alerts.lifecycle import decide
+from alerts.states import CategoryState, Fingerprint
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.apply import Applied, ContextBuilder, Evidence, apply_outcomes, community_regions

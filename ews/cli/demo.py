@@ -13,7 +13,7 @@ from ews.jobs.compute import compute_full
 from ews.logs import configure_logging
 from ews.models.base import utcnow
 from indicators import LIMA
-from indicators.rollups import day_number
+from indicators.days import day_number
 
 
 def demo(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.channels import OutboundMessage
+from alerts.channels import Envelope
 from alerts.exercise import exercise_recipient_refusal
 from alerts.messages import Notice, render_message, webhook_json
 from ews.alerting.cap import CapSource, message_for_delivery
@@ -125,7 +125,7 @@ def to_outbound(
     notice: Notice,
     contact: Contact,
     cap_body: bytes | None = None,
-) -> OutboundMessage:
+) -> Envelope:
     rendered = render_message(notice, contact.language)
     domain_headers = {
         # Threads every event of one alert together in the institution's mail client.
@@ -139,7 +139,7 @@ def to_outbound(
         body, content_type = webhook_json(notice, rendered), "application/json"
     else:
         body, content_type = b"", "text/plain"
-    return OutboundMessage(
+    return Envelope(
         message_id=row.message_id,
         address=contact.address,
         contact=contact.code,
@@ -158,12 +158,12 @@ def _sender_domain(settings: Settings) -> str:
 
 def render_rows(
     session: Session, *, settings: Settings, rows: Sequence[OutboxMessage], cache: ReferenceCache
-) -> dict[int, OutboundMessage | RenderError]:
+) -> dict[int, Envelope | RenderError]:
     """Each row's message, or why it cannot have one. Reads alerts, events and contacts in bulk."""
     alerts = _by_id(session, Alert, {r.alert_id for r in rows})
     events = _by_id(session, AlertEvent, {r.event_id for r in rows})
     contacts = _by_id(session, Contact, {r.contact_id for r in rows})
-    out: dict[int, OutboundMessage | RenderError] = {}
+    out: dict[int, Envelope | RenderError] = {}
     for row in rows:
         contact = contacts.get(row.contact_id)
         if contact is None or not contact.active:

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.channels import Channel, DeliveryResult, OutboundMessage
+from alerts.channels import Channel, DeliveryResult, Envelope
 from ews.db import session_scope
 from ews.delivery.channels import build_channels
 from ews.delivery.outbox import Mark, claim_due_messages, record_outcomes, release_claims
@@ -56,7 +56,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
-def _send(channels: dict[str, Channel], channel: str, message: OutboundMessage) -> DeliveryResult:
+def _send(channels: dict[str, Channel], channel: str, message: Envelope) -> DeliveryResult:
     sender = channels.get(channel)
     if sender is None:
         return DeliveryResult.permanent(f"canal desconocido / unknown channel: {channel}")

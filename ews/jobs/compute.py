@@ -32,8 +32,10 @@ from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import LIMA, local_day_end, lookback_days
 from indicators import planning as plan
+from indicators.catalog import indicators_from_rollups
+from indicators.days import day_number, day_start
 from indicators.events import indicator_events
-from indicators.rollups import daily_rollups, day_number, indicators_from_rollups
+from indicators.rollups import daily_rollups
 from indicators.rules import Rule
 from indicators.zones import locate_points, locate_reports
 
@@ -43,7 +45,7 @@ JOB_NAME = "compute-indicators"
 def _events(frames: Frames, communities: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:
     return indicator_events(
         reports=locate_reports(frames.reports, communities),
-        hotspots=locate_points(frames.hotspots, communities),
+        fire_hotspots=locate_points(frames.fire_hotspots, communities),
         deforestation=locate_points(frames.deforestation, communities),
         communities=communities,
         rules=rules,
@@ -53,7 +55,7 @@ def _events(frames: Frames, communities: pd.DataFrame, rules: dict[str, Rule]) -
 def _sizes(frames: Frames) -> dict[str, int]:
     return {
         "reports": len(frames.reports),
-        "fire_hotspots": len(frames.hotspots),
+        "fire_hotspots": len(frames.fire_hotspots),
         "deforestation_alerts": len(frames.deforestation),
     }
 
@@ -61,7 +63,7 @@ def _sizes(frames: Frames) -> dict[str, int]:
 def _late(days: list[int], as_of: datetime) -> list[str]:
     """The earlier local days recomputed besides ``as_of``'s (late or edited data), as dates."""
     today = day_number(as_of)
-    return [plan.day_start(d).astimezone(LIMA).date().isoformat() for d in days if d < today]
+    return [day_start(d).astimezone(LIMA).date().isoformat() for d in days if d < today]
 
 
 def _evidence_days(rules: dict[str, Rule]) -> int:
@@ -85,7 +87,11 @@ def compute_full(
     end = local_day_end(moments[-1])
     start = local_day_end(moments[0]) - timedelta(days=lookback_days(rules))
     frames = load_frames(
-        session.connection(), reports_from=start, hotspots_from=start, alerts_from=start, end=end
+        session.connection(),
+        reports_from=start,
+        fire_hotspots_from=start,
+        deforestation_from=start,
+        end=end,
     )
     sizes = _sizes(frames)
     events = _events(frames, communities, rules)
@@ -146,8 +152,8 @@ def compute_incremental(
     recent = load_frames(
         session.connection(),
         reports_from=first_end - timedelta(days=_evidence_days(rules) + 1),
-        hotspots_from=first_end - timedelta(days=window.get("fire_hotspots", 1)),
-        alerts_from=first_end - timedelta(days=window.get("deforestation_ha", 1)),
+        fire_hotspots_from=first_end - timedelta(days=window.get("fire_hotspots", 1)),
+        deforestation_from=first_end - timedelta(days=window.get("deforestation_ha", 1)),
         end=local_day_end(moments[-1]),
         communities=scope,
     )

@@ -19,34 +19,21 @@ from sqlalchemy.types import NullType
 
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Report
 from indicators import Rule, rules_from_entries
-from indicators.planning import EPOCH, day_start
+from indicators.columns import (
+    COMMUNITY_COLUMNS,
+    DEFORESTATION_COLUMNS,
+    FIRE_HOTSPOT_COLUMNS,
+    REPORT_COLUMNS,
+)
+from indicators.days import EPOCH, day_start
 
-REPORT_COLUMNS = (
-    "id",
-    "community_code",
-    "threat_type",
-    "severity",
-    "observed_at",
-    "longitude",
-    "latitude",
-)
-HOTSPOT_COLUMNS = (
-    "id",
-    "acquired_at",
-    "longitude",
-    "latitude",
-    "instrument",
-    "confidence",
-    "confidence_pct",
-)
 READ_CHUNK = 200_000
-ALERT_COLUMNS = ("id", "alert_date", "longitude", "latitude", "confidence", "area_ha", "dataset")
 
 
 @dataclass
 class Frames:
     reports: pd.DataFrame
-    hotspots: pd.DataFrame
+    fire_hotspots: pd.DataFrame
     deforestation: pd.DataFrame
 
 
@@ -79,7 +66,7 @@ def load_communities(session: Session) -> pd.DataFrame:
         float((day - EPOCH).days) if day is not None else np.nan
         for day in frame.pop("monitored_since")
     ]
-    return frame
+    return frame[list(COMMUNITY_COLUMNS)]
 
 
 def _raw(model: Any, names: Sequence[str]) -> list[Any]:
@@ -131,14 +118,14 @@ def _reports(frame: pd.DataFrame) -> pd.DataFrame:
     return _points(frame)
 
 
-def _hotspots(frame: pd.DataFrame) -> pd.DataFrame:
+def _fire_hotspots(frame: pd.DataFrame) -> pd.DataFrame:
     frame["acquired_at"] = _utc(frame["acquired_at"])
     frame["confidence_pct"] = frame["confidence_pct"].astype(float)
     _labels(frame, ("instrument", "confidence"))
     return _points(frame)
 
 
-def _alerts(frame: pd.DataFrame) -> pd.DataFrame:
+def _deforestation(frame: pd.DataFrame) -> pd.DataFrame:
     frame["alert_date"] = pd.to_datetime(frame["alert_date"], format="ISO8601")
     frame["area_ha"] = frame["area_ha"].astype(float)
     _labels(frame, ("confidence", "dataset"))
@@ -149,42 +136,46 @@ def load_frames(
     connection: Connection,
     *,
     reports_from: datetime,
-    hotspots_from: datetime,
-    alerts_from: datetime,
+    fire_hotspots_from: datetime,
+    deforestation_from: datetime,
     end: datetime,
     communities: Sequence[str] | None = None,
 ) -> Frames:
-    """Reports and hotspots observed from their start to ``end`` (a local midnight) and alerts
-    dated on the local days in between; only ``communities``' reports if given."""
+    """Reports and fire hotspots observed from their start to ``end`` (a local midnight) and
+    deforestation alerts dated on the local days in between; only ``communities``' reports if
+    given."""
     report = select(*_raw(Report, REPORT_COLUMNS)).where(
         Report.observed_at >= reports_from, Report.observed_at < end
     )
-    hotspot = select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(
-        FireHotspot.acquired_at >= hotspots_from, FireHotspot.acquired_at < end
+    fire_hotspot = select(*_raw(FireHotspot, FIRE_HOTSPOT_COLUMNS)).where(
+        FireHotspot.acquired_at >= fire_hotspots_from, FireHotspot.acquired_at < end
     )
-    alert = select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(
-        DeforestationAlert.alert_date >= alerts_from.date(),
+    deforestation_alert = select(*_raw(DeforestationAlert, DEFORESTATION_COLUMNS)).where(
+        DeforestationAlert.alert_date >= deforestation_from.date(),
         DeforestationAlert.alert_date < end.date(),
     )
     if communities is not None:
         report = report.where(Report.community_code.in_(list(communities)))
     reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
-    hotspots = read_frame(connection, hotspot, HOTSPOT_COLUMNS, _hotspots)
-    alerts = read_frame(connection, alert, ALERT_COLUMNS, _alerts)
-    return Frames(reports=reports, hotspots=hotspots, deforestation=alerts)
+    fire_hotspots = read_frame(connection, fire_hotspot, FIRE_HOTSPOT_COLUMNS, _fire_hotspots)
+    deforestation = read_frame(
+        connection, deforestation_alert, DEFORESTATION_COLUMNS, _deforestation
+    )
+    return Frames(reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation)
 
 
 def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) -> Frames:
-    """Every report, hotspot and alert observed on the local days of ``spans`` (``(first, last)``
-    day numbers, inclusive), whatever community: what the rollups of those days are built from."""
+    """Every report, fire hotspot and deforestation alert observed on the local days of ``spans``
+    (``(first, last)`` day numbers, inclusive), whatever community: what the rollups of those days
+    are built from."""
     reports: list[ColumnElement[bool]] = [false()]
-    hotspots: list[ColumnElement[bool]] = [false()]
-    alerts: list[ColumnElement[bool]] = [false()]
+    fire_hotspots: list[ColumnElement[bool]] = [false()]
+    deforestation: list[ColumnElement[bool]] = [false()]
     for first, last in spans:
         start, end = day_start(first), day_start(last + 1)
         reports.append(and_(Report.observed_at >= start, Report.observed_at < end))
-        hotspots.append(and_(FireHotspot.acquired_at >= start, FireHotspot.acquired_at < end))
-        alerts.append(
+        fire_hotspots.append(and_(FireHotspot.acquired_at >= start, FireHotspot.acquired_at < end))
+        deforestation.append(
             DeforestationAlert.alert_date.between(
                 EPOCH + timedelta(days=first), EPOCH + timedelta(days=last)
             )
@@ -196,16 +187,16 @@ def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) ->
             REPORT_COLUMNS,
             _reports,
         ),
-        hotspots=read_frame(
+        fire_hotspots=read_frame(
             connection,
-            select(*_raw(FireHotspot, HOTSPOT_COLUMNS)).where(or_(*hotspots)),
-            HOTSPOT_COLUMNS,
-            _hotspots,
+            select(*_raw(FireHotspot, FIRE_HOTSPOT_COLUMNS)).where(or_(*fire_hotspots)),
+            FIRE_HOTSPOT_COLUMNS,
+            _fire_hotspots,
         ),
         deforestation=read_frame(
             connection,
-            select(*_raw(DeforestationAlert, ALERT_COLUMNS)).where(or_(*alerts)),
-            ALERT_COLUMNS,
-            _alerts,
+            select(*_raw(DeforestationAlert, DEFORESTATION_COLUMNS)).where(or_(*deforestation)),
+            DEFORESTATION_COLUMNS,
+            _deforestation,
         ),
     )

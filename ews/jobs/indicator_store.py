@@ -28,7 +28,8 @@ from ews.models import (
 )
 from ews.models.base import utcnow
 from indicators import ALGORITHM_VERSION
-from indicators.rollups import ROLLUP_COLUMNS, day_number
+from indicators.columns import ROLLUP_COLUMNS
+from indicators.days import day_number
 
 STATE = "rollups"
 # What a revision follows: a change of these makes a new one (not of the baseline or inputs).

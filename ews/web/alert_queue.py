@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from ews.alerting.service import visible_alerts
 from ews.auth.keys import Principal
 from ews.models import Alert
+from indicators.levels import Level
 
 QUEUE_STATUSES = ("active", "open", "acknowledged", "resolved", "all")
-LEVEL_ORDER = {"critical": 0, "high": 1, "warning": 2}
+# Most urgent first: critical 0, high 1, warning 2 (anything else after them).
+LEVEL_ORDER = {level.value: Level.critical.rank - level.rank for level in Level if level.rank > 0}
 PAGE = 100
 
 

@@ -30,7 +30,8 @@ from ews.models import (
 )
 from ews.web import geo
 from ews.web.i18n import Lang, label
-from ews.web.pages import PERU, covered_day
+from ews.web.pages import covered_day
+from indicators import LIMA
 
 ROWS_SHOWN = 50
 WORDS_SHOWN = 5
@@ -134,7 +135,7 @@ def _report_rows(
     )
     for report in session.execute(query).scalars():
         kind = label(lang, "threat", report.threat_type)
-        at = f"{report.observed_at.astimezone(PERU):%d/%m/%Y %H:%M}"
+        at = f"{report.observed_at.astimezone(LIMA):%d/%m/%Y %H:%M}"
         cells = [at, kind, f"{report.severity}/5"]
         if words_allowed:
             cells.append(" ".join((report.description or "").split()))
@@ -158,7 +159,7 @@ def _hotspot_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -
         .limit(ROWS_SHOWN)
     )
     for spot in session.execute(query).scalars():
-        at = f"{spot.acquired_at.astimezone(PERU):%d/%m/%Y %H:%M}"
+        at = f"{spot.acquired_at.astimezone(LIMA):%d/%m/%Y %H:%M}"
         confidence = label(lang, "confidence", spot.confidence)
         position = f"{spot.latitude:.4f}, {spot.longitude:.4f}"
         cells = [at, f"{spot.instrument} ({spot.satellite})", confidence, position]

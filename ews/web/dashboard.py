@@ -36,7 +36,6 @@ from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
     DASHBOARD_ROLES,
     MONTHS,
-    PERU,
     AnalystPrincipal,
     WebPrincipal,
     WebRoute,
@@ -53,6 +52,7 @@ from ews.web.session import (
     issue_session,
     new_nonce,
 )
+from indicators import LIMA
 
 router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=False)
 
@@ -341,13 +341,13 @@ def community_page(
     settings: Settings = request.app.state.settings
     lang = request_lang(request)
     now = utcnow()
-    today = now.astimezone(PERU).date()
+    today = now.astimezone(LIMA).date()
     day_until = _parse_day(until, today, latest=today)
     day_since = _parse_day(since, day_until - timedelta(days=MAP_DEFAULT_DAYS), latest=day_until)
     layers = [name for name in (layer or LAYERS) if name in LAYERS]
     threats = [name for name in (threat or ()) if name in THREAT_TYPES]
-    start = datetime.combine(day_since, datetime.min.time(), PERU).astimezone(UTC)
-    end = datetime.combine(day_until + timedelta(days=1), datetime.min.time(), PERU).astimezone(UTC)
+    start = datetime.combine(day_since, datetime.min.time(), LIMA).astimezone(UTC)
+    end = datetime.combine(day_until + timedelta(days=1), datetime.min.time(), LIMA).astimezone(UTC)
     bounds = geo.geometry_bounds(community.boundary, community.buffer)
     point_layers = map_layers(
         session,
@@ -464,7 +464,7 @@ def map_layers(
                         lon,
                         lat,
                         f"h-{confidence}",
-                        f"{at.astimezone(PERU):%d/%m/%Y %H:%M} · {instrument} · "
+                        f"{at.astimezone(LIMA):%d/%m/%Y %H:%M} · {instrument} · "
                         f"{label(lang, 'confidence', confidence)}",
                     )
                     for lon, lat, confidence, instrument, at in rows_h
@@ -483,7 +483,7 @@ def map_layers(
                         lon,
                         lat,
                         f"t-{kind}",
-                        f"{at.astimezone(PERU):%d/%m/%Y %H:%M} · {label(lang, 'threat', kind)} · {severity}/5",
+                        f"{at.astimezone(LIMA):%d/%m/%Y %H:%M} · {label(lang, 'threat', kind)} · {severity}/5",
                     )
                     for lon, lat, kind, severity, at in rows_r
                 ],

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from indicators.levels import Level
+
 TILE_PX = 256
 TARGET_WIDTH_PX = 760  # the drawing's width at the chosen zoom lies between half this and this
 MARGIN_FRACTION = 0.04
@@ -266,9 +268,12 @@ class Overview:
     places: list[Place]
 
 
-LEVEL_DRAW_ORDER = {"none": 0, "warning": 1, "high": 2, "critical": 3}
 OVERVIEW_MAX_HEIGHT_PX = 520
 OVERVIEW_ASPECT = 1.6  # width over height, at least
+
+
+def _rank(level: str) -> int:
+    return Level(level).rank if level in Level.__members__ else 0
 
 
 def build_overview(
@@ -300,5 +305,5 @@ def build_overview(
         x, y = project((left + right) / 2, (bottom + top) / 2)
         level, count = levels.get(code, ("none", 0))
         places.append(Place(code, name, level, count, svg_path(boundary, project), x, y))
-    places.sort(key=lambda p: (LEVEL_DRAW_ORDER.get(p.level, 0), p.name))
+    places.sort(key=lambda p: (_rank(p.level), p.name))
     return Overview(width=project.width, height=project.height, places=places)

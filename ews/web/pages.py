@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Response, status
@@ -30,9 +30,8 @@ from ews.web.session import (
     read_session,
     same_origin,
 )
+from indicators import LIMA
 
-# Peru keeps UTC-5 all year (no daylight saving since 1994); pages show times as people live them.
-PERU = timezone(timedelta(hours=-5), "UTC-5")
 DASHBOARD_ROLES = frozenset({Role.analyst, Role.admin, Role.institution})
 ANALYST_ROLES = frozenset({Role.analyst, Role.admin})
 MONTHS = {
@@ -94,14 +93,14 @@ class WebRoute(APIRoute):
 def _local(value: datetime | None, with_year: bool = True) -> str:
     if value is None:
         return ""
-    when = value.astimezone(PERU)
+    when = value.astimezone(LIMA)
     return when.strftime("%d/%m/%Y %H:%M" if with_year else "%d/%m %H:%M")
 
 
 def covered_day(window_end: datetime) -> date:
     """The local day a value covers: its window ends at the next midnight (Lima), so the day shown
     is the one just before that end, never "tomorrow"."""
-    return (window_end.astimezone(PERU) - timedelta(microseconds=1)).date()
+    return (window_end.astimezone(LIMA) - timedelta(microseconds=1)).date()
 
 
 def _covers(window_end: datetime | None) -> str:

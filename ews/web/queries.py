@@ -26,8 +26,9 @@ from ews.models import (
     RoutingRule,
 )
 from ews.web.charts import DayValue
+from indicators.levels import Level
 
-LEVEL_RANK = {"none": 0, "warning": 1, "high": 2, "critical": 3}
+LEVEL_RANK = {level.value: level.rank for level in Level}
 
 
 def read_only(session: Session) -> None:

@@ -16,7 +16,8 @@ from ews.models import Community, Report
 from ews.settings import Settings
 from ews.web import alert_queue, geo, queries
 from ews.web.i18n import label
-from ews.web.pages import PERU, WebPrincipal, WebRoute, render, request_lang
+from ews.web.pages import WebPrincipal, WebRoute, render, request_lang
+from indicators import LIMA
 
 router = APIRouter(prefix="/dashboard/reports", route_class=WebRoute, include_in_schema=False)
 
@@ -60,7 +61,7 @@ def report_page(
     lang = request_lang(request)
     view = None
     if community is not None:
-        local = report.observed_at.astimezone(PERU)
+        local = report.observed_at.astimezone(LIMA)
         points = (
             [
                 geo.MapPoint(

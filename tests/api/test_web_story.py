@@ -22,7 +22,7 @@ from ews.settings import Settings
 from ews.web import geo
 from ews.web.delivery_words import explain_delivery
 from ews.web.i18n import Lang
-from ews.web.pages import PERU
+from indicators import LIMA
 from tests.support import web_sample
 from tests.support.delivery import queue_alert
 from tests.support.web import sign_in
@@ -211,8 +211,8 @@ def test_the_landing_page_opens_with_every_community_coloured_by_its_highest_ope
 def test_the_community_page_dates_a_value_by_the_day_it_covers_in_one_language(
     client: TestClient, db: Session, make_key
 ) -> None:
-    today = datetime.now(UTC).astimezone(PERU).date()
-    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), PERU)
+    today = datetime.now(UTC).astimezone(LIMA).date()
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), LIMA)
     for code, value in (("threat_index", 40.0), ("patrol_silence_days", 0.0)):
         db.add(
             IndicatorValue(

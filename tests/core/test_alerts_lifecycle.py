@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.levels import Level, max_level
-from alerts.lifecycle import (
-    INHIBITED,
+from alerts.lifecycle import INHIBITED, decide, resolve_by_hand
+from alerts.routing import ContactInfo, RoutingRule, plan_notifications
+from alerts.states import (
     CategoryState,
     Fingerprint,
     OpenAlert,
@@ -18,11 +18,8 @@ from alerts.lifecycle import (
     ResolvedMark,
     SilenceRule,
     category_states,
-    decide,
-    plan_messages,
-    resolve_by_hand,
 )
-from alerts.routing import ContactInfo, RoutingRule
+from indicators.levels import Level, max_level
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -532,7 +529,7 @@ CONTACTS = [
 
 
 def messages(outcome: object) -> dict[str, list[int]]:
-    planned = plan_messages(outcome, CONTACTS, region_ubigeo="25")  # type: ignore[arg-type]
+    planned = plan_notifications(outcome, CONTACTS, region_ubigeo="25")  # type: ignore[arg-type]
     result: dict[str, list[int]] = {}
     for m in planned:
         result.setdefault(outcome.events[m.event_index].kind.value, []).append(m.contact_id)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from alerts.channels import (
     EmailChannel,
-    OutboundMessage,
+    Envelope,
     SmsChannel,
     SmsGatewayConfig,
     SmtpConfig,
@@ -33,7 +33,7 @@ from tests.support.processes import free_port
 SENDER = "EWS Alertas Tempranas <alertas@ews.example.org>"
 
 
-def message(address: str, **more: object) -> OutboundMessage:
+def message(address: str, **more: object) -> Envelope:
     values: dict = {
         "message_id": "6f1c2a10-0000-4000-8000-000000000001",
         "address": address,
@@ -43,7 +43,7 @@ def message(address: str, **more: object) -> OutboundMessage:
         "body": b'{"type":"alert.raised"}',
     }
     values.update(more)
-    return OutboundMessage(**values)
+    return Envelope(**values)
 
 
 @pytest.fixture

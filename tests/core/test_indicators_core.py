@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -10,20 +11,35 @@ import pytest
 import yaml
 
 from indicators import (
+    CATALOG,
+    VALUE_COLUMNS,
+    DailySpan,
+    Rule,
     compute_all,
+    day_number,
     defender_threats,
-    deforestation_ha,
     fire_hotspots,
     forest_crime_reports,
-    illicit_crop_reports,
-    invasion_reports,
+    indicators_from_rollups,
     locate_points,
     patrol_silence_days,
     rules_from_entries,
     threat_index,
     window,
 )
+from indicators.columns import (
+    DEFORESTATION_COLUMNS,
+    EVENT_COLUMNS,
+    FIRE_HOTSPOT_COLUMNS,
+    REPORT_COLUMNS,
+    ROLLUP_COLUMNS,
+    no_deforestation,
+    no_fire_hotspots,
+    no_reports,
+)
+from indicators.events import COUNTED_BY, Located
 from indicators.geometry import buffer_ring
+from indicators.rollups import daily_rollups
 from tests.support.paths import FIXTURES_DIR
 
 RULES = rules_from_entries(
@@ -71,43 +87,46 @@ def reports(*rows: tuple) -> pd.DataFrame:
                 "latitude": lat,
             }
         )
-    columns = [
-        "id",
-        "community_code",
-        "threat_type",
-        "severity",
-        "observed_at",
-        "longitude",
-        "latitude",
-    ]
-    frame = pd.DataFrame(records, columns=columns)
+    frame = pd.DataFrame(records, columns=list(REPORT_COLUMNS))
     frame["observed_at"] = pd.to_datetime(frame["observed_at"], utc=True)
     return frame
 
 
-NO_REPORTS = reports()
+NO_REPORTS = no_reports()
 
 
-def hotspots(*rows: tuple) -> pd.DataFrame:
+def fire_hotspot_frame(*rows: tuple) -> pd.DataFrame:
     """Rows of (id, acquired_at, lon, lat, instrument, confidence, confidence_pct)."""
-    columns = [
-        "id",
-        "acquired_at",
-        "longitude",
-        "latitude",
-        "instrument",
-        "confidence",
-        "confidence_pct",
-    ]
-    frame = pd.DataFrame(list(rows), columns=columns)
+    frame = pd.DataFrame(list(rows), columns=list(FIRE_HOTSPOT_COLUMNS))
     frame["acquired_at"] = pd.to_datetime(frame["acquired_at"], utc=True)
     return frame
 
 
-def alerts(*rows: tuple) -> pd.DataFrame:
+def deforestation_frame(*rows: tuple) -> pd.DataFrame:
     """Rows of (id, alert_date, lon, lat, confidence, area_ha, dataset)."""
-    columns = ["id", "alert_date", "longitude", "latitude", "confidence", "area_ha", "dataset"]
-    return pd.DataFrame(list(rows), columns=columns)
+    return pd.DataFrame(list(rows), columns=list(DEFORESTATION_COLUMNS))
+
+
+def only(
+    code: str,
+    *,
+    communities: pd.DataFrame,
+    rules: dict,
+    as_of: datetime,
+    reports: pd.DataFrame = NO_REPORTS,
+    fire_hotspots: pd.DataFrame | None = None,
+    deforestation: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One indicator's rows from input frames: the rows it counts, rolled up by day, through its
+    catalog function."""
+    return compute_all(
+        reports=reports,
+        fire_hotspots=fire_hotspots if fire_hotspots is not None else no_fire_hotspots(),
+        deforestation=deforestation if deforestation is not None else no_deforestation(),
+        communities=communities,
+        rules={code: rules[code]},
+        as_of=as_of,
+    )
 
 
 def row(frame: pd.DataFrame, community: str) -> pd.Series:
@@ -145,7 +164,7 @@ def test_window_edges_follow_peru_time_not_utc() -> None:
         # 2026-06-16 00:00 Lima: the next day, outside.
         ("r4", "a", "illegal_mining", 2, datetime(2026, 6, 16, 5, 0, tzinfo=UTC)),
     )
-    out = invasion_reports(reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only("invasion_reports", reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
     a = row(out, "a")
     assert a["value"] == 2
     assert a["inputs"] == 2
@@ -173,8 +192,8 @@ def test_points_are_placed_in_core_or_ring_and_the_boundary_counts_as_core() -> 
 def test_empty_frames_give_a_zero_row_for_every_community() -> None:
     out = compute_all(
         reports=NO_REPORTS,
-        hotspots=hotspots(),
-        deforestation=alerts(),
+        fire_hotspots=fire_hotspot_frame(),
+        deforestation=deforestation_frame(),
         communities=COMMUNITIES,
         rules=RULES,
         as_of=AS_OF,
@@ -198,12 +217,14 @@ def test_empty_frames_give_a_zero_row_for_every_community() -> None:
 
 def test_defender_threats_one_report_is_high_severity_four_is_critical() -> None:
     one = reports(("r1", "a", "threat_to_defender", 3, days_ago(2)))
-    out = defender_threats(reports=one, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only("defender_threats", reports=one, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
     assert row(out, "a")["level"] == "high"
     assert row(out, "b")["level"] == "none"
     assert row(out, "b")["value"] == 0
     severe = reports(("r1", "a", "threat_to_defender", 4, days_ago(2)))
-    out = defender_threats(reports=severe, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "defender_threats", reports=severe, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     assert row(out, "a")["level"] == "critical"
     assert row(out, "a")["details"]["severe_reports"] == 1
     two = reports(
@@ -211,22 +232,28 @@ def test_defender_threats_one_report_is_high_severity_four_is_critical() -> None
         ("r2", "a", "armed_presence", 2, days_ago(20)),
         ("r3", "a", "fire", 5, days_ago(1)),  # not a defender threat
     )
-    out = defender_threats(reports=two, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only("defender_threats", reports=two, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
     assert row(out, "a")["value"] == 2
     assert row(out, "a")["level"] == "critical"
 
 
 def test_illicit_crops_critical_on_any_severity_five_even_alone() -> None:
     one = reports(("r1", "a", "coca_cultivation", 5, days_ago(80)))
-    out = illicit_crop_reports(reports=one, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "illicit_crop_reports", reports=one, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     assert row(out, "a")["value"] == 1
     assert row(out, "a")["level"] == "critical"
     mild = reports(("r1", "a", "drug_trafficking", 4, days_ago(80)))
-    out = illicit_crop_reports(reports=mild, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "illicit_crop_reports", reports=mild, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     assert row(out, "a")["level"] == "warning"
     # 91 days ago: outside the 90-day window.
     old = reports(("r1", "a", "coca_cultivation", 5, days_ago(91)))
-    out = illicit_crop_reports(reports=old, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "illicit_crop_reports", reports=old, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     assert row(out, "a")["value"] == 0
     assert row(out, "a")["level"] == "none"
 
@@ -237,7 +264,9 @@ def test_forest_crime_counts_levels_and_splits_core_and_buffer() -> None:
         ("r2", "a", "deforestation", 2, days_ago(3), *IN_RING),
         ("r3", "a", "deforestation", 2, days_ago(4)),
     )
-    out = forest_crime_reports(reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "forest_crime_reports", reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     a = row(out, "a")
     assert a["value"] == 3
     assert a["level"] == "high"
@@ -251,8 +280,12 @@ def test_baseline_is_the_median_of_the_previous_twelve_months() -> None:
     for k in range(1, 8):
         for j in range(3):
             rows.append((f"r{k}-{j}", "a", "settler_invasion", 2, days_ago(30 * k + 1 + j)))
-    out = invasion_reports(
-        reports=reports(*rows), communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    out = only(
+        "invasion_reports",
+        reports=reports(*rows),
+        communities=COMMUNITIES,
+        rules=RULES,
+        as_of=AS_OF,
     )
     assert row(out, "a")["value"] == 0
     assert row(out, "a")["baseline"] == 3
@@ -262,12 +295,14 @@ def test_baseline_is_the_median_of_the_previous_twelve_months() -> None:
 def test_late_data_counts_where_it_was_observed_not_when_received() -> None:
     frame = reports(("late", "a", "settler_invasion", 3, days_ago(10)))
     frame["received_at"] = AS_OF
-    ten_days_ago = invasion_reports(
-        reports=frame, communities=COMMUNITIES, rules=RULES, as_of=days_ago(10)
+    ten_days_ago = only(
+        "invasion_reports", reports=frame, communities=COMMUNITIES, rules=RULES, as_of=days_ago(10)
     )
-    today = invasion_reports(reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
-    before = invasion_reports(
-        reports=frame, communities=COMMUNITIES, rules=RULES, as_of=days_ago(11)
+    today = only(
+        "invasion_reports", reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
+    before = only(
+        "invasion_reports", reports=frame, communities=COMMUNITIES, rules=RULES, as_of=days_ago(11)
     )
     assert row(ten_days_ago, "a")["value"] == 1
     assert row(today, "a")["value"] == 1
@@ -279,7 +314,7 @@ def test_late_data_counts_where_it_was_observed_not_when_received() -> None:
 
 def test_deforestation_is_confidence_weighted_and_split_by_zone() -> None:
     today = AS_OF.date()
-    frame = alerts(
+    frame = deforestation_frame(
         (1, today, *INSIDE, "highest", 10.0, "gfw_integrated_alerts"),
         (2, today - timedelta(days=5), *INSIDE, "high", 10.0, "gfw_integrated_alerts"),
         (3, today - timedelta(days=5), *IN_RING, "nominal", 10.0, "gfw_integrated_alerts"),
@@ -287,7 +322,9 @@ def test_deforestation_is_confidence_weighted_and_split_by_zone() -> None:
         (5, today, *FAR, "highest", 100.0, "gfw_integrated_alerts"),
         (6, today - timedelta(days=30), *INSIDE, "highest", 100.0, "wur_radd_alerts"),  # too old
     )
-    out = deforestation_ha(deforestation=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "deforestation_ha", deforestation=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     a = row(out, "a")
     assert a["details"]["core_value"] == pytest.approx(18.0)
     assert a["details"]["buffer_value"] == pytest.approx(5.0 + 0.045)
@@ -301,16 +338,18 @@ def test_deforestation_is_confidence_weighted_and_split_by_zone() -> None:
 
 def test_deforestation_dates_are_local_days() -> None:
     start_day = date(2026, 5, 17)  # the first local day of the 30-day window ending 2026-06-16
-    frame = alerts(
+    frame = deforestation_frame(
         (1, start_day, *INSIDE, "highest", 1.0, "gfw_integrated_alerts"),
         (2, start_day - timedelta(days=1), *INSIDE, "highest", 1.0, "gfw_integrated_alerts"),
     )
-    out = deforestation_ha(deforestation=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "deforestation_ha", deforestation=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     assert row(out, "a")["value"] == 1.0
 
 
 def test_fire_hotspots_filter_confidence_and_add_fire_reports() -> None:
-    frame = hotspots(
+    frame = fire_hotspot_frame(
         (1, days_ago(1), *INSIDE, "VIIRS", "nominal", None),
         (2, days_ago(1), *INSIDE, "VIIRS", "low", None),
         (3, days_ago(2), *IN_RING, "MODIS", "nominal", 30),
@@ -319,8 +358,13 @@ def test_fire_hotspots_filter_confidence_and_add_fire_reports() -> None:
         (6, days_ago(1), -74.01, -8.30, "VIIRS", "high", None),  # on the boundary: core
     )
     fires = reports(("f1", "a", "fire", 3, days_ago(1)), ("x", "a", "other", 3, days_ago(1)))
-    out = fire_hotspots(
-        hotspots=frame, reports=fires, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    out = only(
+        "fire_hotspots",
+        fire_hotspots=frame,
+        reports=fires,
+        communities=COMMUNITIES,
+        rules=RULES,
+        as_of=AS_OF,
     )
     a = row(out, "a")
     assert a["value"] == 4
@@ -332,11 +376,16 @@ def test_fire_hotspots_filter_confidence_and_add_fire_reports() -> None:
 
 
 def test_evidence_is_capped() -> None:
-    frame = hotspots(
+    frame = fire_hotspot_frame(
         *[(i, days_ago(1 + i / 1000), *INSIDE, "VIIRS", "high", None) for i in range(80)]
     )
-    out = fire_hotspots(
-        hotspots=frame, reports=NO_REPORTS, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    out = only(
+        "fire_hotspots",
+        fire_hotspots=frame,
+        reports=NO_REPORTS,
+        communities=COMMUNITIES,
+        rules=RULES,
+        as_of=AS_OF,
     )
     ids = row(out, "a")["details"]["evidence"]["fire_hotspot_ids"]
     assert row(out, "a")["value"] == 80
@@ -353,7 +402,9 @@ def test_patrol_silence_counts_whole_days_since_the_last_report_of_any_type() ->
         # 2026-06-16 00:30 in Lima: the next local day, not yet.
         ("next-day", "a", "all_quiet", 1, datetime(2026, 6, 16, 5, 30, tzinfo=UTC)),
     )
-    out = patrol_silence_days(reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "patrol_silence_days", reports=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     a = row(out, "a")
     # Last report on 2026-05-30 at 22:00 in Lima (03:00 UTC the 31st): 16 local days before the 15th.
     assert a["value"] == 16
@@ -365,7 +416,9 @@ def test_patrol_silence_counts_whole_days_since_the_last_report_of_any_type() ->
     same_day = reports(
         ("late-evening", "a", "all_quiet", 1, datetime(2026, 6, 16, 4, 0, tzinfo=UTC))
     )
-    out = patrol_silence_days(reports=same_day, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    out = only(
+        "patrol_silence_days", reports=same_day, communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
     assert row(out, "a")["value"] == 0
 
 
@@ -381,14 +434,14 @@ def test_patrol_silence_counts_from_the_day_monitoring_began_when_no_report_came
         ]
     )
     frame = reports(("q1", "a", "all_quiet", 1, days_ago(15.5)))
-    out = patrol_silence_days(reports=frame, communities=enrolled, rules=RULES, as_of=AS_OF)
+    out = only("patrol_silence_days", reports=frame, communities=enrolled, rules=RULES, as_of=AS_OF)
     assert row(out, "a")["value"] == 16
     b = row(out, "b")
     assert b["value"] == 3
     assert b["level"] == "none"
     assert b["baseline"] == 0
     unknown = enrolled.assign(monitored_day=[np.nan, np.nan])
-    out = patrol_silence_days(reports=frame, communities=unknown, rules=RULES, as_of=AS_OF)
+    out = only("patrol_silence_days", reports=frame, communities=unknown, rules=RULES, as_of=AS_OF)
     assert row(out, "b")["value"] == 365  # no start known: the whole lookback, as before
 
 
@@ -400,8 +453,8 @@ def test_threat_index_keeps_each_contribution() -> None:
     )
     out = compute_all(
         reports=frame,
-        hotspots=hotspots(),
-        deforestation=alerts(),
+        fire_hotspots=fire_hotspot_frame(),
+        deforestation=deforestation_frame(),
         communities=COMMUNITIES,
         rules=RULES,
         as_of=AS_OF,
@@ -433,11 +486,108 @@ def test_threat_index_of_parts_alone() -> None:
             "baseline": [5.0],
         }
     )
-    out = threat_index(parts=parts, communities=COMMUNITIES, rules=RULES, as_of=AS_OF)
+    span = DailySpan.of(
+        rollups=daily_rollups(pd.DataFrame()), communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
+    of_the_day = parts.assign(window_end=window(AS_OF, 1)[1])
+    out = threat_index(replace(span, parts=(of_the_day,)), RULES["threat_index"])
     total = sum(RULES["threat_index"].params["weights"].values())
     assert row(out, "a")["value"] == pytest.approx(100 * 0.10 / total, abs=1e-5)
     assert row(out, "a")["baseline"] == pytest.approx(100 * 0.10 * 0.2 / total, abs=1e-5)
     assert row(out, "b")["value"] == 0
+
+
+# --- the catalog: one function per indicator, over literal daily rollups -----------------------
+
+TODAY = day_number(AS_OF)
+
+
+def rollups(*rows: tuple) -> pd.DataFrame:
+    """Rows of (code, community, day, core_value, buffer_value, inputs, severe)."""
+    return pd.DataFrame(list(rows), columns=ROLLUP_COLUMNS)
+
+
+def span_of(frame: pd.DataFrame, events: pd.DataFrame | None = None) -> DailySpan:
+    return DailySpan.of(
+        rollups=frame, communities=COMMUNITIES, rules=RULES, as_of=AS_OF, events=events
+    )
+
+
+def test_the_catalog_has_one_function_per_indicator_named_after_its_code() -> None:
+    assert set(CATALOG) == set(RULES)
+    assert all(function.__name__ == code for code, function in CATALOG.items())
+    assert list(CATALOG)[-1] == "threat_index"  # the composite after its parts
+
+
+def test_production_computes_each_indicator_through_its_catalog_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    called: list[str] = []
+    for code, function in list(CATALOG.items()):
+
+        def spy(span: DailySpan, rule: Rule, _function=function) -> pd.DataFrame:
+            called.append(rule.code)
+            return _function(span, rule)
+
+        monkeypatch.setitem(CATALOG, code, spy)
+    out = indicators_from_rollups(
+        rollups=rollups(), communities=COMMUNITIES, rules=RULES, as_of=AS_OF
+    )
+    assert called == list(CATALOG)
+    assert set(out["code"]) == set(RULES)
+
+
+def test_defender_threats_from_rollups_one_severe_report_is_critical() -> None:
+    frame = rollups(
+        ("defender_threats", "a", TODAY - 3, 1.0, 0.0, 1, 1),
+        ("defender_threats", "a", TODAY - 31, 1.0, 0.0, 1, 0),  # before the window
+        ("invasion_reports", "b", TODAY, 5.0, 0.0, 5, 0),  # another indicator's
+    )
+    out = defender_threats(span_of(frame), RULES["defender_threats"])
+    assert list(out.columns) == VALUE_COLUMNS
+    a, b = row(out, "a"), row(out, "b")
+    assert (a["value"], a["level"], a["inputs"]) == (1.0, "critical", 1)
+    assert a["details"]["severe_reports"] == 1
+    assert (b["value"], b["level"]) == (0.0, "none")
+
+
+def test_a_window_sums_core_and_buffer_and_takes_the_median_of_past_windows() -> None:
+    frame = rollups(
+        ("forest_crime_reports", "a", TODAY, 2.0, 1.0, 3, 0),
+        ("forest_crime_reports", "a", TODAY - 29, 1.0, 0.0, 1, 0),
+        *[("forest_crime_reports", "a", TODAY - 30 * k - 1, 2.0, 0.0, 2, 0) for k in range(1, 8)],
+    )
+    a = row(forest_crime_reports(span_of(frame), RULES["forest_crime_reports"]), "a")
+    assert (a["value"], a["level"], a["inputs"]) == (4.0, "high", 4)
+    assert (a["details"]["core_value"], a["details"]["buffer_value"]) == (3.0, 1.0)
+    assert a["baseline"] == 2.0  # 7 of the 12 previous windows had 2
+    assert "severe_reports" not in a["details"]
+
+
+def test_patrol_silence_from_rollups_counts_days_since_the_last_report() -> None:
+    frame = rollups(("patrol_silence_days", "a", TODAY - 20, 1.0, 0.0, 1, 0))
+    out = patrol_silence_days(span_of(frame), RULES["patrol_silence_days"])
+    assert (row(out, "a")["value"], row(out, "a")["level"]) == (20.0, "warning")
+    assert row(out, "b")["value"] == 365.0
+
+
+def test_fire_hotspots_count_from_literal_located_rows() -> None:
+    located = Located(
+        reports=reports(("f1", "a", "fire", 3, days_ago(1))).assign(zone="core"),
+        fire_hotspots=fire_hotspot_frame(
+            (1, days_ago(1), *INSIDE, "VIIRS", "high", None),
+            (2, days_ago(1), *INSIDE, "VIIRS", "low", None),  # does not count
+            (3, days_ago(1), *INSIDE, "MODIS", None, 80.0),
+        ).assign(community_code="a", zone="core"),
+        deforestation=no_deforestation(),
+    )
+    events = COUNTED_BY["fire_hotspots"](located, RULES["fire_hotspots"])
+    assert list(events.columns) == EVENT_COLUMNS
+    assert sorted(events["id"].astype(str)) == ["1", "3", "f1"]
+    assert set(events["day"]) == {TODAY - 1}
+    out = fire_hotspots(span_of(daily_rollups(events), events), RULES["fire_hotspots"])
+    assert row(out, "a")["value"] == 3
+    assert sorted(row(out, "a")["details"]["evidence"]["fire_hotspot_ids"]) == [1, 3]
 
 
 def test_changed_communities_finds_what_a_rebuild_changed() -> None:
@@ -508,8 +658,8 @@ def test_pending_days_become_runs_of_days_and_old_ones_are_dropped() -> None:
 
 
 def test_a_days_values_are_computed_at_as_of_for_today_and_at_the_end_of_other_days() -> None:
-    from indicators.planning import day_as_of, day_start, moments
-    from indicators.rollups import day_number
+    from indicators.days import day_as_of, day_number, day_start
+    from indicators.planning import moments
 
     as_of = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     today = day_number(as_of)

@@ -17,7 +17,7 @@ from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValu
 from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import LIMA
-from indicators.rollups import day_number
+from indicators.days import day_number
 from tests.support.processes import ews_env
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)

@@ -15,7 +15,7 @@ from ews.models import DeforestationAlert, FireHotspot, IndicatorValue, JobRun, 
 from ews.models.base import utcnow
 from ews.settings import Settings
 from indicators import ALGORITHM_VERSION
-from indicators.rollups import day_number
+from indicators.days import day_number
 
 COMMUNITY = "flor-de-ucayali"
 INSIDE = (-74.08, -8.33)

@@ -40,7 +40,6 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.levels import Level
 from ews import counters
 from ews.alerting import service
 from ews.alerting.cap import CapSource
@@ -55,7 +54,8 @@ from ews.jobs.frames import Frames, load_communities, load_frames, load_rules
 from ews.models import Alert, IndicatorRule, IndicatorValue
 from ews.settings import Settings
 from indicators import LIMA, compute_all, local_day_end, window
-from indicators.planning import day_as_of
+from indicators.days import day_as_of
+from indicators.levels import Level
 from tests.support.settings import TEST_SECRET
 
 COMMUNITY = "flor-de-ucayali"
@@ -364,8 +364,8 @@ class TimingMachine(RuleBasedStateMachine):
             self.computed = load_frames(
                 session.connection(),
                 reports_from=START - timedelta(days=900),
-                hotspots_from=START - timedelta(days=900),
-                alerts_from=START - timedelta(days=900),
+                fire_hotspots_from=START - timedelta(days=900),
+                deforestation_from=START - timedelta(days=900),
                 end=START + timedelta(days=900),
             )
 
@@ -474,7 +474,7 @@ class TimingMachine(RuleBasedStateMachine):
             as_of = day_as_of(_day_of(end))
             expected = compute_all(
                 reports=self.computed.reports,
-                hotspots=self.computed.hotspots,
+                fire_hotspots=self.computed.fire_hotspots,
                 deforestation=self.computed.deforestation,
                 communities=communities,
                 rules=rules,

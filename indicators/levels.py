@@ -1,4 +1,8 @@
-"""Alert levels and their order: none < warning < high < critical."""
+"""Levels and their one order: ``none < warning < high < critical``.
+
+An indicator value reaches a level through its rule's thresholds (:mod:`indicators.rules`); an
+alert has the highest level of its category's values (:mod:`alerts`). Both use this enum.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
+        """0 for ``none`` up to 3 for ``critical``: the order of the levels."""
         return _RANK[self]
 
     def at_least(self, other: Level | str) -> bool:
