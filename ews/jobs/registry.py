@@ -13,6 +13,7 @@ from ews.delivery.jobs import deliver_notifications
 from ews.intake.pull import pull_feeds
 from ews.jobs.compute import compute_indicators
 from ews.models.base import utcnow
+from ews.photos.kobo import fetch_photos
 from ews.settings import Settings
 
 
@@ -27,6 +28,7 @@ JOBS: dict[str, Job] = {
     "evaluate-alerts": evaluate_alerts,
     "deliver-notifications": deliver_notifications,
     "pull-feeds": pull_feeds,
+    "fetch-photos": fetch_photos,
 }
 PIPELINE = ("compute-indicators", "evaluate-alerts", "deliver-notifications")
 # A scheduled tick of the key runs these right after it, with the same tick (each claimed on its
@@ -62,5 +64,6 @@ def schedules(settings: Settings) -> dict[str, float]:
         "compute-indicators": settings.compute_interval_minutes * 60,
         "deliver-notifications": settings.deliver_interval_seconds,
         "pull-feeds": settings.feed_pull_interval_minutes * 60 if settings.feed_pull_sources else 0,
+        "fetch-photos": settings.photo_fetch_interval_minutes * 60 if settings.kobo_url else 0,
     }
     return {name: float(seconds) for name, seconds in every.items() if seconds > 0}

@@ -20,6 +20,7 @@ from ews.models.intake import (
 )
 from ews.models.keys import ApiKey
 from ews.models.outbox import OutboxMessage
+from ews.models.photos import Photo, PhotoFetch
 from ews.models.reference import (
     CategoryContext,
     Community,
@@ -53,6 +54,8 @@ __all__ = [
     "JobRun",
     "OutboxMessage",
     "PendingWork",
+    "Photo",
+    "PhotoFetch",
     "QuarantineRow",
     "Report",
     "RoutingRule",
