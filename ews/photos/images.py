@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+# Pillow logs the EXIF values it reads (owner names, serial numbers) at DEBUG: never let them out.
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 # Pillow format -> (media type, file extension).
 FORMATS: dict[str, tuple[str, str]] = {

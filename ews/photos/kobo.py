@@ -14,6 +14,7 @@ report, never the URL (it may carry account names).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,22 @@ from ews.photos.service import receive_photo
 from ews.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+class _QuietDuringFetch(logging.Filter):
+    """httpx logs each request's URL at INFO; a Kobo attachment URL may carry account names, so
+    the records of this thread's fetches are dropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetching = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.fetching, "active", False)
+
+
+_quiet = _QuietDuringFetch()
+logging.getLogger("httpx").addFilter(_quiet)
 KEEP_QUESTION = "keep_time_and_place"
 MAX_URL = 2000
 TRUTHY = frozenset({"1", "true", "yes", "si", "sí"})
@@ -153,11 +170,16 @@ def download(client: httpx.Client, url: str, *, settings: Settings) -> FetchResu
             "la dirección no es del servidor Kobo configurado / the address is not on the "
             "configured Kobo server",
         )
-    limit = settings.photo_max_bytes
+    _quiet.fetching.active = True
     try:
-        with client.stream(
-            "GET", url, headers={"Authorization": f"Token {settings.kobo_token}"}
-        ) as response:
+        return _get(client, url, token=settings.kobo_token, limit=settings.photo_max_bytes)
+    finally:
+        _quiet.fetching.active = False
+
+
+def _get(client: httpx.Client, url: str, *, token: str, limit: int) -> FetchResult:
+    try:
+        with client.stream("GET", url, headers={"Authorization": f"Token {token}"}) as response:
             if response.status_code != 200:
                 return FetchResult(None, "pending", f"HTTP {response.status_code}")
             chunks: list[bytes] = []

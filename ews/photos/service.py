@@ -22,6 +22,7 @@ from ews.photos.links import PhotoLink
 from ews.photos.storage import THUMBNAIL_MEDIA_TYPE, PhotoStore
 from ews.settings import Settings
 
+
 @dataclass(frozen=True)
 class Received:
     photo: Photo
@@ -56,9 +57,7 @@ def receive_photo(
     )
     store = store_of(settings)
     store.write(cleaned.image, sha256=cleaned.image_sha256, media_type=cleaned.media_type)
-    store.write(
-        cleaned.thumbnail, sha256=cleaned.thumbnail_sha256, media_type=THUMBNAIL_MEDIA_TYPE
-    )
+    store.write(cleaned.thumbnail, sha256=cleaned.thumbnail_sha256, media_type=THUMBNAIL_MEDIA_TYPE)
     values: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "report_id": report.id,
@@ -124,9 +123,7 @@ def photo_links(session: Session, report_ids: list[str]) -> dict[str, list[Photo
     if not report_ids:
         return found
     rows = session.execute(
-        select(Photo)
-        .where(Photo.report_id.in_(report_ids))
-        .order_by(Photo.received_at, Photo.id)
+        select(Photo).where(Photo.report_id.in_(report_ids)).order_by(Photo.received_at, Photo.id)
     ).scalars()
     for photo in rows:
         found[photo.report_id].append(PhotoLink.of(photo))

@@ -67,9 +67,7 @@ def report_id(client: TestClient, monitor: str) -> str:
     return str(body["id"])
 
 
-def upload(
-    client: TestClient, token: str, report_id: str, data: bytes, **form: str
-) -> Any:
+def upload(client: TestClient, token: str, report_id: str, data: bytes, **form: str) -> Any:
     return client.post(
         f"/api/v1/reports/{report_id}/photos",
         files={"file": ("foto.jpg", data, "image/jpeg")},
@@ -210,9 +208,7 @@ def test_refused_files_store_nothing(
         sent["files"] = {"photo": ("foto.jpg", jpeg, "image/jpeg")}
     else:
         sent["data"] = {"keep_time_and_place": "quizas"}
-    answer = client.post(
-        f"/api/v1/reports/{report_id}/photos", headers=auth(monitor), **sent
-    )
+    answer = client.post(f"/api/v1/reports/{report_id}/photos", headers=auth(monitor), **sent)
     assert answer.status_code == status, answer.text
     fields = [error["field"] for error in answer.json()["errors"]]
     assert fields == (["keep_time_and_place"] if case == "bad permission" else ["file"])
@@ -256,8 +252,9 @@ def test_only_the_reports_readers_see_its_photos(
     add_other_community(db)
     stranger = make_key("monitor", community=OTHER)
     analyst, admin, feed = make_key("analyst"), make_key("admin"), make_key("feed")
-    routed, unrouted = make_key("institution", institution="MINAM"), make_key(
-        "institution", institution="PNP"
+    routed, unrouted = (
+        make_key("institution", institution="MINAM"),
+        make_key("institution", institution="PNP"),
     )
     route_alert(db, report_id, "MINAM")
 

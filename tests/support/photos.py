@@ -73,7 +73,11 @@ def photo_bytes(
 def read_exif(data: bytes) -> tuple[dict[int, Any], dict[int, Any], dict[int, Any]]:
     """The base, Exif and GPS tags of an image."""
     exif = Image.open(io.BytesIO(data)).getexif()
-    return dict(exif), dict(exif.get_ifd(ExifTags.IFD.Exif)), dict(exif.get_ifd(ExifTags.IFD.GPSInfo))
+    return (
+        dict(exif),
+        dict(exif.get_ifd(ExifTags.IFD.Exif)),
+        dict(exif.get_ifd(ExifTags.IFD.GPSInfo)),
+    )
 
 
 @dataclass
@@ -95,7 +99,9 @@ class KoboServer:
                 server.requests.append((self.path, authorization))
                 body = server.files.get(self.path)
                 if authorization != f"Token {server.token}":
-                    self._answer(401, b'{"detail": "Authentication credentials were not provided."}')
+                    self._answer(
+                        401, b'{"detail": "Authentication credentials were not provided."}'
+                    )
                 elif body is None:
                     self._answer(404, b'{"detail": "Not found."}')
                 else:

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel
 
 from ews.api.deps import PrincipalDep, SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
@@ -20,8 +19,8 @@ from ews.auth.keys import Principal, Role
 from ews.models import Photo, Report
 from ews.models.base import utcnow
 from ews.photos.images import ImageRefused
+from ews.photos.links import PhotoLink
 from ews.photos.service import (
-    PhotoLink,
     may_add_photos,
     may_read_report,
     receive_photo,
@@ -37,12 +36,16 @@ REPORT_NOT_FOUND = (
     "No existe el reporte o su clave no puede añadirle fotos. / No such report, or your key may "
     "not add photos to it."
 )
-PHOTO_NOT_FOUND = "No existe la foto o su clave no puede verla. / No such photo, or your key may not see it."
+PHOTO_NOT_FOUND = (
+    "No existe la foto o su clave no puede verla. / No such photo, or your key may not see it."
+)
 FILE_MISSING = (
     "El archivo de la foto ya no está en el almacén; avise al administrador. / The photo's file is "
     "no longer in the store; tell the administrator."
 )
-REFUSED = "La foto no se guardó; corrija lo indicado. / The photo was not stored; fix what is listed."
+REFUSED = (
+    "La foto no se guardó; corrija lo indicado. / The photo was not stored; fix what is listed."
+)
 
 
 def _not_found(detail: str) -> HTTPException:

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("kept_time_and_place", sa.Boolean(), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("received_at", ews.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["report_id"], ["report.id"], name=op.f("fk_photo_report_id_report")),
+        sa.ForeignKeyConstraint(
+            ["report_id"], ["report.id"], name=op.f("fk_photo_report_id_report")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_photo")),
         sa.UniqueConstraint("report_id", "sha256", name=op.f("uq_photo_report_id_sha256")),
     )
@@ -53,7 +55,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["report_id"], ["report.id"], name=op.f("fk_photo_fetch_report_id_report")
         ),
-        sa.ForeignKeyConstraint(["photo_id"], ["photo.id"], name=op.f("fk_photo_fetch_photo_id_photo")),
+        sa.ForeignKeyConstraint(
+            ["photo_id"], ["photo.id"], name=op.f("fk_photo_fetch_photo_id_photo")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_photo_fetch")),
         sa.UniqueConstraint("report_id", "url", name=op.f("uq_photo_fetch_report_id_url")),
     )
