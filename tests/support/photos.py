@@ -45,9 +45,10 @@ def photo_bytes(
     color: str = "darkgreen",
     orientation: int | None = 6,
     with_exif: bool = True,
+    artist: str | None = None,
 ) -> bytes:
     """An image with a red band on its top rows (so orientation can be checked) and, unless
-    ``with_exif`` is false, EXIF with device, owner, time and GPS fields."""
+    ``with_exif`` is false, EXIF with device, owner (``artist``), time and GPS fields."""
     image = Image.new("RGB", size, color)
     image.paste("red", (0, 0, size[0], size[1] // 8))
     options: dict[str, Any] = {}
@@ -55,6 +56,9 @@ def photo_bytes(
         exif = Image.Exif()
         for tag, value in DEVICE_FIELDS.items():
             exif[tag] = value
+        if artist is not None:
+            exif[ExifTags.Base.Artist] = artist
+            exif[ExifTags.Base.Copyright] = f"(c) {artist}"
         exif[ExifTags.Base.DateTime] = TAKEN_AT
         if orientation is not None:
             exif[ExifTags.Base.Orientation] = orientation
