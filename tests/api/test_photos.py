@@ -273,11 +273,11 @@ def test_only_the_reports_readers_see_its_photos(
         (routed, True),
         (stranger, False),
         (unrouted, False),
-        (feed, False),
     ):
         for url in (photo["url"], photo["thumbnail_url"]):
             answer = client.get(url, headers=auth(token))
             assert answer.status_code == (200 if allowed else 404), (token, url)
+    assert client.get(photo["url"], headers=auth(feed)).status_code == 403
     assert client.get(photo["url"]).status_code == 401
     assert client.get(f"/api/v1/photos/{uuid.uuid4()}", headers=auth(analyst)).status_code == 404
     assert client.get(f"{photo['url']}?size=huge", headers=auth(analyst)).status_code == 422

@@ -2,7 +2,8 @@
 
 A photo is added by the report's writers (a monitor of its community, an admin) and read by the
 report's readers (analysts, admins, monitors of its community, institutions with an alert routed to
-them that the report is evidence of); anyone else gets 404, as if it did not exist.
+them that the report is evidence of); another key of those roles gets 404, as if it did not exist,
+and a feed key 403.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
 
-from ews.api.deps import PrincipalDep, SessionDep, SettingsDep, require_roles
+from ews.api.deps import SessionDep, SettingsDep, require_roles
 from ews.api.errors import problem
 from ews.auth.keys import Principal, Role
 from ews.models import Photo, Report
@@ -30,6 +31,11 @@ from ews.photos.storage import THUMBNAIL_MEDIA_TYPE
 
 router = APIRouter(tags=["photos"])
 Writer = Annotated[Principal, Depends(require_roles(Role.monitor, Role.admin))]
+# Roles that read some reports; which reports is decided per photo (the others are 404).
+Reader = Annotated[
+    Principal,
+    Depends(require_roles(Role.admin, Role.analyst, Role.monitor, Role.institution)),
+]
 
 # The errors of these routes, in one place (the same shapes as the report routes).
 REPORT_NOT_FOUND = (
@@ -138,7 +144,7 @@ def get_photo(
     photo_id: str,
     session: SessionDep,
     settings: SettingsDep,
-    principal: PrincipalDep,
+    principal: Reader,
     size: Literal["full", "thumb"] = "full",
 ) -> FileResponse:
     """The cleaned image (``size=full``) or its JPEG thumbnail (``size=thumb``)."""
