@@ -182,6 +182,10 @@ def test_no_reporter_identity_anywhere(
     seen["sms reply"] = sms.text
 
     assert len(smtp.recorder.messages) >= 2
+    # Photos are never attached to a notification, nor linked from one.
+    for mail in smtp.recorder.messages:
+        assert "/api/v1/photos" not in mail.as_string()
+        assert [p for p in mail.walk() if p.get_content_maintype() == "image"] == []
     for where, text in seen.items():
         for needle in needles:
             assert needle not in text, f"{needle!r} leaked into {where}"
