@@ -107,12 +107,15 @@ def clean_photo(data: bytes, *, keep_time_and_place: bool, max_pixels: int) -> C
     image = _decode(data, max_pixels=max_pixels)
     media_type, _extension = FORMATS[str(image.format)]
     exif = _allowed_exif(image.getexif(), keep_time_and_place=keep_time_and_place)
-    upright = ImageOps.exif_transpose(image)
-    if upright.mode in ("P", "PA", "1"):
-        upright = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
-    upright.info = {}  # XMP, comments, ICC profile, PNG text: none of it is copied
-    cleaned = _encode(upright, str(image.format), exif)
-    thumbnail = _thumbnail(upright)
+    try:
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode not in ("L", "LA", "RGB", "RGBA"):  # palettes, 1-bit, 16-bit, CMYK
+            upright = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
+        upright.info = {}  # XMP, comments, ICC profile, PNG text: none of it is copied
+        cleaned = _encode(upright, str(image.format), exif)
+        thumbnail = _thumbnail(upright)
+    except (OSError, ValueError):
+        raise _damaged() from None
     return CleanedPhoto(
         sha256=sha256_of(data),
         media_type=media_type,
@@ -138,6 +141,8 @@ def _decode(data: bytes, *, max_pixels: int) -> Image.Image:
             ) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels(max_pixels) from None
+        except (OSError, SyntaxError, ValueError):
+            raise _damaged() from None
         if image.format not in FORMATS:
             raise ImageRefused(
                 415,
@@ -149,12 +154,16 @@ def _decode(data: bytes, *, max_pixels: int) -> Image.Image:
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
-            raise ImageRefused(
-                422,
-                "la imagen está dañada o incompleta; vuelva a enviarla / the image is damaged or "
-                "truncated; send it again",
-            ) from None
+            raise _damaged() from None
     return image
+
+
+def _damaged() -> ImageRefused:
+    return ImageRefused(
+        422,
+        "la imagen está dañada o incompleta; vuelva a enviarla / the image is damaged or "
+        "truncated; send it again",
+    )
 
 
 def _too_many_pixels(max_pixels: int) -> ImageRefused:
