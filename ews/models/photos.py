@@ -55,5 +55,8 @@ class PhotoFetch(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None]
+    # Set while one process downloads it, so the request's background fetch and a job run at the
+    # same moment do not both fetch it; a crashed fetch is free again after this moment.
+    claimed_until: Mapped[datetime | None]
     photo_id: Mapped[str | None] = mapped_column(ForeignKey("photo.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

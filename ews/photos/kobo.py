@@ -17,13 +17,13 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
 import httpx
 from fastapi import BackgroundTasks, FastAPI
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -217,6 +217,8 @@ def fetch_pending_photos(
         timeout=settings.kobo_timeout_s, follow_redirects=False, transport=transport
     ) as client:
         for fetch_id, url in pending:
+            if not _claim(session_factory, fetch_id, settings=settings):
+                continue  # another process is fetching it right now
             result = download(client, url, settings=settings)
             try:
                 with session_scope(session_factory) as session:
@@ -227,6 +229,22 @@ def fetch_pending_photos(
                 outcome = "retry"
             counts[outcome] += 1
     return counts
+
+
+def _claim(session_factory: sessionmaker[Session], fetch_id: int, *, settings: Settings) -> bool:
+    now = utcnow()
+    lease = now + timedelta(seconds=settings.kobo_timeout_s * 2 + 60)
+    with session_scope(session_factory) as session:
+        claimed = session.execute(
+            update(PhotoFetch)
+            .where(
+                PhotoFetch.id == fetch_id,
+                PhotoFetch.status == "pending",
+                or_(PhotoFetch.claimed_until.is_(None), PhotoFetch.claimed_until < now),
+            )
+            .values(claimed_until=lease)
+        )
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 def _record(
@@ -259,7 +277,7 @@ def _record(
             fetch.photo_id = received.photo.id
     if status == "pending" and fetch.attempts >= settings.photo_fetch_max_attempts:
         status = "failed"
-    fetch.status, fetch.last_error = status, error
+    fetch.status, fetch.last_error, fetch.claimed_until = status, error, None
     if status != "done":
         logger.warning(
             "kobo attachment %s of report %s not fetched (%s): %s",

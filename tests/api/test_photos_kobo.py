@@ -204,3 +204,32 @@ def test_server_down_then_the_retry_fetches_it_once(
         select(PhotoFetch).where(PhotoFetch.report_id == report_id, PhotoFetch.status != "refused")
     ).one()
     assert (fetch.status, fetch.attempts) == ("done", 2)
+
+
+def test_a_fetch_another_process_holds_is_left_to_it(
+    client_for: ClientFor, db: Session, make_key: Any
+) -> None:
+    feed, analyst = make_key("feed"), make_key("analyst")
+    port = free_port()
+    kobo_url = f"http://127.0.0.1:{port}"
+    client = client_for(kobo_url)
+    answer = client.post("/api/v1/intake/kobo", json=submission(kobo_url), headers=auth(feed))
+    assert answer.status_code == 201, answer.text
+    fetch = db.scalars(
+        select(PhotoFetch).where(
+            PhotoFetch.report_id == answer.json()["id"], PhotoFetch.status == "pending"
+        )
+    ).one()
+    assert fetch.claimed_until is None  # a failed attempt lets go at once
+    fetch.claimed_until = datetime.now(UTC) + timedelta(minutes=5)
+    db.commit()
+    with KoboServer(token=TOKEN, files={ATTACHMENT: photo_bytes()}, port=port) as kobo:
+        run = client.post("/api/v1/jobs/fetch-photos/run", headers=auth(analyst))
+        assert run.json()["summary"]["fetched"] == 0
+        assert run.json()["summary"]["pending"] == 1
+        assert kobo.requests == []
+        fetch.claimed_until = datetime.now(UTC) - timedelta(seconds=1)  # its holder died
+        db.commit()
+        run = client.post("/api/v1/jobs/fetch-photos/run", headers=auth(analyst))
+        assert run.json()["summary"]["fetched"] == 1
+        assert len(kobo.requests) == 1

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_attempt_at", ews.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", ews.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("photo_id", sa.String(length=36), nullable=True),
         sa.Column("created_at", ews.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
