@@ -7,7 +7,7 @@ COPY ews ./ews
 COPY indicators ./indicators
 COPY alerts ./alerts
 COPY fixtures ./fixtures
-RUN pip install . && useradd --system --home /app ews && mkdir -p /app/var && chown ews /app/var
+RUN pip install . && useradd --system --home /app ews && mkdir -p /app/var/photos && chown -R ews /app/var
 USER ews
 ENV EWS_FIXTURES_DIR=/app/fixtures
 EXPOSE 8000

@@ -107,6 +107,19 @@ class Settings(BaseSettings):
     # location question reads ``[lat, lon]`` or ODK's "lat lon alt acc". Unset fields keep the default.
     kobo_mapping: dict[str, list[str]] = Field(default_factory=dict)
 
+    # Photos kept as evidence (ews/photos): the folder (a volume in docker-compose.yml), the
+    # largest file taken and the most pixels decoded.
+    photos_dir: Path = Path("var/photos")
+    photo_max_bytes: int = 10_000_000
+    photo_max_pixels: int = 50_000_000
+    # The KoboToolbox server whose submissions' `_attachments` are fetched (only from this origin),
+    # with an API token (`Authorization: Token <token>`); pending fetches are retried this often.
+    kobo_url: str | None = None
+    kobo_token: str | None = None
+    kobo_timeout_s: float = 30.0
+    photo_fetch_interval_minutes: float = 10
+    photo_fetch_max_attempts: int = 20
+
     # Raster tiles under the dashboard map, e.g. a local tile server "http://tiles.lan/{z}/{x}/{y}.png";
     # none by default, so the pages need no internet.
     map_tile_url: str | None = None

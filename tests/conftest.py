@@ -56,8 +56,11 @@ def migrated_engine(
 
 
 @pytest.fixture
-def settings(migrated_engine: Engine) -> Settings:
-    return make_settings(migrated_engine.url.render_as_string(hide_password=False))
+def settings(migrated_engine: Engine, tmp_path: Path) -> Settings:
+    # Photos a test stores land in its own folder, never in the repository's var/.
+    return make_settings(
+        migrated_engine.url.render_as_string(hide_password=False), photos_dir=tmp_path / "photos"
+    )
 
 
 @pytest.fixture
@@ -128,7 +131,7 @@ def fresh_settings(
     """Settings for a database of this test's own, migrated and loaded, for tests that need real
     commits seen by other connections or processes."""
     url = new_database_url(engine_name, postgres_databases, tmp_path)
-    settings = make_settings(url)
+    settings = make_settings(url, photos_dir=tmp_path / "photos")
     prepare_database(settings).dispose()
     yield settings
 

@@ -26,6 +26,7 @@ from ews.api.routes import (
     jobs,
     metrics,
     notifications,
+    photos,
     reference,
     reports,
     silences,
@@ -42,6 +43,7 @@ Early warning service for native communities of the Peruvian Amazon.
 Autenticación / Authentication: `Authorization: Bearer <clave>` (`ews keys create`).
 """
 
+PHOTO_FORM_MARGIN = 1_000_000
 BackgroundStarter = Callable[[FastAPI], Callable[[], None]]
 
 
@@ -106,6 +108,9 @@ def _body_limit(settings: Settings) -> Callable[[str], int]:
     def limit_for(path: str) -> int:
         if path.startswith("/api/v1/feeds/"):
             return settings.max_csv_bytes
+        if path.startswith("/api/v1/reports/") and path.endswith("/photos"):
+            # The photo plus its multipart framing; the route names the field when it is too big.
+            return settings.photo_max_bytes + PHOTO_FORM_MARGIN
         return settings.max_body_bytes
 
     return limit_for
@@ -117,6 +122,7 @@ def _routers() -> list[Any]:
         metrics.router,
         reference.router,
         reports.router,
+        photos.router,
         intake.router,
         feeds.router,
         alerts.router,

@@ -17,6 +17,10 @@ ANALYST_INSTITUTION_ADMIN = frozenset({Role.analyst, Role.institution, Role.admi
 FEED_ADMIN = frozenset({Role.feed, Role.admin})
 MONITOR_ADMIN = frozenset({Role.monitor, Role.admin})
 MONITOR_ANALYST_ADMIN = frozenset({Role.monitor, Role.analyst, Role.admin})
+# Roles that read some reports; which ones is decided per report (the others are 404).
+MONITOR_ANALYST_INSTITUTION_ADMIN = frozenset(
+    {Role.monitor, Role.analyst, Role.institution, Role.admin}
+)
 
 
 def require_roles(allowed: frozenset[Role]) -> Callable[[Principal], Principal]:
@@ -40,3 +44,6 @@ AnalystInstitutionOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_I
 FeedOrAdmin = Annotated[Principal, Depends(require_roles(FEED_ADMIN))]
 MonitorOrAdmin = Annotated[Principal, Depends(require_roles(MONITOR_ADMIN))]
 MonitorAnalystOrAdmin = Annotated[Principal, Depends(require_roles(MONITOR_ANALYST_ADMIN))]
+MonitorAnalystInstitutionOrAdmin = Annotated[
+    Principal, Depends(require_roles(MONITOR_ANALYST_INSTITUTION_ADMIN))
+]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ews.fields import Number, PlausibleTime, Text, WholeNumber, field_errors
 from ews.models import Community, Report
+from ews.photos.links import PhotoLink
 
 
 class ThreatType(StrEnum):
@@ -111,9 +112,14 @@ class ReportOut(BaseModel):
     longitude: float | None
     description: str | None
     source: str
+    # Its photos (ids, hashes, links) and how many Kobo attachments are still to be fetched.
+    photos: list[PhotoLink] = Field(default_factory=list)
+    photos_pending: int = 0
 
     @classmethod
-    def of(cls, report: Report) -> ReportOut:
+    def of(
+        cls, report: Report, photos: list[PhotoLink] | None = None, photos_pending: int = 0
+    ) -> ReportOut:
         return cls(
             id=report.id,
             community=report.community_code,
@@ -125,6 +131,8 @@ class ReportOut(BaseModel):
             longitude=report.longitude,
             description=report.description,
             source=report.source,
+            photos=photos or [],
+            photos_pending=photos_pending,
         )
 
 

@@ -16,6 +16,7 @@ from ews.jobs.entry_points import (
     pull_feeds,
 )
 from ews.models.base import utcnow
+from ews.photos.kobo import fetch_photos
 from ews.settings import Settings
 
 
@@ -30,6 +31,7 @@ JOBS: dict[str, Job] = {
     "evaluate-alerts": evaluate_alerts,
     "deliver-notifications": deliver_notifications,
     "pull-feeds": pull_feeds,
+    "fetch-photos": fetch_photos,
 }
 PIPELINE = ("compute-indicators", "evaluate-alerts", "deliver-notifications")
 # A scheduled tick of the key runs these right after it, with the same tick (each claimed on its
@@ -65,5 +67,6 @@ def schedules(settings: Settings) -> dict[str, float]:
         "compute-indicators": settings.compute_interval_minutes * 60,
         "deliver-notifications": settings.deliver_interval_seconds,
         "pull-feeds": settings.feed_pull_interval_minutes * 60 if settings.feed_pull_sources else 0,
+        "fetch-photos": settings.photo_fetch_interval_minutes * 60 if settings.kobo_url else 0,
     }
     return {name: float(seconds) for name, seconds in every.items() if seconds > 0}

@@ -29,6 +29,7 @@ from ews.models.intake import (
 )
 from ews.models.keys import ApiKey
 from ews.models.outbox import OutboxMessage, OutboxStatus
+from ews.models.photos import Photo, PhotoFetch
 from ews.models.reference import (
     CategoryContext,
     Community,
@@ -66,6 +67,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PendingWork",
+    "Photo",
+    "PhotoFetch",
     "QuarantineRow",
     "Report",
     "RoutingRule",

@@ -1,7 +1,8 @@
 """Reporter identity never leaves the service: a monitor with a distinctive name reports through the
 API, the phone of an SMS reporter and the Kobo user are known; after the fast path, an evaluation and
 delivery to a real SMTP server, none of them (nor the key, nor the stored pseudonym) appears in the
-logs, the metrics, the notifications, CAP, the Atom feed, the API answers or the exports."""
+logs, the metrics, the notifications, CAP, the Atom feed, the API answers or the exports. A photo
+whose EXIF names the phone and its owner is served with neither."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import ExifTags
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +22,7 @@ from ews.logs import JsonFormatter
 from ews.models import Alert, CapMessage, Report
 from ews.settings import Settings
 from tests.support.delivery import SmtpServer
+from tests.support.photos import DEVICE_WORDS, photo_bytes, read_exif
 from tests.support.web import auth
 
 REPORTER_NAME = "Juana Quispe Reportera"
@@ -62,6 +65,14 @@ def test_no_reporter_identity_anywhere(
         },
     )
     assert created.status_code == 201, created.text
+    # A photo whose EXIF names the phone and its owner (the reporter), with time and place kept.
+    photo = client.post(
+        f"/api/v1/reports/{report_id}/photos",
+        headers=auth(monitor),
+        files={"file": ("IMG_0001.jpg", photo_bytes(artist=REPORTER_NAME), "image/jpeg")},
+        data={"keep_time_and_place": "true"},
+    )
+    assert photo.status_code == 201, photo.text
     sms = client.post(
         "/api/v1/intake/sms",
         headers=auth(feed),
@@ -108,6 +119,7 @@ def test_no_reporter_identity_anywhere(
         "912 345 678",
         KOBO_USER,
         *pseudonyms,
+        *DEVICE_WORDS,
     }
 
     seen: dict[str, str] = {}
@@ -139,6 +151,19 @@ def test_no_reporter_identity_anywhere(
             response = client.get(url, headers=auth(token))
             assert response.status_code == 200, (url, response.text)
             seen[f"GET {url}"] = response.text
+    seen["POST photo"] = photo.text
+    for url in (photo.json()["url"], photo.json()["thumbnail_url"]):
+        served = client.get(url, headers=auth(analyst))
+        assert served.status_code == 200, url
+        # Bytes read as text: a name or a device field would show in the EXIF as plain ASCII.
+        seen[f"GET {url}"] = served.content.decode("latin-1")
+        base, exif, _gps = read_exif(served.content)
+        assert not set(base) - {ExifTags.Base.DateTime, ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo}
+        assert not set(exif) - {ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal}
+    listed = client.get("/api/v1/reports", headers=auth(analyst)).json()["items"]
+    assert [p["id"] for r in listed if r["id"] == report_id for p in r["photos"]] == [
+        photo.json()["id"]
+    ]
     seen["GET /metrics"] = client.get("/metrics").text
     assert "defender_threats" in seen["GET /api/v1/indicators?format=csv&limit=1000"]
     for mail in smtp.recorder.messages:
@@ -148,6 +173,10 @@ def test_no_reporter_identity_anywhere(
     seen["sms reply"] = sms.text
 
     assert len(smtp.recorder.messages) >= 2
+    # Photos are never attached to a notification, nor linked from one.
+    for mail in smtp.recorder.messages:
+        assert "/api/v1/photos" not in mail.as_string()
+        assert [p for p in mail.walk() if p.get_content_maintype() == "image"] == []
     for where, text in seen.items():
         for needle in needles:
             assert needle not in text, f"{needle!r} leaked into {where}"

@@ -44,6 +44,8 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/silences/{silence_id}"): frozenset({"analyst", "admin"}),
     ("GET", "/api/v1/notifications"): frozenset({"analyst", "admin"}),
     ("POST", "/api/v1/notifications/{notification_id}/requeue"): frozenset({"analyst", "admin"}),
+    ("POST", "/api/v1/reports/{report_id}/photos"): frozenset({"monitor", "admin"}),
+    ("GET", "/api/v1/photos/{photo_id}"): frozenset({"analyst", "institution", "monitor", "admin"}),
 }
 PATH_VALUES = {
     "source": "firms",
@@ -52,6 +54,8 @@ PATH_VALUES = {
     "event_id": "999999",
     "silence_id": "999999",
     "notification_id": "999999",
+    "report_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "photo_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
 }
 BINDINGS: dict[str, dict[str, str]] = {
     "monitor": {"community": "flor-de-ucayali"},

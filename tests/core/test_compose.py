@@ -58,3 +58,12 @@ def test_the_api_waits_for_the_database_and_the_migration() -> None:
     api = compose()["services"]["api"]
     assert api["depends_on"]["init"]["condition"] == "service_completed_successfully"
     assert api["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_photos_live_on_a_named_volume_where_the_settings_put_them() -> None:
+    data = compose()
+    assert "photos" in data["volumes"]
+    for name in ("api", "scheduler"):
+        service = data["services"][name]
+        assert "photos:/app/var/photos" in service["volumes"], name
+        assert service["environment"]["EWS_PHOTOS_DIR"] == "/app/var/photos", name

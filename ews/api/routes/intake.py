@@ -19,6 +19,7 @@ from ews.intake.kobo import KoboStatus, mapping_from, receive_kobo
 from ews.intake.listeners import schedule_report_listeners
 from ews.intake.sms import SmsStatus, normalize_phone, receive_sms
 from ews.models.base import utcnow
+from ews.photos.kobo import schedule_attachment_fetch
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 
@@ -69,6 +70,9 @@ def post_kobo(
             status_code=status.HTTP_409_CONFLICT,
         )
     assert outcome.report is not None
+    schedule_attachment_fetch(
+        session, background, request.app, report_id=outcome.report.id, submission=submission
+    )
     if outcome.status in (KoboStatus.created, KoboStatus.replaced):
         # An edit is a change like a new report: it may have made the report urgent.
         schedule_report_listeners(background, request.app, [outcome.report.id])

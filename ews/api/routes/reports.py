@@ -31,6 +31,7 @@ from ews.intake.reports import (
 )
 from ews.models import Report
 from ews.models.base import utcnow
+from ews.photos.service import pending_fetches, photo_links
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -248,7 +249,11 @@ def list_reports(
         session.execute(query.order_by(Report.observed_at, Report.id).limit(limit + 1)).scalars()
     )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return ReportPage(items=[ReportOut.of(row) for row in rows[:limit]], next=next_cursor)
+    rows = rows[:limit]
+    ids = [row.id for row in rows]
+    photos, pending = photo_links(session, ids), pending_fetches(session, ids)
+    items = [ReportOut.of(row, photos[row.id], pending.get(row.id, 0)) for row in rows]
+    return ReportPage(items=items, next=next_cursor)
 
 
 __all__ = ["ReportIn", "router"]

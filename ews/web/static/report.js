@@ -1,6 +1,8 @@
 // Patrol report page: keeps reports on the phone (localStorage) with their UUID and sends them when
 // there is signal. Intake is idempotent, so a resend answers 200 (same report) or 409 (different
-// content under the same id) and is never repeated forever.
+// content under the same id) and is never repeated forever. Photos wait with their report in
+// IndexedDB (too big for localStorage), as taken; each is sent after its report and removed once
+// the service has it (the same bytes again answer 200: nothing is doubled).
 "use strict";
 (function () {
   var QUEUE = "ews.report.queue", KEY = "ews.report.key", ME = "ews.report.me";
@@ -15,6 +17,61 @@
     var drop = done.slice(0, Math.max(done.length - KEEP_DONE, 0));
     localStorage.setItem(QUEUE, JSON.stringify(items.filter(function (i) { return drop.indexOf(i) < 0; })));
   }
+  // Photos: {key: "<report id>:<n>", report, blob, keep} in IndexedDB "ews-report", store "photos".
+  function photoDb() {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open("ews-report", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("photos", { keyPath: "key" }); };
+      open.onsuccess = function () { resolve(open.result); };
+      open.onerror = function () { reject(open.error); };
+    });
+  }
+  function photoStore(mode, work) {
+    return photoDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("photos", mode), result = work(tx.objectStore("photos"));
+        tx.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : undefined); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+  function keepPhotos(id, files, keep) {
+    if (!files.length) return Promise.resolve();
+    return photoStore("readwrite", function (os) {
+      Array.prototype.forEach.call(files, function (file, n) { os.put({ key: id + ":" + n, report: id, blob: file, keep: keep }); });
+    });
+  }
+  function photosOf(id) {
+    return photoStore("readonly", function (os) { return os.getAll(IDBKeyRange.bound(id + ":", id + ":\uffff")); });
+  }
+  function dropPhoto(key) { return photoStore("readwrite", function (os) { os.delete(key); }); }
+
+  function sendPhotos(key, item) {
+    if (!item.photos) return Promise.resolve("");
+    var refused = "";
+    return photosOf(item.report.id).then(function (photos) {
+      return photos.reduce(function (chain, photo) {
+        return chain.then(function () {
+          var form = new FormData();
+          form.append("file", photo.blob, "foto");
+          form.append("keep_time_and_place", photo.keep ? "true" : "false");
+          return fetch("/api/v1/reports/" + item.report.id + "/photos", {
+            method: "POST", headers: { Authorization: "Bearer " + key }, body: form
+          }).then(function (res) {
+            return res.json().catch(function () { return {}; }).then(function (body) {
+              if (res.status === 401 || res.status === 403) throw new Error("key");
+              if (res.status === 200 || res.status === 201) return dropPhoto(photo.key);
+              // Refused for good (too big, not an image): kept off the queue, said on the report.
+              if (res.status === 413 || res.status === 415 || res.status === 422) { refused = "foto rechazada: " + errorText(body); return dropPhoto(photo.key); }
+              update(item.report.id, { error: "fotos en espera (" + res.status + ")" });
+              throw new Error("later");
+            });
+          });
+        });
+      }, Promise.resolve());
+    }).then(function () { return refused; });
+  }
+
   function me() { try { return JSON.parse(localStorage.getItem(ME)); } catch (e) { return null; } }
 
   function uuid() {
@@ -50,7 +107,8 @@
     items.slice().reverse().forEach(function (item) {
       var li = document.createElement("li"), note = document.createElement("small");
       li.className = item.status; li.dataset.id = item.report.id;
-      li.textContent = threatText(item.report.threat_type) + " · " + item.report.severity + "/5 · " + shown(item.report.observed_at);
+      li.textContent = threatText(item.report.threat_type) + " · " + item.report.severity + "/5 · " + shown(item.report.observed_at)
+        + (item.photos ? " · " + item.photos + (item.photos > 1 ? " fotos" : " foto") : "");
       if (item.status === "waiting") { nw++; note.textContent = "En espera" + (item.error ? ": " + item.error : ""); waiting.appendChild(li); }
       else {
         ns++;
@@ -99,7 +157,13 @@
       body: JSON.stringify(item.report)
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.status === 200 || res.status === 201) { update(item.report.id, { status: "sent", sentAt: new Date().toISOString(), error: "" }); return true; }
+        if (res.status === 200 || res.status === 201) {
+          // Sent once its photos are too; until then it waits, and a resend of it answers 200.
+          return sendPhotos(key, item).then(function (refused) {
+            update(item.report.id, { status: "sent", sentAt: new Date().toISOString(), error: refused });
+            return true;
+          });
+        }
         if (res.status === 409) { update(item.report.id, { status: "conflict", error: errorText(body) }); return true; }
         // A 403 that names a field is about this report (e.g. another community), not the key.
         var aboutReport = res.status === 403 && body && body.errors && body.errors.length;
@@ -165,13 +229,17 @@
       longitude: lon ? Number(lon) : null,
       description: $("description").value.trim() || null
     };
-    var items = load();
-    items.push({ report: report, status: "waiting", savedAt: new Date().toISOString(), error: "" });
-    store(items);
-    $("description").value = ""; $("observed").value = localInput(new Date());
-    clearPosition();
-    say($("form-msg"), navigator.onLine ? "Reporte guardado; enviando…" : "Reporte guardado en el teléfono; se enviará cuando haya señal.");
-    render(); sync();
+    var files = $("photos").files, keep = $("keep-place").checked;
+    keepPhotos(report.id, files, keep).then(function () {
+      var items = load();
+      items.push({ report: report, status: "waiting", savedAt: new Date().toISOString(), error: "", photos: files.length });
+      store(items);
+      $("description").value = ""; $("observed").value = localInput(new Date());
+      $("photos").value = ""; $("keep-place").checked = false;
+      clearPosition();
+      say($("form-msg"), navigator.onLine ? "Reporte guardado; enviando…" : "Reporte guardado en el teléfono; se enviará cuando haya señal.");
+      render(); sync();
+    }).catch(function () { say($("form-msg"), "No se pudieron guardar las fotos en el teléfono; intente con menos.", true); });
   }
 
   function clearPosition() { var p = $("position"); delete p.dataset.lat; delete p.dataset.lon; p.textContent = "Sin posición (opcional)"; }
