@@ -30,3 +30,9 @@ def alerts(db: Session, settings: Settings) -> dict[str, Alert]:
     evaluate(db, settings=settings, now=NOW - H)
     db.commit()
     return alerts_by_category(db)
+
+
+@pytest.fixture
+def feed(make_key: Any) -> str:
+    """A feed's key, as the Kobo server and the SMS gateway use."""
+    return str(make_key("feed"))
