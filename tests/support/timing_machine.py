@@ -40,13 +40,7 @@ from indicators import LIMA, compute_all, local_day_end, window
 from indicators.days import day_as_of
 from tests.support.patrol_reports import COMMUNITY
 from tests.support.settings import TEST_SECRET
-from tests.support.timing_model import (
-    CategoryNow,
-    Model,
-    ModelReport,
-    evidence_rows,
-    rank,
-)
+from tests.support.timing_model import CategoryNow, Model, ModelReport, evidence_rows, rank
 
 THREATS = (
     "settler_invasion",
