@@ -1,29 +1,23 @@
 """The corpus of requests that are malformed as a whole: each gets a clear 4xx, never a 500.
 
 ``TestClient`` re-raises server errors, so a 500 would fail the test loudly. The table of inputs and
-answers is printed with ``pytest -s -k corpus_answers``.
+answers is printed with ``pytest -s -k corpus_answers``. The malformed feed uploads are in
+``tests/support/bad_inputs.py``; the malformed reports, Kobo and SMS messages, silences, jobs and
+list queries are here.
 """
 
 from __future__ import annotations
 
 import base64
-import gzip
-import io
-import zipfile
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.bad_inputs import BAD_FEEDS, Case
 from tests.support.settings import make_settings
 from tests.support.web import auth
 
-VIIRS = (
-    "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
-    "version,bright_ti5,frp,daynight"
-)
-ROW = "-8.3,-74.1,330,0.4,0.4,2026-11-20,0533,N,VIIRS,n,2,290,1,N"
-GFW = "latitude,longitude,gfw_integrated_alerts__date,gfw_integrated_alerts__confidence"
 GOOD_REPORT = {
     "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "community": "flor-de-ucayali",
@@ -33,189 +27,8 @@ GOOD_REPORT = {
 }
 
 
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("viirs.csv", f"{VIIRS}\n{ROW}\n")
-    return buffer.getvalue()
-
-
-# (name, method, path, role, request kwargs, status, words in the detail)
-Case = tuple[str, str, str, str, dict[str, Any], int, str]
 CORPUS: list[Case] = [
-    ("feed: empty body", "post", "/api/v1/feeds/firms", "feed", {"content": b""}, 400, "vacío"),
-    (
-        "feed: only blanks",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": b" \r\n\r\n"},
-        400,
-        "vacío",
-    ),
-    (
-        "feed: only a BOM",
-        "post",
-        "/api/v1/feeds/gfw",
-        "feed",
-        {"content": b"\xef\xbb\xbf"},
-        400,
-        "vacío",
-    ),
-    (
-        "feed: JSON instead of CSV",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": b'{"latitude": -8.3}'},
-        422,
-        "Formato desconocido",
-    ),
-    (
-        "feed: an HTML page",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": b"<!doctype html><html><body>Login</body></html>"},
-        422,
-        "Formato desconocido",
-    ),
-    (
-        "feed: GFW file sent as FIRMS",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": f"{GFW}\n-8.3,-74.1,2026-11-18,high\n".encode()},
-        422,
-        "bright_ti4",
-    ),
-    (
-        "feed: FIRMS file sent as GFW",
-        "post",
-        "/api/v1/feeds/gfw",
-        "feed",
-        {"content": f"{VIIRS}\n{ROW}\n".encode()},
-        422,
-        "__date",
-    ),
-    (
-        "feed: FIRMS without acq_time",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": VIIRS.replace("acq_time,", "").encode()},
-        422,
-        "acq_time",
-    ),
-    (
-        "feed: GFW with two datasets",
-        "post",
-        "/api/v1/feeds/gfw",
-        "feed",
-        {"content": b"latitude,longitude,wur_radd_alerts__date,umd_glad_landsat_alerts__date\n"},
-        422,
-        "Formato desconocido",
-    ),
-    (
-        "feed: semicolon-separated",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": VIIRS.replace(",", ";").encode()},
-        422,
-        "punto y coma",
-    ),
-    (
-        "feed: tab-separated",
-        "post",
-        "/api/v1/feeds/gfw",
-        "feed",
-        {"content": GFW.replace(",", "\t").encode()},
-        422,
-        "tabulaciones",
-    ),
-    (
-        "feed: gzip",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": gzip.compress(f"{VIIRS}\n{ROW}\n".encode() * 20)},
-        415,
-        "binario",
-    ),
-    ("feed: zip", "post", "/api/v1/feeds/firms", "feed", {"content": _zip()}, 415, "binario"),
-    (
-        "feed: UTF-16 with BOM",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": f"{VIIRS}\n{ROW}\n".encode("utf-16")},
-        415,
-        "UTF-16",
-    ),
-    (
-        "feed: UTF-16 without BOM",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": f"{VIIRS}\n{ROW}\n".encode("utf-16-le")},
-        415,
-        "binario",
-    ),
-    (
-        "feed: PNG image",
-        "post",
-        "/api/v1/feeds/gfw",
-        "feed",
-        {"content": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))},
-        415,
-        "binario",
-    ),
-    (
-        "feed: random control bytes",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": bytes([1, 2, 3, 4, 5, 6, 7, 8, 0x80, 0x81, 0x9F, 0xFF] * 50)},
-        415,
-        "UTF-8",
-    ),
-    (
-        "feed: over the size limit",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"content": (f"{VIIRS}\n" + f"{ROW}\n" * 400).encode()},
-        413,
-        "límite",
-    ),
-    (
-        "feed: multipart over the size limit",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"files": {"file": ("big.csv", (f"{VIIRS}\n" + f"{ROW}\n" * 400).encode(), "text/csv")}},
-        413,
-        "límite",
-    ),
-    (
-        "feed: multipart without a file",
-        "post",
-        "/api/v1/feeds/firms",
-        "feed",
-        {"data": {"note": "hola"}, "files": {"x": ("", b"", "text/plain")}},
-        422,
-        "Falta el archivo",
-    ),
-    (
-        "feed: unknown source",
-        "post",
-        "/api/v1/feeds/modis",
-        "feed",
-        {"content": b"a,b\n"},
-        422,
-        "source",
-    ),
+    *BAD_FEEDS,
     (
         "report: empty body",
         "post",

@@ -1,49 +1,23 @@
 """Patrol reports through the API: idempotent on the client UUID, per-field messages, roles,
-listing without reporter identity, listeners after commit, concurrent resends."""
+batches, listing without reporter identity."""
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ews.api.app import create_app
-from ews.auth.keys import Role, create_key
 from ews.auth.pseudonyms import pseudonymize
-from ews.db import build_engine, build_session_factory, session_scope
 from ews.models import ApiKey, Report
 from ews.settings import Settings
-from tests.support.serving import loopback_socket, serving
+from tests.support.patrol_reports import COMMUNITY, report
 from tests.support.web import auth
-
-COMMUNITY = "flor-de-ucayali"
-
-
-def report(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "community": COMMUNITY,
-        "threat_type": "illegal_logging",
-        "severity": 3,
-        "observed_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
-        "latitude": -8.31,
-        "longitude": -74.1,
-        "description": "motosierras cerca de la quebrada",
-    }
-    body.update(overrides)
-    return body
-
-
-@pytest.fixture
-def monitor(make_key: Any) -> str:
-    return str(make_key("monitor", community=COMMUNITY))
 
 
 def test_created_then_identical_resend_then_conflict(client: TestClient, monitor: str) -> None:
@@ -281,125 +255,3 @@ def test_list_filters_and_pages(client: TestClient, monitor: str, make_key: Any)
     assert client.get("/api/v1/reports?cursor=%%%", headers=auth(analyst)).status_code == 422
     institution = make_key("institution", institution="DP")
     assert client.get("/api/v1/reports", headers=auth(institution)).status_code == 403
-
-
-def test_listeners_run_after_commit_with_new_ids_only(
-    app: Any, client: TestClient, monitor: str, session_factory: Any
-) -> None:
-    seen: list[tuple[str, bool]] = []
-
-    def listener(report_id: str) -> None:
-        # A fresh session sees the row: the listener runs after the request's commit.
-        with session_factory() as session:
-            seen.append((report_id, session.get(Report, report_id) is not None))
-
-    def broken(_report_id: str) -> None:
-        raise RuntimeError("a failing listener must not stop the others")
-
-    app.state.report_listeners.extend([broken, listener])
-    single = report()
-    client.post("/api/v1/reports", json=single, headers=auth(monitor))
-    client.post("/api/v1/reports", json=single, headers=auth(monitor))  # duplicate: no call
-    batch = [report(), report(severity=0), report()]
-    client.post("/api/v1/reports/batch", json={"reports": batch}, headers=auth(monitor))
-    assert seen == [(single["id"], True), (batch[0]["id"], True), (batch[2]["id"], True)]
-
-
-def test_concurrent_resends_store_exactly_one_row(fresh_settings: Settings) -> None:
-    engine = build_engine(fresh_settings)
-    factory = build_session_factory(engine)
-    with session_scope(factory) as session:
-        _row, token = create_key(session, role=Role.monitor, name="m", community_code=COMMUNITY)
-    app = create_app(fresh_settings, engine=engine, session_factory=factory)
-    body = report()
-    statuses: list[int] = []
-    barrier = threading.Barrier(8)
-
-    def send() -> None:
-        with TestClient(app) as client:
-            barrier.wait()
-            statuses.append(
-                client.post("/api/v1/reports", json=body, headers=auth(token)).status_code
-            )
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200] * 7 + [201]
-    with session_scope(factory) as session:
-        assert session.scalar(select(func.count()).select_from(Report)) == 1
-    engine.dispose()
-
-
-def test_listener_runs_after_the_commit_and_the_answer_does_not_wait(
-    fresh_settings: Settings,
-) -> None:
-    """A real server on loopback: the 201 arrives while the listener is still blocked, and the
-    listener, reading through a connection of its own, finds the report committed."""
-    import httpx
-
-    engine = build_engine(fresh_settings)
-    factory = build_session_factory(engine)
-    with session_scope(factory) as session:
-        _row, token = create_key(session, role=Role.monitor, name="m", community_code=COMMUNITY)
-    app = create_app(fresh_settings, engine=engine, session_factory=factory)
-    release = threading.Event()
-    seen: list[tuple[str, bool]] = []
-    done = threading.Event()
-
-    def listener(report_id: str) -> None:
-        release.wait(timeout=30)
-        other = build_engine(fresh_settings)
-        with session_scope(build_session_factory(other)) as session:
-            seen.append((report_id, session.get(Report, report_id) is not None))
-        other.dispose()
-        done.set()
-
-    app.state.report_listeners.append(listener)
-    try:
-        with serving(app, loopback_socket()) as url:
-            body = report()
-            response = httpx.post(
-                f"{url}/api/v1/reports", json=body, headers=auth(token), timeout=10
-            )
-            assert response.status_code == 201
-            assert seen == []  # answered while the listener still waits
-            release.set()
-            assert done.wait(timeout=30)
-            assert seen == [(body["id"], True)]
-    finally:
-        release.set()
-        engine.dispose()
-
-
-def test_intake_routes_share_the_per_key_rate(
-    settings: Settings, migrated_engine: Any, session_factory: Any, make_key: Any
-) -> None:
-    from tests.support.settings import make_settings
-
-    limited = make_settings(settings.database_url, intake_rate_per_minute=2)
-    app = create_app(limited, engine=migrated_engine, session_factory=session_factory)
-    monitor = make_key("monitor", community=COMMUNITY)
-    feed = make_key("feed")
-    with TestClient(app) as client:
-        assert (
-            client.post("/api/v1/reports", json=report(), headers=auth(monitor)).status_code == 201
-        )
-        batch = {"reports": [report()]}
-        assert (
-            client.post("/api/v1/reports/batch", json=batch, headers=auth(monitor)).status_code
-            == 200
-        )
-        refused = client.post("/api/v1/reports", json=report(), headers=auth(monitor))
-        assert refused.status_code == 429
-        assert "Retry-After" in refused.headers
-        # Another key has its own bucket; Kobo and the feeds draw on the same one.
-        for _ in range(2):
-            assert (
-                client.post("/api/v1/intake/kobo", json={}, headers=auth(feed)).status_code == 422
-            )
-        assert (
-            client.post("/api/v1/feeds/firms", content=b"", headers=auth(feed)).status_code == 429
-        )

@@ -1,101 +1,31 @@
-"""Table-driven tests of every lifecycle decision of the pure core (no database)."""
+"""Table-driven tests of the lifecycle decisions of the pure core (no database): levels and
+category states, raising, escalating and resolving, reminders, national escalation, new evidence
+after a resolve, the fast path and resolving by hand. Silences and inhibition are in
+``test_alerts_silences_inhibition.py``, routing and contacts in ``test_alerts_routing.py``."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.lifecycle import INHIBITED, decide, resolve_by_hand
-from alerts.routing import ContactInfo, RoutingRule, plan_notifications
-from alerts.states import (
-    CategoryState,
-    Fingerprint,
-    OpenAlert,
-    Policy,
-    Reading,
-    ResolvedMark,
-    SilenceRule,
-    category_states,
-)
+from alerts.lifecycle import resolve_by_hand
+from alerts.states import CategoryState, OpenAlert, Policy, Reading, ResolvedMark, category_states
 from indicators.levels import Level, max_level
-
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-H = timedelta(hours=1)
-DEFAULT_POLICY = Policy()
-C = "flor-de-ucayali"
-
-ROUTING = [
-    RoutingRule("defender_safety", "MINJUS", "primary"),
-    RoutingRule("defender_safety", "DP", "also"),
-    RoutingRule("deforestation", "MINAM", "primary"),
-    RoutingRule("deforestation", "DP", "also", "inside_titled_territory"),
-    RoutingRule("fire", "MINAM", "primary"),
-    RoutingRule("illicit_crops", "DEVIDA", "primary"),
-    RoutingRule("territorial_invasion", "DP", "primary"),
-    RoutingRule("territorial_invasion", "MINJUS", "also"),
-    RoutingRule("territorial_invasion", "MINAM", "also"),
-    RoutingRule("monitoring_gap", "DEVIDA", "primary"),
-    RoutingRule("composite", "MINJUS", "primary"),
-    RoutingRule("composite", "DP", "primary"),
-    RoutingRule("*", "MINJUS", "national"),
-    RoutingRule("*", "DP", "national"),
-]
-
-
-def fp(category: str, community: str = C) -> Fingerprint:
-    return Fingerprint(community, category)
-
-
-def state(
-    category: str,
-    level: str,
-    *,
-    revision: int = 10,
-    hit: bool = False,
-    rows: frozenset[str] = frozenset(),
-    hold_until: int | None = None,
-) -> CategoryState:
-    return CategoryState(
-        fp(category), Level(level), revision, hit, (category,), rows, hold_until=hold_until
-    )
-
-
-def alert(category: str, level: str, **changes: object) -> OpenAlert:
-    base = OpenAlert(
-        id=7,
-        fingerprint=fp(category),
-        level=Level(level),
-        acknowledged=False,
-        opened_at=NOW - 2 * H,
-        level_since=NOW - 2 * H,
-        last_notified_at=NOW - 2 * H,
-        national_escalated_at=None,
-        below_warning_since=None,
-        seen_revision=5,
-        routed_to=("MINAM",),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
-
-
-def kinds(outcome_events: object) -> list[str]:
-    return [e.kind.value for e in outcome_events]  # type: ignore[attr-defined]
-
-
-def run(
-    states=(), alerts=(), silences=(), now=NOW, resolved=None, policy=DEFAULT_POLICY, computation=0
-):  # type: ignore[no-untyped-def]
-    return decide(
-        states={s.fingerprint: s for s in states},
-        alerts=list(alerts),
-        silences=list(silences),
-        routing=ROUTING,
-        now=now,
-        computation=computation,
-        policy=policy,
-        resolved=resolved,
-    )
+from tests.support.alert_lifecycle import (
+    NOW,
+    ROUTING,
+    C,
+    H,
+    alert,
+    fp,
+    kinds,
+    messages,
+    run,
+    silence,
+    state,
+)
 
 
 def test_levels_are_ordered() -> None:
@@ -340,74 +270,6 @@ def test_national_escalation(
         assert set(outcomes[0].routed_to) == {"MINAM", "MINJUS", "DP"}
 
 
-def silence(**changes: object) -> SilenceRule:
-    base = SilenceRule(3, C, "fire", NOW - H, NOW + H)
-    return replace(base, **changes)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("rule", "muted"),
-    [
-        (silence(), True),
-        (silence(category=None), True),  # the whole community
-        (silence(community_code=None), True),  # the category everywhere
-        (silence(category="deforestation"), False),
-        (silence(community_code="otra"), False),
-        (silence(starts_at=NOW + H / 2), False),  # not yet
-        (silence(ends_at=NOW), False),  # over
-    ],
-)
-def test_silences_mute_but_record(rule: SilenceRule, muted: bool) -> None:
-    (outcome,) = run([state("fire", "critical")], silences=[rule])
-    if muted:
-        # recorded, not sent; national escalation waits until the silence ends
-        assert kinds(outcome.events) == ["raised"]
-        assert outcome.events[0].muted_by == "silence:3"
-        assert not outcome.events[0].notifies
-        assert outcome.national_escalated is False
-    else:
-        assert kinds(outcome.events) == ["raised", "escalated_national"]
-        assert all(e.muted_by is None for e in outcome.events)
-
-
-def test_no_reminder_while_silenced_then_one_after() -> None:
-    open_alert = alert("fire", "warning", last_notified_at=NOW - 30 * H)
-    assert run([], [open_alert], silences=[silence()]) == []
-    (outcome,) = run([], [open_alert], silences=[silence(ends_at=NOW - H / 2)])
-    assert kinds(outcome.events) == ["reminded"]
-
-
-@pytest.mark.parametrize(
-    ("critical_category", "warning_category", "inhibited"),
-    [
-        ("defender_safety", "composite", True),  # MINJUS+DP already reached: adds nothing
-        ("territorial_invasion", "defender_safety", True),  # DP+MINJUS+MINAM covers MINJUS+DP
-        ("territorial_invasion", "fire", True),  # MINAM is reached by the invasion alert
-        ("defender_safety", "fire", False),  # MINAM would learn nothing otherwise
-        ("fire", "deforestation", True),  # both MINAM (territory not hit)
-    ],
-)
-def test_inhibition(critical_category: str, warning_category: str, inhibited: bool) -> None:
-    outcomes = {
-        o.fingerprint.category: o
-        for o in run([state(critical_category, "critical"), state(warning_category, "warning")])
-    }
-    warning = outcomes[warning_category]
-    assert warning.events[0].muted_by == (INHIBITED if inhibited else None)
-    assert outcomes[critical_category].events[0].muted_by is None
-
-
-def test_inhibition_is_per_community() -> None:
-    outcomes = run(
-        [
-            state("defender_safety", "critical"),
-            CategoryState(fp("composite", "otra"), Level.warning, 10, False, ("x",)),
-        ]
-    )
-    other = next(o for o in outcomes if o.fingerprint.community_code == "otra")
-    assert other.events[0].muted_by is None
-
-
 @pytest.mark.parametrize(
     ("category_state", "mark", "raised"),
     [
@@ -488,83 +350,6 @@ def test_the_fast_path_escalates_whatever_the_alert_has_seen_and_holds_it() -> N
     (outcome,) = run([stale], [after], computation=4)
     assert kinds(outcome.events) == ["deescalated"]
     assert outcome.hold_until is None
-
-
-@pytest.mark.parametrize(
-    ("category", "hit", "routed"),
-    [
-        ("defender_safety", False, ("MINJUS", "DP")),
-        ("deforestation", False, ("MINAM",)),
-        ("deforestation", True, ("MINAM", "DP")),
-        ("fire", True, ("MINAM",)),
-        ("illicit_crops", False, ("DEVIDA",)),
-        ("territorial_invasion", False, ("DP", "MINJUS", "MINAM")),
-        ("monitoring_gap", False, ("DEVIDA",)),
-        ("composite", False, ("MINJUS", "DP")),
-    ],
-)
-def test_routing_matrix(category: str, hit: bool, routed: tuple[str, ...]) -> None:
-    (outcome,) = run([state(category, "warning", hit=hit)])
-    assert outcome.routed_to == routed
-    assert outcome.institutions == routed
-
-
-def test_dp_stays_on_a_deforestation_alert_once_the_territory_was_hit() -> None:
-    open_alert = alert("deforestation", "warning", territory_hit=True, routed_to=("MINAM", "DP"))
-    (outcome,) = run([state("deforestation", "high", revision=11, hit=False)], [open_alert])
-    assert outcome.institutions == ("MINAM", "DP")
-
-
-CONTACTS = [
-    ContactInfo(1, "MINJUS", "email", "regional", "25", "warning"),
-    ContactInfo(2, "MINJUS", "email", "national", None, "critical"),
-    ContactInfo(3, "DP", "email", "regional", "25", "warning"),
-    ContactInfo(4, "DP", "email", "national", None, "critical"),
-    ContactInfo(5, "MINAM", "email", "regional", "25", "warning"),
-    ContactInfo(6, "MINAM", "email", "national", None, "critical"),
-    ContactInfo(7, "MINAM", "webhook", "regional", "16", "warning"),  # another region
-    ContactInfo(8, "DEVIDA", "sms", "regional", "25", "high"),
-    ContactInfo(9, "DEVIDA", "email", "regional", "25", "warning", active=False),
-]
-
-
-def messages(outcome: object) -> dict[str, list[int]]:
-    planned = plan_notifications(outcome, CONTACTS, region_ubigeo="25")  # type: ignore[arg-type]
-    result: dict[str, list[int]] = {}
-    for m in planned:
-        result.setdefault(outcome.events[m.event_index].kind.value, []).append(m.contact_id)  # type: ignore[attr-defined]
-    return result
-
-
-@pytest.mark.parametrize(
-    ("category", "level", "expected"),
-    [
-        ("fire", "warning", {"raised": [5]}),  # regional of the region, min level met
-        ("fire", "critical", {"raised": [5, 6], "escalated_national": [2, 4]}),
-        ("defender_safety", "critical", {"raised": [1, 2, 3, 4]}),  # national already reached
-        ("illicit_crops", "warning", {}),  # DEVIDA's sms wants high; its e-mail is inactive
-        ("illicit_crops", "high", {"raised": [8]}),
-    ],
-)
-def test_contacts_by_scope_region_and_minimum_level(
-    category: str, level: str, expected: dict[str, list[int]]
-) -> None:
-    (outcome,) = run([state(category, level)])
-    assert messages(outcome) == expected
-
-
-def test_muted_events_queue_nothing() -> None:
-    (outcome,) = run([state("fire", "critical")], silences=[silence()])
-    assert messages(outcome) == {}
-
-
-def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
-    escalated = alert(
-        "fire", "high", national_escalated_at=NOW - H, routed_to=("MINAM", "MINJUS", "DP")
-    )
-    (outcome,) = run([state("fire", "none")], [replace(escalated, below_warning_since=NOW - H)])
-    assert kinds(outcome.events) == ["resolved"]
-    assert messages(outcome) == {"resolved": [5, 2, 4]}
 
 
 def test_resolve_by_hand() -> None:

@@ -1,7 +1,8 @@
 """Delivery by real processes: ``ews worker`` until SIGTERM, a worker killed between sending and
 recording, the worker embedded in ``serve`` (the issue's "done when": a report through the API
 reaches MINJUS and DP by mail), and the ``webhook-secret`` command. The outbox and the worker's
-pass in this process are in ``tests/db/test_delivery_outbox.py``."""
+pass in this process are in ``tests/db/test_delivery_outbox.py``, what each channel sends in
+``tests/db/test_delivery_channels.py``."""
 
 from __future__ import annotations
 

@@ -229,3 +229,9 @@ def queue_alert(
 def with_smtp(settings: Settings, port: int, **more: object) -> Settings:
     """``settings`` sending mail to the loopback SMTP server on ``port``, with ``more`` changes."""
     return settings.model_copy(update={"smtp_port": port, **more})
+
+
+def outbox(db: Session) -> list[OutboxMessage]:
+    """Every outbox row, read afresh, in id order."""
+    db.expire_all()
+    return list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

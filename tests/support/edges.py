@@ -1,16 +1,42 @@
 """Hypothesis strategies for the edges of each field: the calendar's first and last moments in every
 UTC offset, the plausibility bounds (2000-01-01, now + tolerance), and integers past every row-id
-range; and the oracle that judges the answers (``plausible``, ``assert_answer``). Shared by the
-edge-input tests and the schemathesis run."""
+range; the oracle that judges the answers (``plausible``, ``assert_answer``); the clock, the
+hypothesis settings and the report body the edge tests share. Used by the edge-input and edge-query
+tests and the schemathesis run."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.patrol_reports import COMMUNITY
+
+# The moment the edge tests start from, and how many examples each of their properties draws.
+NOW = datetime.now(UTC)
+EXAMPLES = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+
+
+def report(observed_at: str, **overrides: Any) -> dict[str, Any]:
+    """A fire report body observed at ``observed_at`` (any text), with ``overrides``."""
+    return {
+        "id": str(uuid.uuid4()),
+        "community": COMMUNITY,
+        "threat_type": "fire",
+        "severity": 2,
+        "observed_at": observed_at,
+        **overrides,
+    }
+
 
 # Offsets a timestamp may carry: -23:59 .. +23:59, at whole minutes.
 OFFSETS = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(
