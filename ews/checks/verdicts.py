@@ -89,7 +89,10 @@ def store_verdict(
     """Store ``verdict`` on ``check`` unless its id or the check is already taken. Flushes."""
     content_hash = _content_hash(check.id, verdict)
     verdict_id = str(verdict.id)
-    inserted = session.execute(
+    existed = session.execute(
+        select(FieldVerdict.id).where(FieldVerdict.id == verdict_id)
+    ).scalar_one_or_none()
+    session.execute(
         _insert(session)
         .values(
             id=verdict_id,
@@ -111,6 +114,6 @@ def store_verdict(
         return VerdictResult(VerdictOutcome.answered, None)
     if stored.content_hash != content_hash:
         return VerdictResult(VerdictOutcome.conflict, stored)
-    if getattr(inserted, "rowcount", 0) == 1:
+    if existed is None:
         return VerdictResult(VerdictOutcome.created, stored)
     return VerdictResult(VerdictOutcome.duplicate, stored)
