@@ -167,9 +167,7 @@ def count_deforestation(located: Located, rule: Rule) -> pd.DataFrame:
         pd.to_datetime(deforestation["alert_date"]).to_numpy(dtype="datetime64[D]").astype(np.int64)
     )
     t_ns = day * DAY_NS - LIMA_OFFSET_NS
-    return _events(
-        rule.code, deforestation, t_ns, day, weight, False, "deforestation_alert"
-    )
+    return _events(rule.code, deforestation, t_ns, day, weight, False, "deforestation_alert")
 
 
 Counter = Callable[[Located, Rule], pd.DataFrame]

@@ -195,4 +195,3 @@ def confirmation_rates(session: Session, community: str) -> list[dict[str, Any]]
         decided = entry[Verdict.confirmed.value] + entry[Verdict.false_alarm.value]
         entry["rate"] = entry[Verdict.confirmed.value] / decided if decided else None
     return [table[key] for key in sorted(table, reverse=True)]
-

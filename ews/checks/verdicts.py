@@ -106,9 +106,9 @@ def store_verdict(
         .on_conflict_do_nothing()
     )
     stored = session.execute(
-        select(FieldVerdict).where(FieldVerdict.id == verdict_id).execution_options(
-            populate_existing=True
-        )
+        select(FieldVerdict)
+        .where(FieldVerdict.id == verdict_id)
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if stored is None:
         return VerdictResult(VerdictOutcome.answered, None)

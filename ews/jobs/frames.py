@@ -206,9 +206,7 @@ def load_frames(
         report = report.where(Report.community_code.in_(list(communities)))
     reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
     fire_hotspots = read_frame(connection, fire_hotspot, FIRE_HOTSPOT_READ, _fire_hotspots)
-    deforestation = read_frame(
-        connection, deforestation_alert, DEFORESTATION_READ, _deforestation
-    )
+    deforestation = read_frame(connection, deforestation_alert, DEFORESTATION_READ, _deforestation)
     return Frames(reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation)
 
 

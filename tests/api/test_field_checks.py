@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ews.models import Community, FieldCheck, FieldVerdict
 from indicators import LIMA, local_day_end
-from tests.support.web import auth
+from tests.support.web import auth, sign_in
 
 COMMUNITY = "flor-de-ucayali"
 INSIDE = (-8.31, -74.08)  # lat, lon inside the titled territory
@@ -95,14 +95,16 @@ class Field:
         return dict(response.json())
 
     def checks(self, headers: dict[str, str] | None = None, **params: Any) -> list[dict[str, Any]]:
-        response = self.client.get(
-            "/api/v1/checks", params=params, headers=headers or self.monitor
-        )
+        response = self.client.get("/api/v1/checks", params=params, headers=headers or self.monitor)
         assert response.status_code == 200, response.text
         return list(response.json()["items"])
 
     def verdict(
-        self, check: dict[str, Any], verdict: str, headers: dict[str, str] | None = None, **body: Any
+        self,
+        check: dict[str, Any],
+        verdict: str,
+        headers: dict[str, str] | None = None,
+        **body: Any,
     ) -> Any:
         payload = {"id": body.pop("id", str(uuid.uuid4())), "verdict": verdict, **body}
         return self.client.post(
@@ -226,7 +228,9 @@ def test_verdicts_are_idempotent_by_their_id(field: Field, db: Session) -> None:
     assert other.status_code == 409 and "id" in other.text
     # A second verdict on an answered check, and the same verdict id on another check: 409.
     assert field.verdict(first, "false_alarm").status_code == 409
-    assert field.verdict(second, "confirmed", id=verdict_id, note="vimos la tala").status_code == 409
+    assert (
+        field.verdict(second, "confirmed", id=verdict_id, note="vimos la tala").status_code == 409
+    )
     # The analyst may also answer.
     assert field.verdict(second, "confirmed", field.analyst).status_code == 201
     assert db.execute(select(func.count(FieldVerdict.id))).scalar_one() == 2
@@ -300,3 +304,30 @@ def test_checks_page_with_a_cursor(field: Field) -> None:
             break
         params["cursor"] = response.json()["next"]
     assert len(seen) == len(set(seen)) == 5
+
+
+def test_the_alert_page_shows_each_points_verdict_and_the_community_page_the_rate(
+    field: Field, make_key: Callable[..., str]
+) -> None:
+    field.post_feed("gfw", field.gfw_file([(30.0, "highest"), (8.0, "high"), (2.0, "high")]))
+    field.run()
+    checks = {c["area_ha"]: c for c in field.checks()}
+    assert field.verdict(checks[30.0], "confirmed").status_code == 201
+    assert field.verdict(checks[8.0], "unreachable").status_code == 201
+    assert field.verdict(checks[2.0], "false_alarm").status_code == 201
+    field.run()
+    response = field.client.get(
+        "/api/v1/alerts", params={"category": "deforestation"}, headers=field.analyst
+    )
+    (alert,) = response.json()["items"]
+    sign_in(field.client, make_key("analyst"))
+    html = field.client.get(f"/dashboard/alerts/{alert['id']}").text
+    clearings = html.split('id="evidence-clearings"', 1)[1].split("</table>", 1)[0]
+    assert "Verificación en campo" in clearings
+    assert "confirmado en campo" in clearings
+    assert "no se pudo llegar" in clearings
+    assert "falsa alarma" in clearings  # seen earlier by the alert, now marked
+    page = field.client.get(f"/dashboard/communities/{COMMUNITY}").text
+    rates = page.split('id="confirmation-rates"', 1)[1].split("</table>", 1)[0]
+    # 3 points, 1 confirmed, 1 false alarm, 1 not reached: 50 %.
+    assert "<td>3</td><td>1</td><td>1</td><td>1</td><td>50 %</td>" in rates
