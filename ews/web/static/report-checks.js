@@ -65,7 +65,8 @@
 
   function describe(check) {
     var what = check.source === "firms" ? "Foco de calor" : "Deforestación";
-    var bits = [what, shown(check.seen_at), "confianza " + (CONF[check.confidence] || check.confidence || "?")];
+    var when = check.source === "firms" ? shown(check.seen_at) : shown(check.seen_at).slice(0, 5);
+    var bits = [what, when, "confianza " + (CONF[check.confidence] || check.confidence || "?")];
     if (check.area_ha != null) bits.push(check.area_ha + " ha");
     bits.push(check.zone === "buffer" ? "zona de aproximación" : "en el territorio");
     return bits.join(" · ");
@@ -86,7 +87,7 @@
       li.appendChild(info);
       var note = document.createElement("input"); note.placeholder = "Nota (opcional)"; note.maxLength = 2000; note.className = "check-note";
       li.appendChild(note);
-      var row = document.createElement("div"); row.className = "pos";
+      var row = document.createElement("div"); row.className = "verdict-row";
       Object.keys(WORDS).forEach(function (verdict) {
         var b = document.createElement("button"); b.type = "button"; b.textContent = WORDS[verdict];
         b.className = verdict === "confirmed" ? "" : "secondary"; b.dataset.verdict = verdict;
