@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_, select
@@ -60,8 +60,12 @@ class CheckPage(BaseModel):
     next: str | None = None
 
 
-def _query() -> Select[Any]:
-    return (
+# A check, its verdict (or None) and its point (the FIRMS or the GFW row, the other None).
+Joined = Select[FieldCheck, FieldVerdict | None, FireHotspot | None, DeforestationAlert | None]
+
+
+def _query() -> Joined:
+    query: Any = (
         select(FieldCheck, FieldVerdict, FireHotspot, DeforestationAlert)
         .outerjoin(FieldVerdict, FieldVerdict.check_id == FieldCheck.id)
         .outerjoin(
@@ -79,6 +83,7 @@ def _query() -> Select[Any]:
             ),
         )
     )
+    return cast(Joined, query)
 
 
 def _out(

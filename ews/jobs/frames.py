@@ -33,8 +33,8 @@ from indicators.columns import (
     COMMUNITY_COLUMNS,
     DEFORESTATION_READ,
     FIRE_HOTSPOT_READ,
-    VERDICT,
     REPORT_COLUMNS,
+    VERDICT,
 )
 from indicators.days import EPOCH, day_start
 

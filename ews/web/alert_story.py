@@ -23,10 +23,10 @@ from ews.checks.listing import point_verdicts
 from ews.models import (
     Alert,
     CategoryContext,
+    CheckSource,
     Community,
     DeforestationAlert,
     FireHotspot,
-    CheckSource,
     Institution,
     Report,
 )

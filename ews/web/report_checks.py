@@ -35,7 +35,9 @@ class PhoneChecks(BaseModel):
 
 def _rings(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
     simple = mapping(shape(geometry).simplify(OUTLINE_TOLERANCE, preserve_topology=True))
-    polygons = simple["coordinates"] if simple["type"] == "MultiPolygon" else [simple["coordinates"]]
+    polygons = (
+        simple["coordinates"] if simple["type"] == "MultiPolygon" else [simple["coordinates"]]
+    )
     return [
         [(round(float(x), 4), round(float(y), 4)) for x, y, *_ in polygon[0]]
         for polygon in polygons

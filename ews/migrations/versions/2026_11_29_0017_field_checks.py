@@ -60,7 +60,7 @@ def _create_triggers() -> None:
     # SQLite: row triggers; one writer at a time, so a day already pending is not marked again.
     for event, images in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
         statements = "".join(
-            "INSERT INTO pending_work (day, source) SELECT c.day, 'field_verdict' "
+            "INSERT INTO pending_work (day, source) SELECT c.day, 'field_verdict' "  # noqa: S608
             f"FROM field_check AS c WHERE c.id = {image}.check_id AND NOT EXISTS "
             "(SELECT 1 FROM pending_work AS p WHERE p.day = c.day); "
             for image in images
