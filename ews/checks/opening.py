@@ -8,6 +8,7 @@ a file sent again opens nothing; the unique (source, point, community) key makes
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -18,20 +19,25 @@ from sqlalchemy.orm import Session
 
 from ews.models import CheckSource, Community, DeforestationAlert, FieldCheck, FireHotspot
 from ews.models.base import new_uuid, utcnow
-from indicators.days import DAY_NS, LIMA_OFFSET_NS, local_day_number, utc_ns
+from indicators.days import DAY_NS, LIMA, LIMA_OFFSET_NS, local_day_number, utc_ns
 from indicators.zones import locate_points
 
 INSERT_CHUNK = 5_000
 
 
-def _points(session: Session, source: CheckSource, batch_id: str | None) -> pd.DataFrame:
-    """The batch's points (every point when ``batch_id`` is None) with ``seen_ns`` and ``day``."""
+def _points(
+    session: Session, source: CheckSource, batch_id: str | None, since: datetime | None
+) -> pd.DataFrame:
+    """The batch's points (every point when ``batch_id`` is None; those seen from ``since`` if
+    given) with ``seen_ns`` and ``day``."""
     if source is CheckSource.firms:
         query = select(
             FireHotspot.id, FireHotspot.longitude, FireHotspot.latitude, FireHotspot.acquired_at
         )
         if batch_id is not None:
             query = query.where(FireHotspot.batch_id == batch_id)
+        if since is not None:
+            query = query.where(FireHotspot.acquired_at >= since)
     else:
         query = select(
             DeforestationAlert.id,
@@ -41,6 +47,8 @@ def _points(session: Session, source: CheckSource, batch_id: str | None) -> pd.D
         )
         if batch_id is not None:
             query = query.where(DeforestationAlert.batch_id == batch_id)
+        if since is not None:
+            query = query.where(DeforestationAlert.alert_date >= since.astimezone(LIMA).date())
     frame = pd.DataFrame(
         session.execute(query).all(), columns=["id", "longitude", "latitude", "seen"]
     )
@@ -67,10 +75,17 @@ def _insert(session: Session) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FieldCheck)
 
 
-def open_checks(session: Session, *, source: CheckSource, batch_id: str | None = None) -> int:
-    """Open a check for each point of ``batch_id`` (every point when None) per community whose
-    territory or approach zone holds it; the number opened. Flushes, never commits."""
-    points = _points(session, source, batch_id)
+def open_checks(
+    session: Session,
+    *,
+    source: CheckSource,
+    batch_id: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """Open a check for each point of ``batch_id`` (every point when None; only those seen from
+    ``since`` when given) per community whose territory or approach zone holds it; the number
+    opened. Flushes, never commits."""
+    points = _points(session, source, batch_id, since)
     if points.empty:
         return 0
     located = locate_points(points, _communities(session))
