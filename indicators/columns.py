@@ -9,6 +9,10 @@ Input frames (extra columns are ignored):
 - reports: :data:`REPORT_COLUMNS` (``observed_at`` aware UTC; ``longitude``/``latitude`` optional);
 - fire hotspots (FIRMS): :data:`FIRE_HOTSPOT_COLUMNS` (``acquired_at`` aware UTC);
 - deforestation alerts (GFW): :data:`DEFORESTATION_COLUMNS` (``alert_date`` a local day);
+- both satellite frames may carry :data:`VERDICT` (``verdict``): what the monitors found at the
+  point on the ground (:data:`CONFIRMED`, :data:`FALSE_ALARM`, or None: not verified, or they could
+  not reach it); a frame without the column is a frame of unverified points (the shell always
+  adds it: :data:`FIRE_HOTSPOT_READ` and :data:`DEFORESTATION_READ`);
 - communities: :data:`COMMUNITY_COLUMNS` (GeoJSON mappings or shapely geometries; ``buffer`` and
   ``monitored_day``, days since 1970-01-01 in Lima's calendar, optional).
 
@@ -51,9 +55,17 @@ _DEFORESTATION_TYPES: Mapping[str, str] = {
     "dataset": "object",
 }
 
+# A field verdict on a satellite point (``verdict`` column): a confirmation counts the point at full
+# weight whatever the satellite's confidence; a false alarm takes it out of every indicator.
+VERDICT = "verdict"
+CONFIRMED = "confirmed"
+FALSE_ALARM = "false_alarm"
+
 REPORT_COLUMNS = tuple(_REPORT_TYPES)
 FIRE_HOTSPOT_COLUMNS = tuple(_FIRE_HOTSPOT_TYPES)
 DEFORESTATION_COLUMNS = tuple(_DEFORESTATION_TYPES)
+FIRE_HOTSPOT_READ = (*FIRE_HOTSPOT_COLUMNS, VERDICT)
+DEFORESTATION_READ = (*DEFORESTATION_COLUMNS, VERDICT)
 COMMUNITY_COLUMNS = ("code", "boundary", "buffer", "monitored_day")
 
 _EVENT_TYPES: Mapping[str, str] = {

@@ -13,7 +13,7 @@ from functools import cached_property, partial
 import numpy as np
 import pandas as pd
 
-from indicators.columns import EVENT_COLUMNS, no_events
+from indicators.columns import CONFIRMED, EVENT_COLUMNS, FALSE_ALARM, VERDICT, no_events
 from indicators.days import DAY_NS, LIMA_OFFSET_NS, local_day_number, utc_ns
 from indicators.rules import Rule, Rules
 from indicators.zones import locate_points, locate_reports
@@ -109,9 +109,17 @@ def count_every_report(located: Located, rule: Rule) -> pd.DataFrame:
     return _reports_of(located, np.ones(len(located.reports), dtype=bool), rule.code, False)
 
 
+def verdicts(points: pd.DataFrame) -> np.ndarray:
+    """The field verdict of each satellite point (``None`` where there is none or no column)."""
+    if VERDICT not in points:
+        return np.full(len(points), None, dtype=object)
+    return points[VERDICT].astype(object).to_numpy(dtype=object)
+
+
 def count_fires(located: Located, rule: Rule) -> pd.DataFrame:
     """Fire hotspots that count (VIIRS confidence in ``params.viirs_confidence``, MODIS confidence
-    >= ``params.modis_min_confidence``) and reports of the rule's ``threat_types``."""
+    >= ``params.modis_min_confidence``, or confirmed on the ground whatever their confidence; never
+    a false alarm) and reports of the rule's ``threat_types``."""
     fire_hotspots = located.fire_hotspots
     parts = []
     if len(fire_hotspots):
@@ -122,6 +130,8 @@ def count_fires(located: Located, rule: Rule) -> pd.DataFrame:
             counted = (
                 (instrument == "VIIRS") & np.isin(confidence, list(rule.params["viirs_confidence"]))
             ) | ((instrument == "MODIS") & (pct >= float(rule.params["modis_min_confidence"])))
+        verdict = verdicts(fire_hotspots)
+        counted = (counted | (verdict == CONFIRMED)) & (verdict != FALSE_ALARM)
         chosen = fire_hotspots[counted]
         t_ns = utc_ns(chosen["acquired_at"])
         parts.append(
@@ -134,8 +144,13 @@ def count_fires(located: Located, rule: Rule) -> pd.DataFrame:
 
 def count_deforestation(located: Located, rule: Rule) -> pd.DataFrame:
     """Deforestation alerts weighted by ``params.confidence_weights`` times their area (a missing
-    area takes the dataset's ``params.default_pixel_ha``), on their date's local day."""
+    area takes the dataset's ``params.default_pixel_ha``), on their date's local day. An alert
+    confirmed on the ground weighs 1 whatever its confidence; a false alarm is left out."""
     deforestation = located.deforestation
+    verdict = verdicts(deforestation)
+    if (verdict == FALSE_ALARM).any():
+        deforestation = deforestation[verdict != FALSE_ALARM]
+        verdict = verdict[verdict != FALSE_ALARM]
     if not len(deforestation):
         return no_events()
     weights = {str(k): float(v) for k, v in rule.params["confidence_weights"].items()}
@@ -145,15 +160,14 @@ def count_deforestation(located: Located, rule: Rule) -> pd.DataFrame:
         dataset = deforestation["dataset"].astype(object)
         area = area.fillna(dataset.map(pixel).astype(float)).fillna(0.0)
     alert_confidence = deforestation["confidence"].astype(object)
-    weight = alert_confidence.map(weights).astype(float).fillna(0.0) * area
+    confidence_weight = alert_confidence.map(weights).astype(float).fillna(0.0).to_numpy()
+    weight = np.where(verdict == CONFIRMED, 1.0, confidence_weight) * area.to_numpy(dtype=float)
     # An alert's date is a local day; its time is that day's midnight in Lima.
     day = (
         pd.to_datetime(deforestation["alert_date"]).to_numpy(dtype="datetime64[D]").astype(np.int64)
     )
     t_ns = day * DAY_NS - LIMA_OFFSET_NS
-    return _events(
-        rule.code, deforestation, t_ns, day, weight.to_numpy(), False, "deforestation_alert"
-    )
+    return _events(rule.code, deforestation, t_ns, day, weight, False, "deforestation_alert")
 
 
 Counter = Callable[[Located, Rule], pd.DataFrame]

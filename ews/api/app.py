@@ -19,6 +19,7 @@ from ews.api.handlers import install_error_handlers
 from ews.api.limits import ConcurrencyLimitMiddleware, RateLimiter, RequestLimitsMiddleware
 from ews.api.routes import (
     alerts,
+    checks,
     feeds,
     health,
     indicators,
@@ -123,6 +124,7 @@ def _routers() -> list[Any]:
         reference.router,
         reports.router,
         photos.router,
+        checks.router,
         intake.router,
         feeds.router,
         alerts.router,

@@ -3,7 +3,7 @@ real community."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -12,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.bulk import bulk_insert
+from ews.checks.opening import open_checks
 from ews.demo.dataset import DemoData
-from ews.models import Community, DeforestationAlert, FireHotspot, Report
+from ews.models import CheckSource, Community, DeforestationAlert, FireHotspot, Report
 from ews.reference.loader import community_values
+
+DEMO_CHECK_DAYS = 30
 
 
 def existing_anchor(session: Session) -> date | None:
@@ -92,6 +95,11 @@ def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, i
     )
     added["deforestation_alerts"] = bulk_insert(
         connection, DeforestationAlert, alerts.assign(ingested_at=now)
+    )
+    # The last weeks' satellite points are field checks, as if their files had just come in.
+    since = now - timedelta(days=DEMO_CHECK_DAYS)
+    added["field_checks"] = sum(
+        open_checks(session, source=source, since=since) for source in CheckSource
     )
     session.flush()
     return added

@@ -17,13 +17,24 @@ from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, type
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Report
+from ews.models import (
+    CheckSource,
+    Community,
+    DeforestationAlert,
+    FieldCheck,
+    FieldVerdict,
+    FireHotspot,
+    IndicatorRule,
+    Report,
+    Verdict,
+)
 from indicators import Rule, rules_from_entries
 from indicators.columns import (
     COMMUNITY_COLUMNS,
-    DEFORESTATION_COLUMNS,
-    FIRE_HOTSPOT_COLUMNS,
+    DEFORESTATION_READ,
+    FIRE_HOTSPOT_READ,
     REPORT_COLUMNS,
+    VERDICT,
 )
 from indicators.days import EPOCH, day_start
 
@@ -75,6 +86,41 @@ def _raw(model: Any, names: Sequence[str]) -> list[Any]:
     return [type_coerce(table.c[name], NullType()).label(name) for name in names]
 
 
+def _verdict(source: CheckSource, point_id: Any) -> Any:
+    """The point's latest decisive field verdict (confirmed or false alarm, from any community's
+    check of it), as the frames' ``verdict`` column; NULL when there is none."""
+    return (
+        select(FieldVerdict.verdict)
+        .join(FieldCheck, FieldCheck.id == FieldVerdict.check_id)
+        .where(
+            FieldCheck.source == source.value,
+            FieldCheck.point_id == point_id,
+            FieldVerdict.verdict != Verdict.unreachable.value,
+        )
+        .order_by(FieldVerdict.received_at.desc(), FieldVerdict.id)
+        .limit(1)
+        .correlate(FireHotspot if source is CheckSource.firms else DeforestationAlert)
+        .scalar_subquery()
+        .label(VERDICT)
+    )
+
+
+def _point_columns(model: Any, names: Sequence[str], source: CheckSource) -> list[Any]:
+    """A satellite table's columns of ``names`` and, in place of ``verdict``, its field verdict."""
+    return [
+        _verdict(source, model.__table__.c.id) if name == VERDICT else _raw(model, [name])[0]
+        for name in names
+    ]
+
+
+def _hotspot_columns() -> list[Any]:
+    return _point_columns(FireHotspot, FIRE_HOTSPOT_READ, CheckSource.firms)
+
+
+def _deforestation_columns() -> list[Any]:
+    return _point_columns(DeforestationAlert, DEFORESTATION_READ, CheckSource.gfw)
+
+
 def read_frame(
     connection: Connection,
     statement: Any,
@@ -122,6 +168,7 @@ def _fire_hotspots(frame: pd.DataFrame) -> pd.DataFrame:
     frame["acquired_at"] = _utc(frame["acquired_at"])
     frame["confidence_pct"] = frame["confidence_pct"].astype(float)
     _labels(frame, ("instrument", "confidence"))
+    frame[VERDICT] = frame[VERDICT].astype(object)
     return _points(frame)
 
 
@@ -129,6 +176,7 @@ def _deforestation(frame: pd.DataFrame) -> pd.DataFrame:
     frame["alert_date"] = pd.to_datetime(frame["alert_date"], format="ISO8601")
     frame["area_ha"] = frame["area_ha"].astype(float)
     _labels(frame, ("confidence", "dataset"))
+    frame[VERDICT] = frame[VERDICT].astype(object)
     return _points(frame)
 
 
@@ -147,20 +195,18 @@ def load_frames(
     report = select(*_raw(Report, REPORT_COLUMNS)).where(
         Report.observed_at >= reports_from, Report.observed_at < end
     )
-    fire_hotspot = select(*_raw(FireHotspot, FIRE_HOTSPOT_COLUMNS)).where(
+    fire_hotspot = select(*_hotspot_columns()).where(
         FireHotspot.acquired_at >= fire_hotspots_from, FireHotspot.acquired_at < end
     )
-    deforestation_alert = select(*_raw(DeforestationAlert, DEFORESTATION_COLUMNS)).where(
+    deforestation_alert = select(*_deforestation_columns()).where(
         DeforestationAlert.alert_date >= deforestation_from.date(),
         DeforestationAlert.alert_date < end.date(),
     )
     if communities is not None:
         report = report.where(Report.community_code.in_(list(communities)))
     reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
-    fire_hotspots = read_frame(connection, fire_hotspot, FIRE_HOTSPOT_COLUMNS, _fire_hotspots)
-    deforestation = read_frame(
-        connection, deforestation_alert, DEFORESTATION_COLUMNS, _deforestation
-    )
+    fire_hotspots = read_frame(connection, fire_hotspot, FIRE_HOTSPOT_READ, _fire_hotspots)
+    deforestation = read_frame(connection, deforestation_alert, DEFORESTATION_READ, _deforestation)
     return Frames(reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation)
 
 
@@ -189,14 +235,14 @@ def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) ->
         ),
         fire_hotspots=read_frame(
             connection,
-            select(*_raw(FireHotspot, FIRE_HOTSPOT_COLUMNS)).where(or_(*fire_hotspots)),
-            FIRE_HOTSPOT_COLUMNS,
+            select(*_hotspot_columns()).where(or_(*fire_hotspots)),
+            FIRE_HOTSPOT_READ,
             _fire_hotspots,
         ),
         deforestation=read_frame(
             connection,
-            select(*_raw(DeforestationAlert, DEFORESTATION_COLUMNS)).where(or_(*deforestation)),
-            DEFORESTATION_COLUMNS,
+            select(*_deforestation_columns()).where(or_(*deforestation)),
+            DEFORESTATION_READ,
             _deforestation,
         ),
     )

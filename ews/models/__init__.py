@@ -10,6 +10,7 @@ from ews.models.alerts import (
     Silence,
 )
 from ews.models.base import Base
+from ews.models.checks import CheckSource, FieldCheck, FieldVerdict, Verdict
 from ews.models.indicators import (
     Counter,
     IndicatorRollup,
@@ -50,11 +51,14 @@ __all__ = [
     "Base",
     "CapMessage",
     "CategoryContext",
+    "CheckSource",
     "Community",
     "Contact",
     "Counter",
     "DeforestationAlert",
     "FactsheetItem",
+    "FieldCheck",
+    "FieldVerdict",
     "FireHotspot",
     "IndicatorRollup",
     "IndicatorRollupState",
@@ -74,4 +78,5 @@ __all__ = [
     "RoutingRule",
     "Silence",
     "SmsMessage",
+    "Verdict",
 ]

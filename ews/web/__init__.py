@@ -9,6 +9,7 @@ from ews.web import (
     community_pages,
     mail_view,
     report,
+    report_checks,
     report_view,
     service_pages,
     sign_in,
@@ -24,6 +25,7 @@ router.include_router(mail_view.router)
 router.include_router(report_view.router)
 router.include_router(report.router)
 router.include_router(report.api_router)
+router.include_router(report_checks.router)
 router.include_router(static_files.router)
 
 __all__ = ["router"]

@@ -19,9 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.messages import evidence_lines
+from ews.checks.listing import point_verdicts
 from ews.models import (
     Alert,
     CategoryContext,
+    CheckSource,
     Community,
     DeforestationAlert,
     FireHotspot,
@@ -158,11 +160,14 @@ def _hotspot_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -
         .order_by(FireHotspot.acquired_at.desc())
         .limit(ROWS_SHOWN)
     )
-    for spot in session.execute(query).scalars():
+    spots = list(session.execute(query).scalars())
+    verdicts = point_verdicts(session, CheckSource.firms, [spot.id for spot in spots])
+    for spot in spots:
         at = f"{spot.acquired_at.astimezone(LIMA):%d/%m/%Y %H:%M}"
         confidence = label(lang, "confidence", spot.confidence)
         position = f"{spot.latitude:.4f}, {spot.longitude:.4f}"
-        cells = [at, f"{spot.instrument} ({spot.satellite})", confidence, position]
+        verdict = label(lang, "verdict", verdicts.get(spot.id, "open"))
+        cells = [at, f"{spot.instrument} ({spot.satellite})", confidence, position, verdict]
         rows.append(Row(spot.acquired_at, cells, _place(spot.longitude, spot.latitude, zones)))
         title = f"{at} · {spot.instrument} · {confidence}"
         marks.append(geo.MapPoint(spot.longitude, spot.latitude, f"h-{spot.confidence}", title))
@@ -178,14 +183,18 @@ def _clearing_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) 
         .order_by(DeforestationAlert.alert_date.desc())
         .limit(ROWS_SHOWN)
     )
-    for clearing in session.execute(query).scalars():
+    found = list(session.execute(query).scalars())
+    verdicts = point_verdicts(session, CheckSource.gfw, [clearing.id for clearing in found])
+    for clearing in found:
         day = f"{clearing.alert_date:%d/%m/%Y}"
         product = label(lang, "dataset", clearing.dataset)
         confidence = label(lang, "confidence", clearing.confidence)
         area = f"{clearing.area_ha:.2f}" if clearing.area_ha is not None else ""
         position = f"{clearing.latitude:.4f}, {clearing.longitude:.4f}"
         place = _place(clearing.longitude, clearing.latitude, zones)
-        rows.append(Row(clearing.alert_date, [day, product, confidence, area, position], place))
+        verdict = label(lang, "verdict", verdicts.get(clearing.id, "open"))
+        cells = [day, product, confidence, area, position, verdict]
+        rows.append(Row(clearing.alert_date, cells, place))
         title = f"{day} · {product} · {confidence}"
         kind = f"d-{clearing.confidence}"
         marks.append(geo.MapPoint(clearing.longitude, clearing.latitude, kind, title))

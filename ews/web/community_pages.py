@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import NotFound
+from ews.checks.listing import confirmation_rates
 from ews.fields import clamp_day
 from ews.models import Community
 from ews.models.base import utcnow
@@ -146,6 +147,7 @@ def community_page(
         rules=rules,
         open_alerts=open_alerts,
         categories=queries.categories(session),
+        confirmation=confirmation_rates(session, code),
     )
 
 

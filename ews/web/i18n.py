@@ -228,6 +228,18 @@ EN: dict[str, str] = {
     "Primero los mensajes que no se enviarán y los que fallaron. Horas de Lima.": "Messages that will not be sent and failed ones first. Lima times.",
     "Qué pasó y qué hacer": "What happened and what to do",
     "Detalle técnico": "Technical detail",
+    # Field checks.
+    "Verificación en campo": "Field check",
+    "Verificaciones en campo": "Field checks",
+    "Mes": "Month",
+    "Fuente": "Source",
+    "Puntos": "Points",
+    "Confirmados": "Confirmed",
+    "Falsas alarmas": "False alarms",
+    "No se pudo llegar": "Could not reach",
+    "Tasa de confirmación": "Confirmation rate",
+    "Confirmados sobre confirmados más falsas alarmas, por mes en que el satélite vio el punto.": "Confirmed over confirmed plus false alarms, by the month the satellite saw the point.",
+    "Todavía no hay puntos de satélite para verificar en esta comunidad.": "No satellite points to check in this community yet.",
     # Errors.
     "No encontrado": "Not found",
     "No tiene acceso a esta página.": "You have no access to this page.",
@@ -309,6 +321,16 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown": "sin posición|no position",
     },
     "actor": {"system": "el sistema|the system"},
+    "verdict": {
+        "open": "sin verificar|not checked yet",
+        "confirmed": "confirmado en campo|confirmed on the ground",
+        "false_alarm": "falsa alarma|false alarm",
+        "unreachable": "no se pudo llegar|could not reach it",
+    },
+    "source": {
+        "firms": "focos de calor (FIRMS)|fire hotspots (FIRMS)",
+        "gfw": "deforestación (GFW)|deforestation (GFW)",
+    },
     "muted": {"inhibited": "inhibida por una alerta crítica|inhibited by a critical alert"},
 }
 

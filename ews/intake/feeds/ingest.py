@@ -13,12 +13,13 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
+from ews.checks.opening import open_checks
 from ews.intake.feeds import firms, gfw
 from ews.intake.feeds.errors import FeedError, RowError
 from ews.intake.feeds.store import BulkWriter
 from ews.intake.feeds.text import open_csv
 from ews.intake.quarantine import fingerprint, keep
-from ews.models import IngestBatch
+from ews.models import CheckSource, IngestBatch
 from ews.models.base import new_uuid, utcnow
 
 CHUNK_ROWS = 20_000
@@ -152,6 +153,9 @@ def ingest_feed(
     batch.duplicates = summary.duplicates
     batch.rejected = summary.rejected_total
     batch.finished_at = utcnow()
+    if summary.inserted:
+        # Each new point in a territory or its approach zone becomes a field check.
+        open_checks(session, source=CheckSource(source.value), batch_id=batch.id)
     session.flush()
     return summary
 
