@@ -47,13 +47,15 @@ def value_days(
     """The days whose values a change on ``changed`` days moves: from the first changed day (not
     before the first stored day, nor more than the longest window before ``today``: older values
     are history) to today, or to the last stored day if later (a run for an earlier ``as_of``
-    leaves no later value stale). Always includes ``today``. ``stored``: the first and last day
+    leaves no later value stale). Always includes ``today``; the days between a ``today`` before
+    every stored day and the first stored one have no values to keep fresh, so a run for a far
+    earlier ``as_of`` does not compute the years in between. ``stored``: the first and last day
     with stored values, if any."""
     if stored is None:
         return [today]
     first_stored, last_stored = stored
     first = max(min([today, *changed]), first_stored, today - longest_window(rules))
-    return list(range(min(first, today), max(today, last_stored) + 1))
+    return sorted({today, *range(first, max(today, last_stored) + 1)})
 
 
 def moments(days: Sequence[int], as_of: datetime) -> list[datetime]:

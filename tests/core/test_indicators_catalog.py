@@ -177,6 +177,14 @@ def test_a_change_recomputes_the_stored_days_from_its_own_to_today() -> None:
         today - 90
     )
     assert value_days([today + 1], today=today, stored=(today - 5, today), rules=RULES) == [today]
+    # A run for a day long before every stored one: that day and the stored days, not the years
+    # in between (an `as_of` of 2000-01-01 on a deployment with values since 2026).
+    assert value_days([], today=today, stored=(today + 9_000, today + 9_002), rules=RULES) == [
+        today,
+        today + 9_000,
+        today + 9_001,
+        today + 9_002,
+    ]
 
 
 def test_pending_days_become_runs_of_days_and_old_ones_are_dropped() -> None:
