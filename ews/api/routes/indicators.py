@@ -23,17 +23,12 @@ from ews.api.roles import AnalystInstitutionOrAdmin
 from ews.db import read_only_session
 from ews.fields import FilterTime, clamp_utc, row_id_in_range
 from ews.models import AuditAction, IndicatorValue
+from indicators.columns import VALUE_COLUMNS
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
+# The export: a stored value's columns (the core's, without its details), and where it came from.
 CSV_COLUMNS = (
-    "code",
-    "community_code",
-    "window_start",
-    "window_end",
-    "value",
-    "level",
-    "baseline",
-    "inputs",
+    *(column for column in VALUE_COLUMNS if column != "details"),
     "core_value",
     "buffer_value",
     "computed_at",
