@@ -46,6 +46,8 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/notifications/{notification_id}/requeue"): frozenset({"analyst", "admin"}),
     ("POST", "/api/v1/reports/{report_id}/photos"): frozenset({"monitor", "admin"}),
     ("GET", "/api/v1/photos/{photo_id}"): frozenset({"analyst", "institution", "monitor", "admin"}),
+    ("GET", "/api/v1/checks"): frozenset({"monitor", "analyst", "admin"}),
+    ("POST", "/api/v1/checks/{check_id}/verdict"): frozenset({"monitor", "analyst", "admin"}),
 }
 PATH_VALUES = {
     "source": "firms",
@@ -56,6 +58,7 @@ PATH_VALUES = {
     "notification_id": "999999",
     "report_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "photo_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "check_id": "999999",
 }
 BINDINGS: dict[str, dict[str, str]] = {
     "monitor": {"community": "flor-de-ucayali"},
