@@ -29,6 +29,7 @@ from ews.models.intake import (
 )
 from ews.models.keys import ApiKey
 from ews.models.outbox import OutboxMessage, OutboxStatus
+from ews.models.patrols import Patrol
 from ews.models.reference import (
     CategoryContext,
     Community,
@@ -65,6 +66,7 @@ __all__ = [
     "JobStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Patrol",
     "PendingWork",
     "QuarantineRow",
     "Report",
