@@ -7,7 +7,7 @@ vectorized step each, so a national run costs about what a plain ``SELECT`` into
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,13 +17,15 @@ from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, type
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Report
+from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorRule, Patrol, Report
 from indicators import Rule, rules_from_entries
 from indicators.columns import (
     COMMUNITY_COLUMNS,
     DEFORESTATION_COLUMNS,
     FIRE_HOTSPOT_COLUMNS,
+    PATROL_COLUMNS,
     REPORT_COLUMNS,
+    no_patrols,
 )
 from indicators.days import EPOCH, day_start
 
@@ -35,6 +37,7 @@ class Frames:
     reports: pd.DataFrame
     fire_hotspots: pd.DataFrame
     deforestation: pd.DataFrame
+    patrols: pd.DataFrame = field(default_factory=no_patrols)
 
 
 def load_rules(session: Session) -> dict[str, Rule]:
@@ -132,6 +135,28 @@ def _deforestation(frame: pd.DataFrame) -> pd.DataFrame:
     return _points(frame)
 
 
+def load_patrols(
+    connection: Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    communities: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Patrols ended from ``start`` to ``end``, with their tracks (few rows: read typed)."""
+    query = select(*(Patrol.__table__.c[name] for name in PATROL_COLUMNS)).where(
+        Patrol.ended_at >= start, Patrol.ended_at < end
+    )
+    if communities is not None:
+        query = query.where(Patrol.community_code.in_(list(communities)))
+    rows = connection.execute(query.order_by(Patrol.ended_at, Patrol.id)).all()
+    if not rows:
+        return no_patrols()
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=list(PATROL_COLUMNS))
+    frame["ended_at"] = pd.to_datetime(frame["ended_at"], utc=True)
+    frame["length_km"] = frame["length_km"].astype(float)
+    return frame
+
+
 def load_frames(
     connection: Connection,
     *,
@@ -161,13 +186,16 @@ def load_frames(
     deforestation = read_frame(
         connection, deforestation_alert, DEFORESTATION_COLUMNS, _deforestation
     )
-    return Frames(reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation)
+    patrols = load_patrols(connection, start=reports_from, end=end, communities=communities)
+    return Frames(
+        reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation, patrols=patrols
+    )
 
 
 def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) -> Frames:
-    """Every report, fire hotspot and deforestation alert observed on the local days of ``spans``
-    (``(first, last)`` day numbers, inclusive), whatever community: what the rollups of those days
-    are built from."""
+    """Every report, fire hotspot, deforestation alert and patrol observed (a patrol: ended) on the
+    local days of ``spans`` (``(first, last)`` day numbers, inclusive), whatever community: what
+    the rollups of those days are built from."""
     reports: list[ColumnElement[bool]] = [false()]
     fire_hotspots: list[ColumnElement[bool]] = [false()]
     deforestation: list[ColumnElement[bool]] = [false()]
@@ -198,5 +226,13 @@ def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) ->
             select(*_raw(DeforestationAlert, DEFORESTATION_COLUMNS)).where(or_(*deforestation)),
             DEFORESTATION_COLUMNS,
             _deforestation,
+        ),
+        patrols=pd.concat(
+            [
+                load_patrols(connection, start=day_start(first), end=day_start(last + 1))
+                for first, last in spans
+            ]
+            or [no_patrols()],
+            ignore_index=True,
         ),
     )
