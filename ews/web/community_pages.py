@@ -16,6 +16,7 @@ from ews.fields import clamp_day
 from ews.models import Community
 from ews.models.base import utcnow
 from ews.web import alert_queue, charts, geo, queries
+from ews.web.patrol_view import effort_view
 from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
     MONTHS,
@@ -146,6 +147,9 @@ def community_page(
         rules=rules,
         open_alerts=open_alerts,
         categories=queries.categories(session),
+        effort=effort_view(
+            session, community=community, rules=rules, latest=latest, now=now, lang=lang
+        ),
     )
 
 
