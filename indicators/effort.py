@@ -5,6 +5,7 @@ patrols of the span themselves). Both return :data:`indicators.columns.VALUE_COL
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,22 +38,28 @@ def patrol_km_values(span: DailySpan, rule: Rule) -> pd.DataFrame:
     total = dense["core_value"] + dense["buffer_value"]
     cumulative = np.zeros((len(span.codes), span.length + 1))
     np.cumsum(total, axis=1, out=cumulative[:, 1:])
+    wanted = parts[parts["code"].isin(codes)]
+    counted = {
+        (pd.Timestamp(end).value, code, community): float(value)
+        for end, code, community, value in zip(
+            wanted["window_end"], wanted["code"], wanted["community_code"], wanted["value"],
+            strict=True,
+        )
+    }
     details = list(frame["details"])
-    ends = pd.to_datetime(frame["window_end"], utc=True)
-    for moment_end, end_day in zip(sorted(ends.unique()), sorted(set(span.ends)), strict=True):
-        rows = np.flatnonzero((ends == moment_end).to_numpy())
-        mine = parts[pd.to_datetime(parts["window_end"], utc=True) == moment_end]
+    n = len(span.codes)
+    # window_values lists the communities in span order, one block per moment in moment order.
+    for block, end_day in enumerate(span.ends):
         last = end_day - span.first_day
+        end_key = pd.Timestamp(frame["window_end"].iloc[block * n]).value
         for code in codes:
             if code not in span.rules:
                 continue
             days = span.rules[code].window_days or 1
             km = cumulative[:, last + 1] - cumulative[:, max(last + 1 - days, 0)]
-            values = mine[mine["code"] == code].set_index("community_code")["value"]
-            for position, row in enumerate(rows):
-                community = frame["community_code"].iloc[row]
-                count = float(values.get(community, 0.0))
-                entry = details[row].setdefault("encounter_rates", {})
+            for position, community in enumerate(span.codes):
+                count = counted.get((end_key, code, community), 0.0)
+                entry = details[block * n + position].setdefault("encounter_rates", {})
                 entry[code] = {
                     "value": count,
                     "km": round(float(km[position]), DECIMALS),
@@ -83,6 +90,53 @@ def _patrol_cells(span: DailySpan, rule: Rule) -> tuple[dict[str, Grid], pd.Data
     return grids, patrols.assign(day=days, cells=cells)
 
 
+@dataclass(frozen=True)
+class _Patrols:
+    """One community's patrols of the span as arrays: local day, covered cells, end, id."""
+
+    day: np.ndarray
+    cells: list[np.ndarray]
+    ended_ns: np.ndarray
+    ids: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Patrols:
+        return cls(
+            day=frame["day"].to_numpy(dtype=np.int64),
+            cells=list(frame["cells"]),
+            ended_ns=utc_ns(frame["ended_at"]),
+            ids=frame["id"].astype(str).to_numpy(dtype=object),
+        )
+
+    def ended_within(self, last_day: int, days: int) -> np.ndarray:
+        """Positions of the patrols ended in the ``days`` local days up to ``last_day``."""
+        return np.flatnonzero((self.day > last_day - days) & (self.day <= last_day))
+
+    def cells_of(self, positions: np.ndarray) -> list[int]:
+        if not positions.size:
+            return []
+        return [int(c) for c in np.unique(np.concatenate([self.cells[i] for i in positions]))]
+
+    def newest_ids(self, positions: np.ndarray) -> list[str]:
+        """Ids newest first (ties by id), at most :data:`EVIDENCE_CAP`."""
+        order = sorted(positions, key=lambda i: (-int(self.ended_ns[i]), str(self.ids[i])))
+        return [str(self.ids[i]) for i in order[:EVIDENCE_CAP]]
+
+
+def _details(
+    core: float, ring: float, ids: list[Any], grid: Grid, covered: int, rule: Rule
+) -> dict[str, Any]:
+    return {
+        "core_value": round(core, DECIMALS),
+        "buffer_value": round(ring, DECIMALS),
+        "evidence": {**empty_evidence(), "patrol_ids": ids},
+        "cells": len(grid),
+        "cells_covered": covered,
+        "cell_m": grid.cell_m,
+        "reach_m": float(rule.params["reach_m"]),
+    }
+
+
 def patrol_coverage_values(span: DailySpan, rule: Rule) -> pd.DataFrame:
     """The share 0-100 of a community's cells (territory and approach zone, ``params.cell_m``
     metres square) within ``params.reach_m`` of a track of a patrol ended in the window; the
@@ -91,42 +145,32 @@ def patrol_coverage_values(span: DailySpan, rule: Rule) -> pd.DataFrame:
     days = rule.window_days or 30
     k = baseline_windows(days, BASELINE_DAYS)
     grids, patrols = _patrol_cells(span, rule)
-    by_community = {code: group for code, group in patrols.groupby("community_code", sort=False)}
+    by_community = {
+        code: _Patrols.of(group) for code, group in patrols.groupby("community_code", sort=False)
+    }
     frames = []
     for moment, end_day in zip(span.moments, span.ends, strict=True):
         shares, baselines, inputs, details = [], [], [], []
         for code in span.codes:
             grid = grids[str(code)]
             mine = by_community.get(code)
-
-            def union(last_day: int, mine: pd.DataFrame | None = mine) -> tuple[list[int], Any]:
-                if mine is None:
-                    return [], mine
-                inside = mine[(mine["day"] > last_day - days) & (mine["day"] <= last_day)]
-                cells = np.unique(np.concatenate([np.asarray(c) for c in inside["cells"]] or [[]]))
-                return [int(c) for c in cells], inside
-
-            cells, current = union(end_day)
+            if mine is None:  # no patrol in the span: nothing covered, now or before
+                shares.append(0.0)
+                baselines.append(0.0)
+                inputs.append(0)
+                details.append(_details(0.0, 0.0, [], grid, 0, rule))
+                continue
+            current = mine.ended_within(end_day, days)
+            cells = mine.cells_of(current)
             share, core, ring = coverage_shares(grid, cells)
-            past = [coverage_shares(grid, union(end_day - j * days)[0])[0] for j in range(1, k + 1)]
+            past = [
+                coverage_shares(grid, mine.cells_of(mine.ended_within(end_day - j * days, days)))[0]
+                for j in range(1, k + 1)
+            ]
             shares.append(share)
             baselines.append(float(np.median(past)))
-            inputs.append(0 if current is None else len(current))
-            ids: list[Any] = []
-            if current is not None and len(current):
-                newest = current.sort_values(["ended_at", "id"], ascending=[False, True])
-                ids = [str(i) for i in newest["id"].head(EVIDENCE_CAP)]
-            details.append(
-                {
-                    "core_value": round(core, DECIMALS),
-                    "buffer_value": round(ring, DECIMALS),
-                    "evidence": {**empty_evidence(), "patrol_ids": ids},
-                    "cells": len(grid),
-                    "cells_covered": len(cells),
-                    "cell_m": grid.cell_m,
-                    "reach_m": float(rule.params["reach_m"]),
-                }
-            )
+            inputs.append(len(current))
+            details.append(_details(core, ring, mine.newest_ids(current), grid, len(cells), rule))
         value = np.round(np.asarray(shares, dtype=float), DECIMALS)
         level = _levels(value, rule) if len(value) else np.array([], dtype=object)
         frames.append(

@@ -12,7 +12,7 @@ from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
 from ews.jobs.compute import compute_full
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
-from indicators import LIMA
+from indicators import CATALOG, LIMA
 from indicators.days import day_number
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
@@ -60,7 +60,7 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     assert [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)] == totals
     assert db.execute(select(func.max(Report.received_at))).scalar_one() <= now
     counts = compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
-    assert counts["inserted"] == 8 * 6  # every indicator for every community
+    assert counts["inserted"] == len(CATALOG) * 6  # every indicator for every community
     story = {
         row.code: row
         for row in db.execute(
