@@ -73,7 +73,7 @@ def test_run_a_job_now_and_read_the_series(client: TestClient, db: Session, make
     assert items[0]["window_end"] < items[1]["window_end"] < items[2]["window_end"]
     assert items[-1]["details"]["evidence"]["report_ids"]
     assert "secret-pseudonym" not in series.text
-    # Paging: 24 rows in pages of 10, each row once.
+    # Paging: every code for three days, in pages of 10, each row once.
     seen: list[int] = []
     cursor = None
     while True:
@@ -83,7 +83,7 @@ def test_run_a_job_now_and_read_the_series(client: TestClient, db: Session, make
         cursor = page["next"]
         if cursor is None:
             break
-    assert len(seen) == len(set(seen)) == 24
+    assert len(seen) == len(set(seen)) == len(CATALOG) * 3
     # since/until bound the window end.
     last_end = items[-1]["window_end"]
     recent = client.get(
