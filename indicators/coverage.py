@@ -129,9 +129,7 @@ class _Frozen:
     def __init__(self, value: Any) -> None:
         self.value = value
         self.key = (
-            shapely.to_wkb(value, hex=True)
-            if isinstance(value, shapely.Geometry)
-            else repr(value)
+            shapely.to_wkb(value, hex=True) if isinstance(value, shapely.Geometry) else repr(value)
         )
 
     def __hash__(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.coverage import Grid, covered_cells, coverage_shares, grid_of
+from indicators.coverage import Grid, coverage_shares, covered_cells, grid_of
 from indicators.days import local_day_number, utc_ns
 from indicators.rollups import EVIDENCE_CAP, DailySpan, empty_evidence
 from indicators.rules import Rule
@@ -42,7 +42,10 @@ def patrol_km_values(span: DailySpan, rule: Rule) -> pd.DataFrame:
     counted = {
         (pd.Timestamp(end).value, code, community): float(value)
         for end, code, community, value in zip(
-            wanted["window_end"], wanted["code"], wanted["community_code"], wanted["value"],
+            wanted["window_end"],
+            wanted["code"],
+            wanted["community_code"],
+            wanted["value"],
             strict=True,
         )
     }
@@ -87,7 +90,9 @@ def _patrol_cells(span: DailySpan, rule: Rule) -> tuple[dict[str, Grid], pd.Data
         covered_cells(track, grids[str(code)], reach_m)
         for track, code in zip(patrols["track"], patrols["community_code"], strict=True)
     ]
-    return grids, patrols.assign(day=days, cells=cells)
+    return grids, patrols.assign(
+        day=days, cells=pd.Series(cells, index=patrols.index, dtype=object)
+    )
 
 
 @dataclass(frozen=True)
@@ -184,4 +189,3 @@ def patrol_coverage_values(span: DailySpan, rule: Rule) -> pd.DataFrame:
             )
         )
     return concat_values(frames)
-

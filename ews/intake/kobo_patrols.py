@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ews.fields import storable
 from ews.intake.kobo import MAX_INSTANCE_ID, KoboStatus, _find, report_id_for
-from ews.intake.patrols import validate_patrol, store_patrol
+from ews.intake.patrols import store_patrol, validate_patrol
 from ews.intake.quarantine import as_json, keep_message, pseudonymized_submission
 from ews.intake.reports import StoreStatus
 from ews.intake.tracks import TrackError, read_geotrace
@@ -42,10 +42,7 @@ class KoboPatrolOutcome:
 
 def patrol_mapping(overrides: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """The default patrol questions with the configured ones replaced."""
-    return {
-        key: list(overrides.get(key, default))
-        for key, default in PATROL_MAPPING.items()
-    }
+    return {key: list(overrides.get(key, default)) for key, default in PATROL_MAPPING.items()}
 
 
 def track_answer(submission: Any, mapping: Mapping[str, list[str]]) -> tuple[str, Any] | None:
@@ -143,9 +140,7 @@ def _receive(
     if len(instance_id) > MAX_INSTANCE_ID or not storable(instance_id):
         return KoboPatrolOutcome(
             KoboStatus.invalid,
-            errors=[
-                {"field": "meta/instanceID", "message": "no es un identificador / not an id"}
-            ],
+            errors=[{"field": "meta/instanceID", "message": "no es un identificador / not an id"}],
         )
     answer = track_answer(submission, mapping)
     assert answer is not None  # the caller sends patrol submissions only
@@ -162,9 +157,7 @@ def _receive(
         session, payload, now=now, future_tolerance=future_tolerance, track=track
     )
     if patrol is None:
-        errors = [
-            {**e, "field": question} if e["field"] == "track" else e for e in errors
-        ]
+        errors = [{**e, "field": question} if e["field"] == "track" else e for e in errors]
         return KoboPatrolOutcome(KoboStatus.invalid, errors=errors)
     current = session.execute(
         select(Patrol).where(Patrol.source == "kobo", Patrol.source_ref == instance_id)

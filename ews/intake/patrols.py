@@ -147,7 +147,9 @@ def validate_patrol(
     not_for_key = False
     community = model.community.lower()
     if session.get(Community, community) is None:
-        errors.append(_error("community", f"comunidad desconocida: {model.community} / unknown community"))
+        errors.append(
+            _error("community", f"comunidad desconocida: {model.community} / unknown community")
+        )
     elif community_of_key is not None and community != community_of_key:
         not_for_key = True
         errors.append(

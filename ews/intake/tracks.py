@@ -108,7 +108,9 @@ def read_gpx(body: bytes) -> Track:
         ) from None
     lines: list[list[tuple[float, float]]] = []
     times: list[datetime] = []
-    segments = [segment.points for track in parsed.tracks for segment in track.segments]
+    segments: list[list[Any]] = [
+        segment.points for track in parsed.tracks for segment in track.segments
+    ]
     if not any(segments):
         segments = [route.points for route in parsed.routes]  # a planned route, if no track
     for points in segments:
@@ -116,7 +118,9 @@ def read_gpx(body: bytes) -> Track:
             lines.append([(float(p.longitude), float(p.latitude)) for p in points])
             times.extend(p.time for p in points if p.time is not None)
     if not lines:
-        raise TrackError("el archivo GPX no tiene puntos de ruta / the GPX file has no track points")
+        raise TrackError(
+            "el archivo GPX no tiene puntos de ruta / the GPX file has no track points"
+        )
     aware = [t if t.tzinfo is not None else t.replace(tzinfo=UTC) for t in times]
     return Track(lines, min(aware, default=None), max(aware, default=None))
 
@@ -154,9 +158,7 @@ def check_track(track: Track) -> Track:
         )
     lines = [line for line in track.lines if line]
     if sum(len(line) for line in lines) < 2 or all(len(line) < 2 for line in lines):
-        raise TrackError(
-            "la ruta necesita al menos 2 puntos / the track needs at least 2 points"
-        )
+        raise TrackError("la ruta necesita al menos 2 puntos / the track needs at least 2 points")
     for line in lines:
         for lon, lat in line:
             if not (PERU_WEST <= lon <= PERU_EAST and PERU_SOUTH <= lat <= PERU_NORTH):

@@ -16,7 +16,6 @@ from ews.fields import clamp_day
 from ews.models import Community
 from ews.models.base import utcnow
 from ews.web import alert_queue, charts, geo, queries
-from ews.web.patrol_view import effort_view
 from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
     MONTHS,
@@ -27,6 +26,7 @@ from ews.web.pages import (
     request_lang,
     see_other,
 )
+from ews.web.patrol_view import effort_view
 from indicators import LIMA
 
 router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=False)

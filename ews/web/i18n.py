@@ -301,7 +301,14 @@ LABELS: dict[str, dict[str, str]] = {
         "deforestation": "deforestación|deforestation",
     },
     # Units of the indicator catalog ("count" and "index" need no word after the number).
-    "unit": {"count": "|", "index": "|", "ha": "ha|ha", "days": "días|days", "km": "km|km", "percent": "%|%"},
+    "unit": {
+        "count": "|",
+        "index": "|",
+        "ha": "ha|ha",
+        "days": "días|days",
+        "km": "km|km",
+        "percent": "%|%",
+    },
     "confidence": {
         "low": "baja|low",
         "nominal": "nominal|nominal",

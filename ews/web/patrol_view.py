@@ -75,7 +75,8 @@ def _cells_paths(
     lat_mid = (community.min_lat + community.max_lat) / 2
     metres_per_px = EARTH_M * math.cos(math.radians(lat_mid)) / (geo.TILE_PX * 2**project.zoom)
     side = round(cell_m / metres_per_px, 1)
-    patrolled, unpatrolled = [], []
+    patrolled: list[str] = []
+    unpatrolled: list[str] = []
     for index, centre in enumerate(centres):
         x, y = project(centre.x, centre.y)
         square = f"M{round(x - side / 2, 1)} {round(y - side / 2, 1)}h{side}v{side}h-{side}z"

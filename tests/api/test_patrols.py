@@ -38,7 +38,11 @@ def gpx(points: list[tuple[float, float]], *, with_times: bool = True) -> str:
     start = datetime.now(UTC) - timedelta(hours=2)
     rows = "".join(
         f'<trkpt lat="{lat}" lon="{lon}">'
-        + (f"<time>{(start + timedelta(minutes=10 * i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time>" if with_times else "")
+        + (
+            f"<time>{(start + timedelta(minutes=10 * i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time>"
+            if with_times
+            else ""
+        )
         + "</trkpt>"
         for i, (lat, lon) in enumerate(points)
     )
@@ -130,12 +134,23 @@ def test_roles_monitor_writes_its_own_community_analysts_read(
         "/api/v1/patrols", json=patrol(community="comunidad-demo-sintetica"), headers=auth(monitor)
     )
     assert other.status_code in (403, 422)
-    assert client.post("/api/v1/patrols", json=patrol(), headers=auth(make_key("analyst"))).status_code == 403
-    assert client.post("/api/v1/patrols", json=patrol(), headers=auth(make_key("feed"))).status_code == 403
-    assert client.post("/api/v1/patrols", json=patrol(), headers=auth(make_key("admin"))).status_code == 201
+    assert (
+        client.post("/api/v1/patrols", json=patrol(), headers=auth(make_key("analyst"))).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/patrols", json=patrol(), headers=auth(make_key("feed"))).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/v1/patrols", json=patrol(), headers=auth(make_key("admin"))).status_code
+        == 201
+    )
     assert client.get("/api/v1/patrols", headers=auth(monitor)).status_code == 403
     assert client.get("/api/v1/patrols").status_code == 401
-    page = client.get("/api/v1/patrols", params={"community": COMMUNITY}, headers=auth(make_key("analyst")))
+    page = client.get(
+        "/api/v1/patrols", params={"community": COMMUNITY}, headers=auth(make_key("analyst"))
+    )
     assert page.status_code == 200
     assert len(page.json()["items"]) == 1
     assert page.json()["next"] is None
@@ -143,7 +158,9 @@ def test_roles_monitor_writes_its_own_community_analysts_read(
     assert "pseudonym" not in text and "submitter" not in text
 
 
-def test_list_pages_with_a_cursor_and_filters(client: TestClient, monitor: str, make_key: Any) -> None:
+def test_list_pages_with_a_cursor_and_filters(
+    client: TestClient, monitor: str, make_key: Any
+) -> None:
     now = datetime.now(UTC)
     for hours in (30, 20, 10):
         end = now - timedelta(hours=hours)
@@ -152,7 +169,9 @@ def test_list_pages_with_a_cursor_and_filters(client: TestClient, monitor: str, 
     analyst = make_key("analyst")
     first = client.get("/api/v1/patrols", params={"limit": 2}, headers=auth(analyst)).json()
     assert len(first["items"]) == 2 and first["next"]
-    rest = client.get("/api/v1/patrols", params={"limit": 2, "cursor": first["next"]}, headers=auth(analyst)).json()
+    rest = client.get(
+        "/api/v1/patrols", params={"limit": 2, "cursor": first["next"]}, headers=auth(analyst)
+    ).json()
     assert len(rest["items"]) == 1 and rest["next"] is None
     since = (now - timedelta(hours=15)).isoformat()
     recent = client.get("/api/v1/patrols", params={"since": since}, headers=auth(analyst)).json()
@@ -163,10 +182,26 @@ def test_list_pages_with_a_cursor_and_filters(client: TestClient, monitor: str, 
     ("change", "field", "words"),
     [
         ({"track": {"type": "Point", "coordinates": [-74.1, -8.3]}}, "track", "LineString"),
-        ({"track": {"type": "LineString", "coordinates": [[-74.1, -8.3]]}}, "track", "al menos 2 puntos"),
-        ({"track": {"type": "LineString", "coordinates": [[-8.3, -74.1], [-8.3, -74.0]]}}, "track", "fuera del Perú"),
-        ({"track": {"type": "LineString", "coordinates": [[2.35, 48.85], [2.36, 48.86]]}}, "track", "fuera del Perú"),
-        ({"track": {"type": "LineString", "coordinates": [[True, -8.3], [-74.0, -8.3]]}}, "track", "número"),
+        (
+            {"track": {"type": "LineString", "coordinates": [[-74.1, -8.3]]}},
+            "track",
+            "al menos 2 puntos",
+        ),
+        (
+            {"track": {"type": "LineString", "coordinates": [[-8.3, -74.1], [-8.3, -74.0]]}},
+            "track",
+            "fuera del Perú",
+        ),
+        (
+            {"track": {"type": "LineString", "coordinates": [[2.35, 48.85], [2.36, 48.86]]}},
+            "track",
+            "fuera del Perú",
+        ),
+        (
+            {"track": {"type": "LineString", "coordinates": [[True, -8.3], [-74.0, -8.3]]}},
+            "track",
+            "número",
+        ),
         ({"track": None}, "track", "falta la ruta"),
         ({"ended_at": "2020-01-01T00:00:00-05:00"}, "ended_at", "anterior al inicio"),
         ({"monitors": 0}, "monitors", "mayor o igual"),
@@ -196,7 +231,13 @@ def test_bad_json_patrols_name_the_field_and_store_nothing(
     ],
 )
 def test_bad_gpx_is_refused_and_nothing_stored(
-    client: TestClient, monitor: str, db: Session, body: str, params: dict[str, str], field: str, words: str
+    client: TestClient,
+    monitor: str,
+    db: Session,
+    body: str,
+    params: dict[str, str],
+    field: str,
+    words: str,
 ) -> None:
     response = client.post(
         "/api/v1/patrols",
@@ -247,7 +288,8 @@ def test_kobo_geotrace_becomes_a_patrol_idempotent_on_its_instance(
 
 
 @pytest.mark.parametrize(
-    "geotrace", ["-8.30 -74.12 150 5", "-8.30;-74.12", "norte sur;-8.3 -74.1", "-74.12 -8.30;-74.10 -8.30"]
+    "geotrace",
+    ["-8.30 -74.12 150 5", "-8.30;-74.12", "norte sur;-8.3 -74.1", "-74.12 -8.30;-74.10 -8.30"],
 )
 def test_bad_geotrace_is_refused_naming_the_question(
     client: TestClient, make_key: Any, db: Session, geotrace: str

@@ -66,7 +66,9 @@ def test_a_patrol_recorded_offline_is_sent_once_when_the_signal_returns(
         "JSON.parse(localStorage.getItem('ews.report.patrols')).map(i => ({...i, status: 'waiting'}))))"
     )
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(page.locator(f"#patrols li[data-id='{patrol_id}']")).to_have_class("sent", timeout=20_000)
+    expect(page.locator(f"#patrols li[data-id='{patrol_id}']")).to_have_class(
+        "sent", timeout=20_000
+    )
     db.expire_all()
     stored = db.execute(select(Patrol)).scalars().all()
     assert [p.id for p in stored] == [patrol_id]

@@ -12,7 +12,7 @@ from indicators import compute_all, rules_from_entries
 from indicators.columns import no_deforestation, no_fire_hotspots, no_patrols, no_reports
 from indicators.coverage import coverage_of_tracks, territory_grid, track_length_km
 from indicators.effort import encounter_rate
-from indicators.geometry import METRIC_CRS, GEOGRAPHIC_CRS, reproject
+from indicators.geometry import GEOGRAPHIC_CRS, METRIC_CRS, reproject
 from tests.support.paths import FIXTURES_DIR
 
 RULES = rules_from_entries(
@@ -76,6 +76,7 @@ def test_the_approach_zone_has_its_own_share() -> None:
         [track], boundary=TERRITORY, buffer=ring, cell_m=500, reach_m=250
     )
     assert core == pytest.approx(25.0)
+    assert ring_share == 0.0
     assert 0.0 < share < core
     # Centres at -250 m beside the territory lie in the ring: a track there covers ring cells.
     outside = _metric_line(-74.1, -8.3, [(-250.0, -250.0), (2250.0, -250.0)])

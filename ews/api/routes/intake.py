@@ -45,7 +45,9 @@ def post_kobo(
     enforce_intake_rate(request, principal)
     submitter = submission.get("_submitted_by") if isinstance(submission, dict) else None
     identity = f"kobo:{submitter}" if submitter else principal.identity
-    patrol = kobo_patrol_answer(session, settings, submission=submission, submitter_identity=identity)
+    patrol = kobo_patrol_answer(
+        session, settings, submission=submission, submitter_identity=identity
+    )
     if patrol is not None:  # a patrol form (a geotrace answer): ews.intake.kobo_patrols
         return patrol
     outcome = receive_kobo(

@@ -75,7 +75,9 @@ def _gpx_payload(request: Request) -> dict[str, Any]:
         raise InvalidData(
             "patrol_invalid",
             INVALID_PATROL,
-            errors=[{"field": k, "message": "campo no reconocido / unknown field"} for k in unknown],
+            errors=[
+                {"field": k, "message": "campo no reconocido / unknown field"} for k in unknown
+            ],
         )
     payload: dict[str, Any] = {k: v for k, v in request.query_params.items() if k in known}
     if "monitors" in payload and payload["monitors"].strip().isdigit():
