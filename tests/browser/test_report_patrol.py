@@ -74,5 +74,28 @@ def test_a_patrol_recorded_offline_is_sent_once_when_the_signal_returns(
     assert [p.id for p in stored] == [patrol_id]
     assert stored[0].monitors == 3 and stored[0].points == len(WALK) and stored[0].source == "api"
     assert stored[0].length_km == pytest.approx(0.69, abs=0.05)
+    db.rollback()
     context.close()
+
+    # The analyst runs the pipeline and sees the track over the cells patrolled.
+    _row, admin = create_key(db, role=Role.admin, name="Admin")
+    db.commit()
+    dashboard = browser.new_context(base_url=live_server.url, locale="es-PE")
+    watch.attach(dashboard)
+    page = dashboard.new_page()
+    ran = page.request.post(
+        "/api/v1/jobs/pipeline/run", headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert ran.ok, ran.text()
+    page.goto("/dashboard")
+    page.fill("#key", admin)
+    page.click("form[action='/dashboard/login'] button")
+    expect(page.locator("form[action='/dashboard/login']")).to_have_count(0)  # signed in
+    page.goto("/dashboard/communities/flor-de-ucayali")
+    expect(page.locator("#patrol-map .patrol-track")).to_have_count(1)
+    assert page.locator("#patrol-map .cells-patrolled").get_attribute("d")
+    expect(page.locator("#patrols .effort")).to_contain_text("Patrullajes: 1")
+    page.locator("#patrols").scroll_into_view_if_needed()
+    shot(page, "community-patrols")
+    dashboard.close()
     watch.assert_clean()
