@@ -302,3 +302,38 @@ def test_bad_geotrace_is_refused_naming_the_question(
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "patrol_track"
     assert _count(db) == 0
+
+
+def test_a_gpx_resend_is_the_same_patrol_and_monitors_come_from_the_query(
+    client: TestClient, monitor: str, db: Session
+) -> None:
+    params = {"id": str(uuid.uuid4()), "community": COMMUNITY, "monitors": "5"}
+    body = gpx([(-8.30, -74.12), (-8.30, -74.10)])
+    headers = {**auth(monitor), **GPX_HEADERS}
+    first = client.post("/api/v1/patrols", params=params, content=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.json()["monitors"] == 5
+    again = client.post("/api/v1/patrols", params=params, content=body, headers=headers)
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert _count(db) == 1
+
+
+def test_a_kobo_edit_replaces_the_patrol_in_place(
+    client: TestClient, make_key: Any, db: Session
+) -> None:
+    feed = make_key("feed")
+    body = kobo_patrol()
+    assert client.post("/api/v1/intake/kobo", json=body, headers=auth(feed)).status_code == 201
+    edit = {
+        **body,
+        "meta/instanceID": f"uuid:{uuid.uuid4()}",
+        "meta/deprecatedID": body["meta/instanceID"],
+        "patrol/monitors": "6",
+    }
+    replaced = client.post("/api/v1/intake/kobo", json=edit, headers=auth(feed))
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["status"] == "replaced"
+    stored = db.execute(select(Patrol)).scalar_one()
+    assert stored.monitors == 6
+    assert stored.id == body["meta/instanceID"].removeprefix("uuid:")
