@@ -2,7 +2,7 @@
 ``indicator_value`` rows (and the daily rollups behind them), all in one transaction that reads
 one snapshot of the data.
 
-What a run counts needs no clock: every insert, edit or delete of a report, hotspot or
+What a run counts needs no clock: every insert, edit or delete of a report, patrol, hotspot or
 deforestation alert leaves the local day it counts on in ``pending_work``, in its own transaction
 (database triggers). A run consumes the pending days its snapshot sees and rebuilds their rollups
 from every row of those days, so a row committed before the run is in it, once, however long its
