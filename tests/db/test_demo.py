@@ -53,6 +53,7 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     added = load_demo(db, data, now=now)
     assert added["communities"] == 5
     assert added["reports"] == len(data.reports)
+    assert added["patrols"] == 5 * 5  # five walks per synthetic community
     assert 0 < added["fire_hotspots"] <= len(data.hotspots)
     totals = [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)]
     again = load_demo(db, generate(anchor, SMALL), now=now)
@@ -71,6 +72,8 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     assert story["deforestation_ha"].details["core_value"] > 20
     assert story["deforestation_ha"].level in ("high", "critical")
     assert story["threat_index"].level != "none"
+    assert story["patrol_km"].value > 0
+    assert story["patrol_coverage"].value > 0
 
 
 def test_demo_data_never_touches_a_real_community(db: Session) -> None:
