@@ -31,13 +31,14 @@ from datetime import datetime
 
 import pandas as pd
 
+from indicators.effort import patrol_coverage_values, patrol_km_values
 from indicators.events import SEVERE_PARAMS, indicator_events
 from indicators.rollups import DailySpan, daily_rollups
 from indicators.rules import Rule, Rules
 from indicators.values import concat_values, silence_values, threat_index_of, window_values
 from indicators.windows import local_day_end
 
-ALGORITHM_VERSION = "1.1"
+ALGORITHM_VERSION = "1.2"  # 1.2: patrols end patrol silence; patrol effort
 
 
 def defender_threats(span: DailySpan, rule: Rule) -> pd.DataFrame:
@@ -82,6 +83,20 @@ def patrol_silence_days(span: DailySpan, rule: Rule) -> pd.DataFrame:
     return silence_values(span, rule)
 
 
+def patrol_km(span: DailySpan, rule: Rule) -> pd.DataFrame:
+    """Kilometres of patrol tracks (geodesic) of the patrols ended in the window; beside it, in
+    ``details.encounter_rates``, each of ``params.encounter_codes`` per 100 km patrolled over its
+    own window (SMART's encounter rate). Informational: no thresholds by default."""
+    return patrol_km_values(span, rule)
+
+
+def patrol_coverage(span: DailySpan, rule: Rule) -> pd.DataFrame:
+    """Share 0-100 of the territory and its approach zone covered in the window: cells of
+    ``params.cell_m`` metres whose centre lies within ``params.reach_m`` of a track (the
+    territory's and the ring's own shares in the details). Informational: no thresholds."""
+    return patrol_coverage_values(span, rule)
+
+
 def threat_index(span: DailySpan, rule: Rule) -> pd.DataFrame:
     """Composite 0-100 of the other indicators' values of the same day (``span.parts``, see
     :func:`indicators.values.threat_index_of`), with each part's contribution kept."""
@@ -106,6 +121,8 @@ CATALOG: dict[str, Indicator] = {
     "deforestation_ha": deforestation_ha,
     "fire_hotspots": fire_hotspots,
     "patrol_silence_days": patrol_silence_days,
+    "patrol_km": patrol_km,
+    "patrol_coverage": patrol_coverage,
     "threat_index": threat_index,
 }
 
@@ -117,12 +134,19 @@ def indicators_from_rollups(
     rules: Rules,
     as_of: datetime | Sequence[datetime],
     events: pd.DataFrame | None = None,
+    patrols: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every indicator of ``rules`` for every community of ``communities`` on the local day of
     ``as_of`` (or of each moment of a sequence), from daily rollups; ``events`` (of at least the
-    current windows) give the evidence ids. Each indicator is its :data:`CATALOG` function."""
+    current windows) give the evidence ids, ``patrols`` (of the lookback) the patrol coverage.
+    Each indicator is its :data:`CATALOG` function."""
     span = DailySpan.of(
-        rollups=rollups, communities=communities, rules=rules, as_of=as_of, events=events
+        rollups=rollups,
+        communities=communities,
+        rules=rules,
+        as_of=as_of,
+        events=events,
+        patrols=patrols,
     )
     frames: list[pd.DataFrame] = []
     for code, indicator in CATALOG.items():
@@ -139,6 +163,7 @@ def compute_all(
     communities: pd.DataFrame,
     rules: Rules,
     as_of: datetime | Sequence[datetime],
+    patrols: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every indicator of ``rules`` for every community from the input rows, points placed once."""
     events = indicator_events(
@@ -147,6 +172,7 @@ def compute_all(
         deforestation=deforestation,
         communities=communities,
         rules=rules,
+        patrols=patrols,
     )
     return indicators_from_rollups(
         rollups=daily_rollups(events),
@@ -154,4 +180,5 @@ def compute_all(
         rules=rules,
         as_of=as_of,
         events=events,
+        patrols=patrols,
     )

@@ -13,6 +13,8 @@ Input frames (extra columns are ignored):
   point on the ground (:data:`CONFIRMED`, :data:`FALSE_ALARM`, or None: not verified, or they could
   not reach it); a frame without the column is a frame of unverified points (the shell always
   adds it: :data:`FIRE_HOTSPOT_READ` and :data:`DEFORESTATION_READ`);
+- patrols: :data:`PATROL_COLUMNS` (``ended_at`` aware UTC, the moment the patrol counts on;
+  ``track`` a GeoJSON LineString or MultiLineString mapping, lon/lat);
 - communities: :data:`COMMUNITY_COLUMNS` (GeoJSON mappings or shapely geometries; ``buffer`` and
   ``monitored_day``, days since 1970-01-01 in Lima's calendar, optional).
 
@@ -60,8 +62,16 @@ _DEFORESTATION_TYPES: Mapping[str, str] = {
 VERDICT = "verdict"
 CONFIRMED = "confirmed"
 FALSE_ALARM = "false_alarm"
+_PATROL_TYPES: Mapping[str, str] = {
+    "id": "object",
+    "community_code": "object",
+    "ended_at": "datetime64[ns, UTC]",
+    "length_km": "float64",
+    "track": "object",
+}
 
 REPORT_COLUMNS = tuple(_REPORT_TYPES)
+PATROL_COLUMNS = tuple(_PATROL_TYPES)
 FIRE_HOTSPOT_COLUMNS = tuple(_FIRE_HOTSPOT_TYPES)
 DEFORESTATION_COLUMNS = tuple(_DEFORESTATION_TYPES)
 FIRE_HOTSPOT_READ = (*FIRE_HOTSPOT_COLUMNS, VERDICT)
@@ -113,6 +123,11 @@ def no_fire_hotspots() -> pd.DataFrame:
 def no_deforestation() -> pd.DataFrame:
     """An empty deforestation alerts frame with the alert columns' types."""
     return _empty(_DEFORESTATION_TYPES)
+
+
+def no_patrols() -> pd.DataFrame:
+    """An empty patrols frame with the patrol columns' types."""
+    return _empty(_PATROL_TYPES)
 
 
 def no_events() -> pd.DataFrame:

@@ -7,18 +7,19 @@ made of the other indicators' values)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 
-from indicators.columns import CONFIRMED, EVENT_COLUMNS, FALSE_ALARM, VERDICT, no_events
+from indicators.columns import CONFIRMED, EVENT_COLUMNS, FALSE_ALARM, VERDICT, no_events, no_patrols
 from indicators.days import DAY_NS, LIMA_OFFSET_NS, local_day_number, utc_ns
 from indicators.rules import Rule, Rules
-from indicators.zones import locate_points, locate_reports
+from indicators.zones import CORE, locate_points, locate_reports
 
 PATROL_SILENCE = "patrol_silence_days"
+PATROL_KM = "patrol_km"
 # The report indicators whose one report can be critical, and the parameter saying how severe.
 SEVERE_PARAMS = {
     "defender_threats": "critical_min_severity",
@@ -28,11 +29,19 @@ SEVERE_PARAMS = {
 
 @dataclass(frozen=True)
 class Located:
-    """The input frames, each row with its ``community_code`` and ``zone``."""
+    """The input frames, each row with its ``community_code`` and ``zone`` (a patrol is its
+    community's effort: always ``core``)."""
 
     reports: pd.DataFrame
     fire_hotspots: pd.DataFrame
     deforestation: pd.DataFrame
+    patrols: pd.DataFrame = field(default_factory=no_patrols)
+
+    @cached_property
+    def patrol_ns(self) -> np.ndarray:
+        if not len(self.patrols):
+            return np.array([], np.int64)
+        return utc_ns(self.patrols["ended_at"])
 
     @cached_property
     def report_ns(self) -> np.ndarray:
@@ -104,9 +113,26 @@ def count_threat_reports(
     return _reports_of(located, chosen, rule.code, severe)
 
 
+def _patrols_of(located: Located, code: str, weight: np.ndarray | float) -> pd.DataFrame:
+    patrols = located.patrols.assign(zone=CORE)
+    t_ns = located.patrol_ns
+    return _events(code, patrols, t_ns, local_day_number(t_ns), weight, False, "patrol")
+
+
 def count_every_report(located: Located, rule: Rule) -> pd.DataFrame:
-    """Every report, whatever its type: a community that reports is not silent."""
-    return _reports_of(located, np.ones(len(located.reports), dtype=bool), rule.code, False)
+    """Every report, whatever its type, and every patrol (one that found nothing too), on the
+    local day it ended: a community that reports or patrols is not silent."""
+    reports = _reports_of(located, np.ones(len(located.reports), dtype=bool), rule.code, False)
+    if not len(located.patrols):
+        return reports
+    return pd.concat([reports, _patrols_of(located, rule.code, 1.0)], ignore_index=True)
+
+
+def count_patrol_km(located: Located, rule: Rule) -> pd.DataFrame:
+    """Every patrol, weighted by its track's length in km, on the local day it ended."""
+    if not len(located.patrols):
+        return no_events()
+    return _patrols_of(located, rule.code, located.patrols["length_km"].to_numpy(dtype=float))
 
 
 def verdicts(points: pd.DataFrame) -> np.ndarray:
@@ -184,6 +210,7 @@ COUNTED_BY: dict[str, Counter] = {
     PATROL_SILENCE: count_every_report,
     "fire_hotspots": count_fires,
     "deforestation_ha": count_deforestation,
+    PATROL_KM: count_patrol_km,
 }
 
 
@@ -193,9 +220,11 @@ def locate(
     deforestation: pd.DataFrame,
     *,
     communities: pd.DataFrame,
+    patrols: pd.DataFrame | None = None,
 ) -> Located:
-    """The three frames with ``community_code`` and ``zone`` (frames that have them pass as they are)."""
+    """The frames with ``community_code`` and ``zone`` (frames that have them pass as they are)."""
     return Located(
+        patrols=patrols if patrols is not None else no_patrols(),
         reports=reports if "zone" in reports else locate_reports(reports, communities),
         fire_hotspots=(
             fire_hotspots if "zone" in fire_hotspots else locate_points(fire_hotspots, communities)
@@ -213,9 +242,12 @@ def indicator_events(
     deforestation: pd.DataFrame,
     communities: pd.DataFrame,
     rules: Rules,
+    patrols: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every input row that counts for an indicator of ``rules``, placed and weighted."""
-    located = locate(reports, fire_hotspots, deforestation, communities=communities)
+    located = locate(
+        reports, fire_hotspots, deforestation, communities=communities, patrols=patrols
+    )
     parts = [count(located, rules[code]) for code, count in COUNTED_BY.items() if code in rules]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else no_events()

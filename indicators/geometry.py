@@ -37,9 +37,13 @@ def buffer_ring(boundary: dict[str, Any], buffer_m: float) -> dict[str, Any]:
     return mapping
 
 
-def _reproject(geom: Any, source: str, target: str) -> Any:
+def reproject(geom: Any, source: str, target: str) -> Any:
+    """A shapely geometry from the ``source`` CRS to the ``target`` CRS (e.g. lon/lat to metres)."""
     transformer = _transformer(source, target)
     return shapely.transform(geom, transformer.transform, interleaved=False)
+
+
+_reproject = reproject
 
 
 def area_ha(boundary: dict[str, Any]) -> float:

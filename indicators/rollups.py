@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.columns import ROLLUP_COLUMNS, ROLLUP_KEY
+from indicators.columns import ROLLUP_COLUMNS, ROLLUP_KEY, no_patrols
 from indicators.days import day_number
 from indicators.rules import Rules
 from indicators.windows import lookback_days
@@ -29,6 +29,7 @@ EVIDENCE_KEYS = {
     "report": "report_ids",
     "fire_hotspot": "fire_hotspot_ids",
     "deforestation_alert": "deforestation_alert_ids",
+    "patrol": "patrol_ids",  # listed only where patrols count (not in empty_evidence)
 }
 EVIDENCE_CAP = 50
 
@@ -95,6 +96,8 @@ class DailySpan:
     rules: Rules
     events: pd.DataFrame = field(default_factory=pd.DataFrame)
     parts: tuple[pd.DataFrame, ...] = ()
+    # The patrols (with their tracks) of the lookback: patrol coverage is no sum of days.
+    patrols: pd.DataFrame = field(default_factory=no_patrols)
 
     @classmethod
     def of(
@@ -105,6 +108,7 @@ class DailySpan:
         rules: Rules,
         as_of: datetime | Sequence[datetime],
         events: pd.DataFrame | None = None,
+        patrols: pd.DataFrame | None = None,
     ) -> DailySpan:
         """The span for the local day of ``as_of`` (or of each moment of a sequence): it starts
         early enough for every window and baseline of ``rules``."""
@@ -117,6 +121,7 @@ class DailySpan:
             first_day=first_day,
             rules=rules,
             events=events if events is not None else pd.DataFrame(),
+            patrols=patrols if patrols is not None else no_patrols(),
         )
 
     @cached_property
@@ -164,7 +169,7 @@ class DailySpan:
 
 
 def empty_evidence() -> dict[str, list[Any]]:
-    return {key: [] for key in EVIDENCE_KEYS.values()}
+    return {key: [] for kind, key in EVIDENCE_KEYS.items() if kind != "patrol"}
 
 
 def window_evidence(

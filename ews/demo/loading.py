@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from ews.bulk import bulk_insert
 from ews.checks.opening import open_checks
 from ews.demo.dataset import DemoData
-from ews.models import CheckSource, Community, DeforestationAlert, FireHotspot, Report
+from ews.demo.patrols import demo_patrols
+from ews.models import CheckSource, Community, DeforestationAlert, FireHotspot, Patrol, Report
 from ews.reference.loader import community_values
 
 DEMO_CHECK_DAYS = 30
@@ -60,7 +61,13 @@ def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, i
 
     Demo data stays in the synthetic communities: reports of any other community, and satellite
     points inside a real community's territory or approach zone, are left out."""
-    added = {"communities": 0, "reports": 0, "fire_hotspots": 0, "deforestation_alerts": 0}
+    added = {
+        "communities": 0,
+        "reports": 0,
+        "fire_hotspots": 0,
+        "deforestation_alerts": 0,
+        "patrols": 0,
+    }
     known = set(session.execute(select(Community.code)).scalars())
     for entry in data.communities:
         if entry["code"] not in known and entry.get("synthetic"):
@@ -101,6 +108,11 @@ def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, i
     added["field_checks"] = sum(
         open_checks(session, source=source, since=since) for source in CheckSource
     )
+    stored_patrols = set(session.execute(select(Patrol.id).where(Patrol.synthetic)).scalars())
+    for row in demo_patrols(data.communities, data.anchor):
+        if row["id"] not in stored_patrols and row["community_code"] in synthetic:
+            session.add(Patrol(**row, received_at=min(row["ended_at"], now)))
+            added["patrols"] += 1
     session.flush()
     return added
 

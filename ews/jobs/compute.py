@@ -2,7 +2,7 @@
 ``indicator_value`` rows (and the daily rollups behind them), all in one transaction that reads
 one snapshot of the data.
 
-What a run counts needs no clock: every insert, edit or delete of a report, hotspot or
+What a run counts needs no clock: every insert, edit or delete of a report, patrol, hotspot or
 deforestation alert leaves the local day it counts on in ``pending_work``, in its own transaction
 (database triggers). A run consumes the pending days its snapshot sees and rebuilds their rollups
 from every row of those days, so a row committed before the run is in it, once, however long its
@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from ews import counters
 from ews.db import session_scope
 from ews.jobs import indicator_store as store
-from ews.jobs.frames import Frames, load_communities, load_day_frames, load_frames, load_rules
+from ews.jobs.frames import (
+    Frames,
+    load_communities,
+    load_day_frames,
+    load_frames,
+    load_patrols,
+    load_rules,
+)
 from indicators import LIMA, local_day_end, lookback_days
 from indicators import planning as plan
 from indicators.catalog import indicators_from_rollups
@@ -45,6 +52,7 @@ def _events(frames: Frames, communities: pd.DataFrame, rules: dict[str, Rule]) -
         deforestation=locate_points(frames.deforestation, communities),
         communities=communities,
         rules=rules,
+        patrols=frames.patrols,
     )
 
 
@@ -53,6 +61,7 @@ def _sizes(frames: Frames) -> dict[str, int]:
         "reports": len(frames.reports),
         "fire_hotspots": len(frames.fire_hotspots),
         "deforestation_alerts": len(frames.deforestation),
+        "patrols": len(frames.patrols),
     }
 
 
@@ -91,14 +100,20 @@ def compute_full(
     )
     sizes = _sizes(frames)
     events = _events(frames, communities, rules)
-    del frames  # the events hold what is needed from here on
+    patrols = frames.patrols
+    del frames  # the events (and the patrols' tracks) hold what is needed from here on
     rollups = daily_rollups(events)
     store.replace_rollups(session, rollups)
     store.record_rules_hash(session, plan.rules_hash(rules))
     horizon = day_number(moments[0]) - _evidence_days(rules)
     evidence = events[events["day"].to_numpy() >= horizon]
     values = indicators_from_rollups(
-        rollups=rollups, communities=communities, rules=rules, as_of=moments, events=evidence
+        rollups=rollups,
+        communities=communities,
+        rules=rules,
+        as_of=moments,
+        events=evidence,
+        patrols=patrols,  # the lookback's: the coverage and its baseline
     )
     counts: dict[str, Any] = store.upsert_values(session, values=values, computed_at=computed_at)
     counts.update(
@@ -122,7 +137,7 @@ def compute_incremental(
     rebuild = plan.rollup_days(pending, first_kept=plan.first_day_read(today, rules))
     counts: dict[str, Any] = {"mode": "incremental", "inserted": 0, "updated": 0, "unchanged": 0}
     counts.update(days=0, communities=0, rollups=0, reports=0, fire_hotspots=0)
-    counts.update(deforestation_alerts=0, late_days=[])
+    counts.update(deforestation_alerts=0, patrols=0, late_days=[])
     if not rebuild:
         return counts
     communities = load_communities(session)
@@ -159,6 +174,12 @@ def compute_incremental(
         rules=rules,
         as_of=moments,
         events=_events(recent, scoped, rules),
+        patrols=load_patrols(  # the lookback's: the coverage and its baseline
+            session.connection(),
+            start=first_end - timedelta(days=lookback_days(rules)),
+            end=local_day_end(moments[-1]),
+            communities=scope,
+        ),
     )
     counts.update(store.upsert_values(session, values=values, computed_at=computed_at))
     counts.update(days=len(moments), communities=len(scoped), late_days=_late(days, as_of))

@@ -7,7 +7,7 @@ vectorized step each, so a national run costs about what a plain ``SELECT`` into
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from ews.models import (
     FieldVerdict,
     FireHotspot,
     IndicatorRule,
+    Patrol,
     Report,
     Verdict,
 )
@@ -33,8 +34,10 @@ from indicators.columns import (
     COMMUNITY_COLUMNS,
     DEFORESTATION_READ,
     FIRE_HOTSPOT_READ,
+    PATROL_COLUMNS,
     REPORT_COLUMNS,
     VERDICT,
+    no_patrols,
 )
 from indicators.days import EPOCH, day_start
 
@@ -46,6 +49,7 @@ class Frames:
     reports: pd.DataFrame
     fire_hotspots: pd.DataFrame
     deforestation: pd.DataFrame
+    patrols: pd.DataFrame = field(default_factory=no_patrols)
 
 
 def load_rules(session: Session) -> dict[str, Rule]:
@@ -180,6 +184,28 @@ def _deforestation(frame: pd.DataFrame) -> pd.DataFrame:
     return _points(frame)
 
 
+def load_patrols(
+    connection: Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    communities: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Patrols ended from ``start`` to ``end``, with their tracks (few rows: read typed)."""
+    query = select(*(Patrol.__table__.c[name] for name in PATROL_COLUMNS)).where(
+        Patrol.ended_at >= start, Patrol.ended_at < end
+    )
+    if communities is not None:
+        query = query.where(Patrol.community_code.in_(list(communities)))
+    rows = connection.execute(query.order_by(Patrol.ended_at, Patrol.id)).all()
+    if not rows:
+        return no_patrols()
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=list(PATROL_COLUMNS))
+    frame["ended_at"] = pd.to_datetime(frame["ended_at"], utc=True)
+    frame["length_km"] = frame["length_km"].astype(float)
+    return frame
+
+
 def load_frames(
     connection: Connection,
     *,
@@ -207,13 +233,16 @@ def load_frames(
     reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
     fire_hotspots = read_frame(connection, fire_hotspot, FIRE_HOTSPOT_READ, _fire_hotspots)
     deforestation = read_frame(connection, deforestation_alert, DEFORESTATION_READ, _deforestation)
-    return Frames(reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation)
+    patrols = load_patrols(connection, start=reports_from, end=end, communities=communities)
+    return Frames(
+        reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation, patrols=patrols
+    )
 
 
 def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) -> Frames:
-    """Every report, fire hotspot and deforestation alert observed on the local days of ``spans``
-    (``(first, last)`` day numbers, inclusive), whatever community: what the rollups of those days
-    are built from."""
+    """Every report, fire hotspot, deforestation alert and patrol observed (a patrol: ended) on the
+    local days of ``spans`` (``(first, last)`` day numbers, inclusive), whatever community: what
+    the rollups of those days are built from."""
     reports: list[ColumnElement[bool]] = [false()]
     fire_hotspots: list[ColumnElement[bool]] = [false()]
     deforestation: list[ColumnElement[bool]] = [false()]
@@ -244,5 +273,13 @@ def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) ->
             select(*_deforestation_columns()).where(or_(*deforestation)),
             DEFORESTATION_READ,
             _deforestation,
+        ),
+        patrols=pd.concat(
+            [
+                load_patrols(connection, start=day_start(first), end=day_start(last + 1))
+                for first, last in spans
+            ]
+            or [no_patrols()],
+            ignore_index=True,
         ),
     )

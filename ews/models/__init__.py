@@ -30,6 +30,7 @@ from ews.models.intake import (
 )
 from ews.models.keys import ApiKey
 from ews.models.outbox import OutboxMessage, OutboxStatus
+from ews.models.patrols import Patrol
 from ews.models.photos import Photo, PhotoFetch
 from ews.models.reference import (
     CategoryContext,
@@ -70,6 +71,7 @@ __all__ = [
     "JobStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Patrol",
     "PendingWork",
     "Photo",
     "PhotoFetch",

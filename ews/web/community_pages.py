@@ -27,6 +27,7 @@ from ews.web.pages import (
     request_lang,
     see_other,
 )
+from ews.web.patrol_view import effort_view
 from indicators import LIMA
 
 router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=False)
@@ -148,6 +149,9 @@ def community_page(
         open_alerts=open_alerts,
         categories=queries.categories(session),
         confirmation=confirmation_rates(session, code),
+        effort=effort_view(
+            session, community=community, rules=rules, latest=latest, now=now, lang=lang
+        ),
     )
 
 

@@ -84,6 +84,21 @@ EN: dict[str, str] = {
     # Communities.
     "Territorio": "Territory",
     "Zona de aproximación": "Approach zone",
+    # Patrol effort (ews.web.patrol_view).
+    "Patrullaje (30 días)": "Patrolling (30 days)",
+    "Patrullajes": "Patrols",
+    "Kilómetros patrullados": "Kilometres patrolled",
+    "Territorio y zona de aproximación patrullados": "Territory and approach zone patrolled",
+    "Reportes por cada 100 km patrullados (tasa de encuentro): más patrullaje encuentra más, no es más amenaza": "Reports per 100 km patrolled (encounter rate): more patrolling finds more, it is not more threat",
+    "Km patrullados en la misma ventana": "Km patrolled in the same window",
+    "Por 100 km": "Per 100 km",
+    "días": "days",
+    "rutas de patrullaje y celdas patrulladas": "patrol tracks and cells patrolled",
+    "No patrullada": "Not patrolled",
+    "Patrullada": "Patrolled",
+    "Celdas patrulladas": "Cells patrolled",
+    "Celdas no patrulladas": "Cells not patrolled",
+    "Rutas de patrullaje": "Patrol tracks",
     "Reportes": "Reports",
     "Focos de calor": "Fire hotspots",
     "Alertas de deforestación": "Deforestation alerts",
@@ -298,7 +313,14 @@ LABELS: dict[str, dict[str, str]] = {
         "deforestation": "deforestación|deforestation",
     },
     # Units of the indicator catalog ("count" and "index" need no word after the number).
-    "unit": {"count": "|", "index": "|", "ha": "ha|ha", "days": "días|days"},
+    "unit": {
+        "count": "|",
+        "index": "|",
+        "ha": "ha|ha",
+        "days": "días|days",
+        "km": "km|km",
+        "percent": "%|%",
+    },
     "confidence": {
         "low": "baja|low",
         "nominal": "nominal|nominal",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ews.models import AuditLog, JobRun, Report
 from ews.models.base import utcnow
+from indicators import CATALOG
 from tests.support.web import auth
 
 
@@ -57,7 +58,7 @@ def test_run_a_job_now_and_read_the_series(client: TestClient, db: Session, make
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["status"] == "succeeded"
-        assert body["summary"]["inserted"] == 8
+        assert body["summary"]["inserted"] == len(CATALOG)
     assert db.execute(select(JobRun).where(JobRun.status == "succeeded")).scalars().all()
     institution = make_key("institution", institution="MINJUS")
     series = client.get(
@@ -72,7 +73,7 @@ def test_run_a_job_now_and_read_the_series(client: TestClient, db: Session, make
     assert items[0]["window_end"] < items[1]["window_end"] < items[2]["window_end"]
     assert items[-1]["details"]["evidence"]["report_ids"]
     assert "secret-pseudonym" not in series.text
-    # Paging: 24 rows in pages of 10, each row once.
+    # Paging: every code for three days, in pages of 10, each row once.
     seen: list[int] = []
     cursor = None
     while True:
@@ -82,13 +83,13 @@ def test_run_a_job_now_and_read_the_series(client: TestClient, db: Session, make
         cursor = page["next"]
         if cursor is None:
             break
-    assert len(seen) == len(set(seen)) == 24
+    assert len(seen) == len(set(seen)) == len(CATALOG) * 3
     # since/until bound the window end.
     last_end = items[-1]["window_end"]
     recent = client.get(
         "/api/v1/indicators", params={"since": last_end}, headers=auth(analyst)
     ).json()
-    assert len(recent["items"]) == 8
+    assert len(recent["items"]) == len(CATALOG)
 
 
 def test_csv_export_has_no_reporter_identity_and_is_audited(
@@ -101,7 +102,7 @@ def test_csv_export_has_no_reporter_identity_and_is_audited(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert len(rows) == 8
+    assert len(rows) == len(CATALOG)
     invasion = next(r for r in rows if r["code"] == "invasion_reports")
     assert invasion["value"] == "1.0"
     assert invasion["level"] == "warning"

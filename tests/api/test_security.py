@@ -23,6 +23,8 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/reports"): frozenset({"monitor", "admin"}),
     ("POST", "/api/v1/reports/batch"): frozenset({"monitor", "admin"}),
     ("GET", "/api/v1/reports"): frozenset({"analyst", "admin", "monitor"}),
+    ("POST", "/api/v1/patrols"): frozenset({"monitor", "admin"}),
+    ("GET", "/api/v1/patrols"): frozenset({"analyst", "admin"}),
     ("POST", "/api/v1/intake/kobo"): frozenset({"feed", "admin"}),
     ("POST", "/api/v1/intake/sms"): frozenset({"feed", "admin"}),
     ("POST", "/api/v1/feeds/{source}"): frozenset({"feed", "admin"}),

@@ -12,7 +12,7 @@ from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
 from ews.jobs.compute import compute_full
 from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
 from ews.models.base import utcnow
-from indicators import LIMA
+from indicators import CATALOG, LIMA
 from indicators.days import day_number
 
 SMALL = DemoSizes(communities=5, reports=600, hotspots=4_000, alerts=1_500)
@@ -53,6 +53,7 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     added = load_demo(db, data, now=now)
     assert added["communities"] == 5
     assert added["reports"] == len(data.reports)
+    assert added["patrols"] == 5 * 5  # five walks per synthetic community
     assert 0 < added["fire_hotspots"] <= len(data.hotspots)
     totals = [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)]
     again = load_demo(db, generate(anchor, SMALL), now=now)
@@ -60,7 +61,7 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     assert [count(db, m) for m in (Community, Report, FireHotspot, DeforestationAlert)] == totals
     assert db.execute(select(func.max(Report.received_at))).scalar_one() <= now
     counts = compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
-    assert counts["inserted"] == 8 * 6  # every indicator for every community
+    assert counts["inserted"] == len(CATALOG) * 6  # every indicator for every community
     story = {
         row.code: row
         for row in db.execute(
@@ -71,6 +72,8 @@ def test_loading_twice_adds_nothing_and_the_story_community_alerts(db: Session) 
     assert story["deforestation_ha"].details["core_value"] > 20
     assert story["deforestation_ha"].level in ("high", "critical")
     assert story["threat_index"].level != "none"
+    assert story["patrol_km"].value > 0
+    assert story["patrol_coverage"].value > 0
 
 
 def test_demo_data_never_touches_a_real_community(db: Session) -> None:

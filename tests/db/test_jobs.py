@@ -14,7 +14,7 @@ from ews.jobs.compute import compute_full
 from ews.models import DeforestationAlert, FireHotspot, IndicatorValue, JobRun, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
-from indicators import ALGORITHM_VERSION
+from indicators import ALGORITHM_VERSION, CATALOG
 from indicators.days import day_number
 
 COMMUNITY = "flor-de-ucayali"
@@ -100,7 +100,7 @@ def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
         "compute-indicators", settings=settings, session_factory=session_factory, tick=now
     )
     assert first.status == "succeeded"
-    assert first.summary["inserted"] == 8
+    assert first.summary["inserted"] == len(CATALOG)
     defender = next(iter(values(db, "defender_threats").values()))
     assert defender.value == 1
     assert defender.level == "critical"
@@ -124,7 +124,7 @@ def test_compute_gives_every_indicator_and_a_rerun_changes_nothing(
     assert all_rows(db) == before
     # A full recomputation of the same day finds the same numbers and writes nothing.
     full = compute_full(db, as_of=now, days=[day_number(now)], computed_at=utcnow())
-    assert (full["inserted"], full["updated"], full["unchanged"]) == (0, 0, 8)
+    assert (full["inserted"], full["updated"], full["unchanged"]) == (0, 0, len(CATALOG))
     assert all_rows(db) == before
 
 
@@ -165,7 +165,7 @@ def test_a_late_report_changes_the_windows_it_falls_in(
     days = list(range(day_number(now) - 10, day_number(now) + 1))
     full = compute_full(db, as_of=now, days=days, computed_at=utcnow())
     assert full["updated"] == 0, full
-    assert full["unchanged"] == 8 * 11
+    assert full["unchanged"] == len(CATALOG) * 11
 
 
 def test_a_tick_is_claimed_once(
@@ -183,7 +183,7 @@ def test_a_tick_is_claimed_once(
     assert len(runs) == 1
     assert runs[0].status == "succeeded"
     assert runs[0].duration_s is not None
-    assert runs[0].summary["inserted"] == 8
+    assert runs[0].summary["inserted"] == len(CATALOG)
 
 
 def test_a_failing_job_records_its_error(
@@ -230,7 +230,7 @@ def test_pipeline_runs_the_registered_jobs_in_order(
         "deliver-notifications",
     ]
     assert order == ["evaluate-alerts", "deliver-notifications"]
-    assert outcome.summary["compute-indicators"]["inserted"] == 8
+    assert outcome.summary["compute-indicators"]["inserted"] == len(CATALOG)
 
 
 def test_a_new_community_gets_its_values_at_the_next_run(
@@ -266,7 +266,7 @@ def test_a_new_community_gets_its_values_at_the_next_run(
         .scalars()
         .all()
     )
-    assert len(rows) == 8
+    assert len(rows) == len(CATALOG)
 
 
 def test_a_row_committed_before_a_run_counts_once_however_old_its_received_stamp(

@@ -18,6 +18,7 @@ from ews.models import (
     RoutingRule,
 )
 from ews.reference.loader import FixtureError, load_reference_data
+from indicators import CATALOG
 from indicators.geometry import area_ha
 from tests.support.paths import FIXTURES_DIR
 
@@ -112,7 +113,7 @@ def test_indicator_thresholds_are_data(db: Session) -> None:
     rule = db.get(IndicatorRule, "deforestation_ha")
     assert (rule.window_days, rule.warning, rule.high, rule.critical) == (30, 5, 20, 50)
     assert rule.params["confidence_weights"] == {"highest": 1.0, "high": 0.8, "nominal": 0.5}
-    assert db.execute(select(func.count()).select_from(IndicatorRule)).scalar_one() == 8
+    assert db.execute(select(func.count()).select_from(IndicatorRule)).scalar_one() == len(CATALOG)
 
 
 def test_loading_twice_changes_nothing(db: Session) -> None:

@@ -13,6 +13,7 @@ from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import RefusedAndKept
 from ews.api.limits import enforce_intake_rate
 from ews.api.roles import FeedOrAdmin
+from ews.api.routes.patrols import kobo_patrol_answer
 from ews.auth.pseudonyms import pseudonymize
 from ews.fields import Text, UtcTime
 from ews.intake.kobo import KoboStatus, mapping_from, receive_kobo
@@ -45,6 +46,11 @@ def post_kobo(
     enforce_intake_rate(request, principal)
     submitter = submission.get("_submitted_by") if isinstance(submission, dict) else None
     identity = f"kobo:{submitter}" if submitter else principal.identity
+    patrol = kobo_patrol_answer(
+        session, settings, submission=submission, submitter_identity=identity
+    )
+    if patrol is not None:  # a patrol form (a geotrace answer): ews.intake.kobo_patrols
+        return patrol
     outcome = receive_kobo(
         session,
         submission=submission,

@@ -7,7 +7,7 @@
   next computation recomputes that day (as the triggers of 0011 do for reports and feed rows).
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-29 02:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import ews.models.base
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
