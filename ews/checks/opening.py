@@ -113,11 +113,15 @@ def open_checks(
             strict=True,
         )
     ]
+    # Counted from the rows the database returns: an executemany's rowcount is not reliable
+    # (SQLite's driver answered -1 and the demo said it opened no checks while it opened 709).
     opened = 0
-    statement = _insert(session).on_conflict_do_nothing(
-        index_elements=["source", "point_id", "community_code"]
+    statement = (
+        _insert(session)
+        .on_conflict_do_nothing(index_elements=["source", "point_id", "community_code"])
+        .returning(FieldCheck.id)
     )
     for start in range(0, len(rows), INSERT_CHUNK):
-        result = session.execute(statement, rows[start : start + INSERT_CHUNK])
-        opened += max(int(getattr(result, "rowcount", 0) or 0), 0)
+        chunk = rows[start : start + INSERT_CHUNK]
+        opened += len(session.execute(statement, chunk).all())
     return opened

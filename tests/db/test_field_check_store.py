@@ -10,9 +10,10 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ews.checks.opening import open_checks
 from ews.checks.verdicts import VerdictIn, store_verdict
 from ews.intake.feeds import FeedSource, ingest_feed
-from ews.models import FieldCheck, PendingWork
+from ews.models import CheckSource, FieldCheck, PendingWork
 from ews.models.base import utcnow
 
 VIIRS = (
@@ -42,6 +43,13 @@ def test_a_feed_file_opens_a_check_per_point_in_a_zone_on_its_local_day(db: Sess
     ]
     _ingest(db)  # the same file again
     assert len(db.execute(select(FieldCheck.id)).all()) == 2
+
+
+def test_opening_checks_says_how_many_it_opened(db: Session) -> None:
+    _ingest(db)
+    db.execute(delete(FieldCheck))
+    assert open_checks(db, source=CheckSource.firms) == 2  # as `ews demo` reports it
+    assert open_checks(db, source=CheckSource.firms) == 0
 
 
 def test_a_verdict_leaves_its_points_local_day_pending(db: Session) -> None:
