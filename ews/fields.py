@@ -155,6 +155,16 @@ _BOUNDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _text_too_long(limit: object) -> str:
+    """A text over its length (pydantic says ``too_long`` for an optional text, as for a list)."""
+    if limit is None:
+        return _MESSAGES["string_too_long"]
+    return (
+        f"texto demasiado largo: como máximo {limit} caracteres / text too long: at most {limit} "
+        "characters"
+    )
+
+
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     """Turn pydantic errors into ``{"field", "message"}`` pairs with human words."""
     result = []
@@ -167,6 +177,8 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
         if bound is not None and bound[0] in context:
             limit = context[bound[0]]
             message = f"{bound[1]} {limit} / {bound[2]} {limit}"
+        if kind in ("too_long", "string_too_long") and isinstance(error.get("input"), str):
+            message = _text_too_long(context.get("max_length"))
         if message is None:
             raw = str(error.get("msg", "valor inválido / invalid value"))
             message = raw.removeprefix("Value error, ")
