@@ -100,6 +100,12 @@ def read_geojson(value: Any) -> Track:
 
 def read_gpx(body: bytes) -> Track:
     """The track segments (else the routes) of a GPX file, and its first and last point times."""
+    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+        # A GPX file has no DTD; one with entities could make the parser read local files.
+        raise TrackError(
+            "el archivo GPX no puede traer DOCTYPE ni entidades / the GPX file may not carry a "
+            "DOCTYPE or entities"
+        )
     try:
         parsed = gpxpy.parse(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, gpxpy.gpx.GPXException, ValueError) as exc:

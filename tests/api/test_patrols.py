@@ -223,6 +223,13 @@ def test_bad_json_patrols_name_the_field_and_store_nothing(
     ("body", "params", "field", "words"),
     [
         ("<gpx><trk>", {}, "gpx", "no se pudo leer"),
+        (
+            '<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+            '<gpx version="1.1"><trk><trkseg><trkpt lat="&x;" lon="-74.1"/></trkseg></trk></gpx>',
+            {},
+            "gpx",
+            "DOCTYPE",
+        ),
         ("not xml at all", {}, "gpx", "no se pudo leer"),
         (gpx([(-8.30, -74.12)]), {}, "track", "al menos 2 puntos"),
         (gpx([(48.85, 2.35), (48.86, 2.36)]), {}, "track", "fuera del Perú"),

@@ -21,6 +21,7 @@ from ews.auth.keys import Role, create_key
 from ews.db import build_engine
 from ews.models import FireHotspot
 from ews.reference.loader import load_reference_data
+from indicators import CATALOG
 from tests.support.delivery import SmtpServer
 from tests.support.paths import FIXTURES_DIR
 from tests.support.pg_server import OwnPostgres
@@ -238,7 +239,8 @@ def test_a_scheduler_killed_mid_computation_leaves_no_partial_series_and_the_nex
         ).all()
     engine.dispose()
     assert len(stored) == communities  # every community has its series
-    assert all(count % 8 == 0 for _code, count in stored)  # all eight indicators, whole days
+    # every indicator of the catalog, whole days
+    assert all(count % len(CATALOG) == 0 for _code, count in stored)
 
 
 def test_two_schedulers_and_two_workers_for_minutes_run_each_tick_once_and_send_each_message_once(

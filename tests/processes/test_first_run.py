@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from indicators import CATALOG
 from tests.support.paths import REPO
 from tests.support.processes import EWS, clean_env, free_port, run_ews
 from tests.support.settings import PostgresDatabases, new_database_url
@@ -179,9 +180,10 @@ def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
     first = run_ews(*args, env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     said = [line for line in first.stderr.splitlines() if line.startswith("compute-indicators")]
+    n = len(CATALOG)  # one value per indicator for the one community
     assert said == [
-        "compute-indicators (26/11/2026 08:00 hora de Lima / Lima time): 8 valores nuevos, "
-        "0 actualizados, 0 sin cambios / 8 new values, 0 updated, 0 unchanged"
+        f"compute-indicators (26/11/2026 08:00 hora de Lima / Lima time): {n} valores nuevos, "
+        f"0 actualizados, 0 sin cambios / {n} new values, 0 updated, 0 unchanged"
     ]
     again = run_ews(*args, env=env, cwd=tmp_path)
     assert "Nada cambió" in again.stderr
