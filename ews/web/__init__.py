@@ -8,6 +8,7 @@ from ews.web import (
     alert_pages,
     community_pages,
     mail_view,
+    photo_view,
     report,
     report_checks,
     report_view,
@@ -23,6 +24,7 @@ router.include_router(community_pages.router)
 router.include_router(service_pages.router)
 router.include_router(mail_view.router)
 router.include_router(report_view.router)
+router.include_router(photo_view.router)
 router.include_router(report.router)
 router.include_router(report.api_router)
 router.include_router(report_checks.router)

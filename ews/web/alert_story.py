@@ -33,6 +33,7 @@ from ews.models import (
 from ews.web import geo
 from ews.web.i18n import Lang, label
 from ews.web.pages import covered_day
+from ews.web.photo_view import photo_counts
 from indicators import LIMA
 
 ROWS_SHOWN = 50
@@ -47,6 +48,7 @@ class Row:
     cells: list[str]
     place: str  # core | buffer | outside | unknown
     link: str | None = None
+    photos: int = 0  # how many photos the report has (reports only)
 
 
 @dataclass
@@ -135,14 +137,17 @@ def _report_rows(
         .order_by(Report.observed_at.desc())
         .limit(ROWS_SHOWN)
     )
-    for report in session.execute(query).scalars():
+    found = list(session.execute(query).scalars())
+    counts = photo_counts(session, [report.id for report in found])
+    for report in found:
         kind = label(lang, "threat", report.threat_type)
         at = f"{report.observed_at.astimezone(LIMA):%d/%m/%Y %H:%M}"
         cells = [at, kind, f"{report.severity}/5"]
         if words_allowed:
             cells.append(" ".join((report.description or "").split()))
         place = _place(report.longitude, report.latitude, zones)
-        rows.append(Row(report.observed_at, cells, place, link=f"/dashboard/reports/{report.id}"))
+        link = f"/dashboard/reports/{report.id}"
+        rows.append(Row(report.observed_at, cells, place, link, photos=counts.get(report.id, 0)))
         if report.longitude is not None and report.latitude is not None:
             title = f"{at} · {kind} · {report.severity}/5"
             marks.append(

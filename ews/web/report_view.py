@@ -17,6 +17,7 @@ from ews.models import Community, Report
 from ews.web import alert_queue, geo, queries
 from ews.web.i18n import label
 from ews.web.pages import PAGE_NOT_FOUND, WebPrincipal, WebRoute, render, request_lang
+from ews.web.photo_view import photo_urls
 from indicators import LIMA
 
 router = APIRouter(prefix="/dashboard/reports", route_class=WebRoute, include_in_schema=False)
@@ -91,4 +92,5 @@ def report_page(
         community=community,
         view=view,
         show_words=words_allowed(session, report.threat_type),
+        photos=photo_urls(session, report.id),
     )
