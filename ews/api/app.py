@@ -27,6 +27,7 @@ from ews.api.routes import (
     jobs,
     metrics,
     notifications,
+    owned_photos,
     patrols,
     photos,
     reference,
@@ -104,13 +105,17 @@ def _to_dashboard() -> RedirectResponse:
     return RedirectResponse("/dashboard", status_code=303)
 
 
+# The paths under which ``{id}/photos`` takes a photo upload.
+PHOTO_OWNERS = ("/api/v1/reports/", "/api/v1/checks/", "/api/v1/patrols/")
+
+
 def _body_limit(settings: Settings) -> Callable[[str], int]:
     """Feed files may be large (they stream); every other body is small JSON."""
 
     def limit_for(path: str) -> int:
         if path.startswith("/api/v1/feeds/"):
             return settings.max_csv_bytes
-        if path.startswith("/api/v1/reports/") and path.endswith("/photos"):
+        if path.startswith(PHOTO_OWNERS) and path.endswith("/photos"):
             # The photo plus its multipart framing; the route names the field when it is too big.
             return settings.photo_max_bytes + PHOTO_FORM_MARGIN
         return settings.max_body_bytes
@@ -125,6 +130,7 @@ def _routers() -> list[Any]:
         reference.router,
         reports.router,
         photos.router,
+        owned_photos.router,
         checks.router,
         patrols.router,
         intake.router,

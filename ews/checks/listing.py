@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from ews.models import (
     FireHotspot,
     Verdict,
 )
+from ews.photos.links import PhotoLink, owned_photo_links
 from indicators import LIMA
 
 
@@ -53,6 +54,8 @@ class CheckOut(BaseModel):
     product: str | None  # FIRMS instrument and satellite, or the GFW dataset
     status: CheckStatus
     verdict: VerdictOut | None
+    # Photos taken at the check (``POST /api/v1/checks/{id}/photos``), never who took them.
+    photos: list[PhotoLink] = Field(default_factory=list)
 
 
 class CheckPage(BaseModel):
@@ -121,9 +124,16 @@ def _out(
     )
 
 
+def _with_photos(session: Session, items: list[CheckOut]) -> list[CheckOut]:
+    links = owned_photo_links(session, "check_id", [item.id for item in items])
+    for item in items:
+        item.photos = links[item.id]
+    return items
+
+
 def get_check(session: Session, check_id: str) -> CheckOut | None:
     row = session.execute(_query().where(FieldCheck.id == check_id)).first()
-    return _out(*row) if row else None
+    return _with_photos(session, [_out(*row)])[0] if row else None
 
 
 def list_checks(
@@ -157,7 +167,7 @@ def list_checks(
     rows = session.execute(
         query.order_by(FieldCheck.seen_at.desc(), FieldCheck.id.desc()).limit(limit + 1)
     ).all()
-    items = [_out(*row) for row in rows[:limit]]
+    items = _with_photos(session, [_out(*row) for row in rows[:limit]])
     last = (items[-1].seen_at, items[-1].id) if len(rows) > limit else None
     return items, last
 

@@ -7,10 +7,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.models.base import Base, utcnow
+
+# Exactly one of the photo's owners is set (a report, a field check or a patrol).
+PHOTO_OF_ONE = (
+    "(CASE WHEN report_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN check_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN patrol_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
 
 
 class Photo(Base):
@@ -19,10 +33,18 @@ class Photo(Base):
     for the same report are this row again (unique report and ``sha256``)."""
 
     __tablename__ = "photo"
-    __table_args__ = (UniqueConstraint("report_id", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "sha256"),
+        UniqueConstraint("check_id", "sha256"),
+        UniqueConstraint("patrol_id", "sha256"),
+        CheckConstraint(PHOTO_OF_ONE, name="of_one"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    report_id: Mapped[str] = mapped_column(ForeignKey("report.id"), index=True)
+    # What the photo is evidence of: exactly one of a report, a field check, a patrol.
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("report.id"), index=True)
+    check_id: Mapped[str | None] = mapped_column(ForeignKey("field_check.id"), index=True)
+    patrol_id: Mapped[str | None] = mapped_column(ForeignKey("patrol.id"), index=True)
     # SHA-256 of the original bytes, as received (chain of custody).
     sha256: Mapped[str] = mapped_column(String(64))
     original_bytes: Mapped[int] = mapped_column(Integer)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ews.models import Photo
 
@@ -29,3 +31,18 @@ class PhotoLink(BaseModel):
             url=f"{PHOTOS_PATH}/{photo.id}",
             thumbnail_url=f"{PHOTOS_PATH}/{photo.id}?size=thumb",
         )
+
+
+def owned_photo_links(session: Session, column: str, ids: list[str]) -> dict[str, list[PhotoLink]]:
+    """The photos of each field check (``column="check_id"``) or patrol (``"patrol_id"``), in the
+    order they arrived."""
+    found: dict[str, list[PhotoLink]] = {owner_id: [] for owner_id in ids}
+    if not ids:
+        return found
+    owner = getattr(Photo, column)
+    rows = session.execute(
+        select(Photo).where(owner.in_(ids)).order_by(Photo.received_at, Photo.id)
+    ).scalars()
+    for photo in rows:
+        found[getattr(photo, column)].append(PhotoLink.of(photo))
+    return found

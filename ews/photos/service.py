@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ews.auth.keys import Principal, Role
-from ews.models import Alert, Photo, PhotoFetch, Report
+from ews.models import Alert, FieldCheck, Patrol, Photo, PhotoFetch, Report
 from ews.photos.images import clean_photo, sha256_of, too_large
 from ews.photos.links import PhotoLink
 from ews.photos.storage import THUMBNAIL_MEDIA_TYPE, PhotoStore
@@ -33,23 +33,39 @@ def store_of(settings: Settings) -> PhotoStore:
     return PhotoStore(settings.photos_dir)
 
 
+def owner_of(
+    report: Report | None = None, check: FieldCheck | None = None, patrol: Patrol | None = None
+) -> tuple[str, str]:
+    """The column and id of what a photo is evidence of: exactly one report, check or patrol."""
+    owners = [
+        (column, thing.id)
+        for column, thing in (("report_id", report), ("check_id", check), ("patrol_id", patrol))
+        if thing is not None
+    ]
+    assert len(owners) == 1, "a photo is of exactly one report, field check or patrol"
+    return owners[0]
+
+
 def receive_photo(
     session: Session,
     *,
     settings: Settings,
-    report: Report,
     data: bytes,
     keep_time_and_place: bool,
     source: str,
     now: datetime,
+    report: Report | None = None,
+    check: FieldCheck | None = None,
+    patrol: Patrol | None = None,
 ) -> Received:
-    """Take ``data`` as a photo of ``report``: the same bytes again answer the stored photo;
-    otherwise verify and clean it (``ImageRefused`` when it is not taken, with nothing stored),
-    write its files, and add the row."""
+    """Take ``data`` as a photo of ``report`` (or of ``check``, or of ``patrol``): the same bytes
+    again answer the stored photo; otherwise verify and clean it (``ImageRefused`` when it is not
+    taken, with nothing stored), write its files, and add the row."""
+    owner = owner_of(report, check, patrol)
     if len(data) > settings.photo_max_bytes:
         raise too_large(settings.photo_max_bytes)
     sha256 = sha256_of(data)
-    existing = _find(session, report.id, sha256)
+    existing = _find(session, owner, sha256)
     if existing is not None:
         return Received(existing, created=False)
     cleaned = clean_photo(
@@ -60,7 +76,7 @@ def receive_photo(
     store.write(cleaned.thumbnail, sha256=cleaned.thumbnail_sha256, media_type=THUMBNAIL_MEDIA_TYPE)
     values: dict[str, Any] = {
         "id": str(uuid.uuid4()),
-        "report_id": report.id,
+        owner[0]: owner[1],
         "sha256": sha256,
         "original_bytes": len(data),
         "stored_sha256": cleaned.image_sha256,
@@ -78,14 +94,15 @@ def receive_photo(
     inserted = session.execute(
         insert.values(**values).on_conflict_do_nothing().returning(Photo.id)
     ).all()
-    stored = _find(session, report.id, sha256)
+    stored = _find(session, owner, sha256)
     assert stored is not None
     return Received(stored, created=bool(inserted))
 
 
-def _find(session: Session, report_id: str, sha256: str) -> Photo | None:
+def _find(session: Session, owner: tuple[str, str], sha256: str) -> Photo | None:
+    column, owner_id = owner
     return session.execute(
-        select(Photo).where(Photo.report_id == report_id, Photo.sha256 == sha256)
+        select(Photo).where(getattr(Photo, column) == owner_id, Photo.sha256 == sha256)
     ).scalar_one_or_none()
 
 
@@ -110,6 +127,26 @@ def may_read_report(session: Session, principal: Principal, report: Report) -> b
     return False
 
 
+def may_read_photo(session: Session, principal: Principal, photo: Photo) -> bool:
+    """A report's photo: its report's readers. A field check's or a patrol's: analysts, admins
+    and monitors of its community (as ``GET /api/v1/checks`` and ``/patrols`` show them)."""
+    if photo.report_id is not None:
+        report = session.get(Report, photo.report_id)
+        return report is not None and may_read_report(session, principal, report)
+    owner: FieldCheck | Patrol | None = (
+        session.get(FieldCheck, photo.check_id)
+        if photo.check_id is not None
+        else session.get(Patrol, photo.patrol_id)
+        if photo.patrol_id is not None
+        else None
+    )
+    if owner is None:
+        return False
+    if principal.role in (Role.admin, Role.analyst):
+        return True
+    return principal.role is Role.monitor and principal.community_code == owner.community_code
+
+
 def may_add_photos(principal: Principal, report: Report) -> bool:
     """The report's writers: a monitor of its community, an admin."""
     if principal.role is Role.admin:
@@ -126,7 +163,8 @@ def photo_links(session: Session, report_ids: list[str]) -> dict[str, list[Photo
         select(Photo).where(Photo.report_id.in_(report_ids)).order_by(Photo.received_at, Photo.id)
     ).scalars()
     for photo in rows:
-        found[photo.report_id].append(PhotoLink.of(photo))
+        if photo.report_id is not None:
+            found[photo.report_id].append(PhotoLink.of(photo))
     return found
 
 

@@ -50,6 +50,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/photos/{photo_id}"): frozenset({"analyst", "institution", "monitor", "admin"}),
     ("GET", "/api/v1/checks"): frozenset({"monitor", "analyst", "admin"}),
     ("POST", "/api/v1/checks/{check_id}/verdict"): frozenset({"monitor", "analyst", "admin"}),
+    ("POST", "/api/v1/checks/{check_id}/photos"): frozenset({"monitor", "analyst", "admin"}),
 }
 PATH_VALUES = {
     "source": "firms",

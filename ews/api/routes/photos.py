@@ -23,7 +23,7 @@ from ews.photos.images import ImageRefused
 from ews.photos.links import PhotoLink
 from ews.photos.service import (
     may_add_photos,
-    may_read_report,
+    may_read_photo,
     receive_photo,
     store_of,
 )
@@ -58,7 +58,10 @@ def _refused(refusal: ImageRefused) -> ApiError:
 
 
 class PhotoOut(PhotoLink):
-    report_id: str
+    # What the photo is evidence of: one of a report, a field check, a patrol.
+    report_id: str | None
+    check_id: str | None = None
+    patrol_id: str | None = None
     width: int
     height: int
     original_bytes: int
@@ -70,6 +73,8 @@ class PhotoOut(PhotoLink):
         return cls(
             **PhotoLink.of(photo).model_dump(),
             report_id=photo.report_id,
+            check_id=photo.check_id,
+            patrol_id=photo.patrol_id,
             width=photo.width,
             height=photo.height,
             original_bytes=photo.original_bytes,
@@ -143,9 +148,8 @@ def get_photo(
     size: Literal["full", "thumb"] = "full",
 ) -> FileResponse:
     """The cleaned image (``size=full``) or its JPEG thumbnail (``size=thumb``)."""
-    photo = session.get(Photo, photo_id)
-    report = session.get(Report, photo.report_id) if photo is not None else None
-    if photo is None or report is None or not may_read_report(session, principal, report):
+    photo = session.get(Photo, photo_id) if len(photo_id) <= 36 else None
+    if photo is None or not may_read_photo(session, principal, photo):
         raise NotFound("photo_not_found", PHOTO_NOT_FOUND)
     store = store_of(settings)
     if size == "thumb":

@@ -1,0 +1,101 @@
+"""Photos taken at a field check: ``POST /api/v1/checks/{id}/photos``.
+
+The same processing as a report's photos (``ews.photos.service.receive_photo``): idempotent by
+content, metadata removed, a thumbnail, 413/415/422 naming ``file`` with nothing stored. Read back
+through ``GET /api/v1/photos/{id}`` by those who may read what the photo is of; never who took it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from ews.api.deps import SessionDep, SettingsDep
+from ews.api.errors import NotFound
+from ews.api.roles import MonitorAnalystOrAdmin
+from ews.api.routes.photos import PhotoOut, _refused
+from ews.auth.keys import Principal, Role
+from ews.models import FieldCheck
+from ews.models.base import utcnow
+from ews.photos.images import ImageRefused
+from ews.photos.service import receive_photo
+from ews.settings import Settings
+
+router = APIRouter(tags=["photos"])
+
+NO_CHECK = (
+    "No existe esa verificación o su clave no puede añadirle fotos. / No such field check, or "
+    "your key may not add photos to it."
+)
+FileField = Annotated[UploadFile, File(description="JPEG, PNG o WebP")]
+KeepField = Annotated[
+    bool,
+    Form(
+        description="conservar la hora y la posición GPS de la foto (por defecto no) / keep the "
+        "photo's time and GPS position (default: no)"
+    ),
+]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Los mismos bytes ya estaban / the same bytes were already there"},
+    404: {},
+    413: {},
+    415: {},
+    422: {},
+}
+
+
+def _of_community(principal: Principal, community_code: str) -> bool:
+    """A monitor writes only for its own community; analysts and admins (when the route lets them
+    in) for every one."""
+    return principal.role is not Role.monitor or principal.community_code == community_code
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    file: UploadFile,
+    keep_time_and_place: bool,
+    **owner: Any,
+) -> JSONResponse:
+    data = file.file.read(settings.photo_max_bytes + 1)
+    try:
+        received = receive_photo(
+            session,
+            settings=settings,
+            data=data,
+            keep_time_and_place=keep_time_and_place,
+            source="api",
+            now=utcnow(),
+            **owner,
+        )
+    except ImageRefused as refusal:
+        raise _refused(refusal) from refusal
+    body = PhotoOut.of_photo(received.photo).model_dump(mode="json")
+    code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
+    return JSONResponse(body, status_code=code)
+
+
+@router.post(
+    "/api/v1/checks/{check_id}/photos",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PhotoOut,
+    summary="Añadir una foto a una verificación de campo / Add a photo to a field check",
+    responses=RESPONSES,
+)
+def post_check_photo(
+    check_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: MonitorAnalystOrAdmin,
+    file: FileField,
+    keep_time_and_place: KeepField = False,
+) -> Any:
+    """By a monitor of the check's community, an analyst or an admin: 201 with the photo, 200
+    when these bytes were already sent for this check; the check lists it in ``photos``."""
+    check = session.get(FieldCheck, check_id) if len(check_id) <= 36 else None
+    if check is None or not _of_community(principal, check.community_code):
+        raise NotFound("check_not_found", NO_CHECK)
+    return _store(session, settings, file, keep_time_and_place, check=check)
