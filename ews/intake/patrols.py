@@ -22,6 +22,7 @@ from ews.fields import PlausibleTime, Text, WholeNumber, field_errors
 from ews.intake.reports import StoreStatus
 from ews.intake.tracks import Track, TrackError, check_track, read_geojson
 from ews.models import Community, Patrol
+from ews.photos.links import PhotoLink
 from indicators.coverage import track_length_km
 
 MAX_PATROL_DAYS = 31  # a longer patrol is a phone's lost clock, not a walk
@@ -57,6 +58,8 @@ class PatrolOut(BaseModel):
     track: dict[str, Any]
     received_at: datetime
     source: str
+    # Photos taken on the patrol (``POST /api/v1/patrols/{id}/photos``), never who took them.
+    photos: list[PhotoLink] = Field(default_factory=list)
 
     @classmethod
     def of(cls, patrol: Patrol) -> PatrolOut:

@@ -1,4 +1,4 @@
-"""Photos of field checks (and patrols): the same processing as a report's, listed in what they are
+"""Photos of field checks and patrols: the same processing as a report's, listed in what they are
 of, read by those who may read it, never who took them."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ews.models import FieldCheck
 from tests.api import test_photos
+from tests.api.test_patrols import patrol
 from tests.api.test_photos import COMMUNITY, OTHER, add_other_community
 from tests.support.photos import photo_bytes, read_exif
 from tests.support.web import auth
@@ -78,3 +79,34 @@ def test_a_field_check_takes_photos_lists_them_and_shows_them_to_its_readers(
     assert client.get(photo["url"], headers=auth(institution)).status_code == 404
     image = client.get(photo["url"], headers=auth(analyst)).content
     assert "Make" not in str(read_exif(image))
+
+
+def test_a_patrol_takes_photos_lists_them_and_shows_them_to_its_readers(
+    client: TestClient, db: Session, make_key: Any, monitor: str
+) -> None:
+    add_other_community(db)
+    body = patrol()
+    assert client.post("/api/v1/patrols", json=body, headers=auth(monitor)).status_code == 201
+    path = f"/api/v1/patrols/{body['id']}/photos"
+    stranger = make_key("monitor", community=OTHER)
+    analyst, admin = make_key("analyst"), make_key("admin")
+
+    created = send(client, monitor, path, photo_bytes())
+    assert created.status_code == 201, created.text
+    photo = created.json()
+    assert photo["patrol_id"] == body["id"] and photo["report_id"] is None
+    assert send(client, monitor, path, photo_bytes()).status_code == 200
+    assert send(client, admin, path, photo_bytes(color="olive")).status_code == 201
+    assert send(client, analyst, path, photo_bytes()).status_code == 403
+    assert send(client, stranger, path, photo_bytes()).status_code == 404
+    assert send(client, monitor, f"/api/v1/patrols/{uuid.uuid4()}/photos", b"x").status_code == 404
+
+    listed = client.get("/api/v1/patrols", headers=auth(analyst)).json()["items"]
+    item = next(i for i in listed if i["id"] == body["id"])
+    assert [p["id"] for p in item["photos"]][:1] == [photo["id"]] and len(item["photos"]) == 2
+
+    for token, allowed in ((monitor, True), (analyst, True), (admin, True), (stranger, False)):
+        for url in (photo["url"], photo["thumbnail_url"]):
+            assert client.get(url, headers=auth(token)).status_code == (200 if allowed else 404)
+    institution = make_key("institution", institution="MINAM")
+    assert client.get(photo["url"], headers=auth(institution)).status_code == 404

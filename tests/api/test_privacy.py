@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ews.auth.keys import Role, create_key
 from ews.jobs.entry_points import compute_indicators, deliver_notifications, evaluate_alerts
 from ews.logs import JsonFormatter
-from ews.models import Alert, CapMessage, Report
+from ews.models import Alert, CapMessage, Patrol, Report
 from ews.settings import Settings
+from tests.api.test_patrols import patrol as patrol_body
 from tests.support.delivery import SmtpServer
 from tests.support.photos import DEVICE_WORDS, photo_bytes, read_exif
 from tests.support.web import auth
@@ -73,6 +74,15 @@ def test_no_reporter_identity_anywhere(
         data={"keep_time_and_place": "true"},
     )
     assert photo.status_code == 201, photo.text
+    # A patrol by the same monitor, with a photo naming its owner too.
+    patrol = patrol_body()
+    assert client.post("/api/v1/patrols", headers=auth(monitor), json=patrol).status_code == 201
+    patrol_photo = client.post(
+        f"/api/v1/patrols/{patrol['id']}/photos",
+        headers=auth(monitor),
+        files={"file": ("IMG_0002.jpg", photo_bytes(artist=REPORTER_NAME), "image/jpeg")},
+    )
+    assert patrol_photo.status_code == 201, patrol_photo.text
     sms = client.post(
         "/api/v1/intake/sms",
         headers=auth(feed),
@@ -109,6 +119,7 @@ def test_no_reporter_identity_anywhere(
     assert delivered["sent"] >= 2  # the defender alert reached MINJUS and DP
 
     pseudonyms = set(db.scalars(select(Report.reporter_pseudonym)))
+    pseudonyms |= set(db.scalars(select(Patrol.submitter_pseudonym)))
     needles = {
         REPORTER_NAME,
         "Juana",
@@ -137,6 +148,7 @@ def test_no_reporter_identity_anywhere(
                 "/api/v1/alerts/feed.atom",
                 "/api/v1/notifications",
                 "/api/v1/silences",
+                "/api/v1/patrols",
                 *[f"/api/v1/alerts/{i}" for i in alert_ids],
                 *[f"/api/v1/alerts/{a}/events/{e}/cap" for a, e in cap_events],
                 *{f"/api/v1/alerts/{a}/cap" for a, _e in cap_events},
@@ -152,6 +164,9 @@ def test_no_reporter_identity_anywhere(
             assert response.status_code == 200, (url, response.text)
             seen[f"GET {url}"] = response.text
     seen["POST photo"] = photo.text
+    seen["POST patrol photo"] = patrol_photo.text
+    served = client.get(patrol_photo.json()["url"], headers=auth(analyst))
+    seen["GET patrol photo"] = served.content.decode("latin-1")
     for url in (photo.json()["url"], photo.json()["thumbnail_url"]):
         served = client.get(url, headers=auth(analyst))
         assert served.status_code == 200, url

@@ -51,6 +51,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/checks"): frozenset({"monitor", "analyst", "admin"}),
     ("POST", "/api/v1/checks/{check_id}/verdict"): frozenset({"monitor", "analyst", "admin"}),
     ("POST", "/api/v1/checks/{check_id}/photos"): frozenset({"monitor", "analyst", "admin"}),
+    ("POST", "/api/v1/patrols/{patrol_id}/photos"): frozenset({"monitor", "admin"}),
 }
 PATH_VALUES = {
     "source": "firms",
@@ -62,6 +63,7 @@ PATH_VALUES = {
     "report_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "photo_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "check_id": "999999",
+    "patrol_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
 }
 BINDINGS: dict[str, dict[str, str]] = {
     "monitor": {"community": "flor-de-ucayali"},

@@ -1,4 +1,5 @@
-"""Photos taken at a field check: ``POST /api/v1/checks/{id}/photos``.
+"""Photos taken at a field check or on a patrol: ``POST /api/v1/checks/{id}/photos`` and
+``POST /api/v1/patrols/{id}/photos``.
 
 The same processing as a report's photos (``ews.photos.service.receive_photo``): idempotent by
 content, metadata removed, a thumbnail, 413/415/422 naming ``file`` with nothing stored. Read back
@@ -15,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import NotFound
-from ews.api.roles import MonitorAnalystOrAdmin
+from ews.api.roles import MonitorAnalystOrAdmin, MonitorOrAdmin
 from ews.api.routes.photos import PhotoOut, _refused
 from ews.auth.keys import Principal, Role
-from ews.models import FieldCheck
+from ews.models import FieldCheck, Patrol
 from ews.models.base import utcnow
 from ews.photos.images import ImageRefused
 from ews.photos.service import receive_photo
@@ -29,6 +30,10 @@ router = APIRouter(tags=["photos"])
 NO_CHECK = (
     "No existe esa verificación o su clave no puede añadirle fotos. / No such field check, or "
     "your key may not add photos to it."
+)
+NO_PATROL = (
+    "No existe ese patrullaje o su clave no puede añadirle fotos. / No such patrol, or your key "
+    "may not add photos to it."
 )
 FileField = Annotated[UploadFile, File(description="JPEG, PNG o WebP")]
 KeepField = Annotated[
@@ -99,3 +104,26 @@ def post_check_photo(
     if check is None or not _of_community(principal, check.community_code):
         raise NotFound("check_not_found", NO_CHECK)
     return _store(session, settings, file, keep_time_and_place, check=check)
+
+
+@router.post(
+    "/api/v1/patrols/{patrol_id}/photos",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PhotoOut,
+    summary="Añadir una foto a un patrullaje / Add a photo to a patrol",
+    responses=RESPONSES,
+)
+def post_patrol_photo(
+    patrol_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: MonitorOrAdmin,
+    file: FileField,
+    keep_time_and_place: KeepField = False,
+) -> Any:
+    """By a monitor of the patrol's community or an admin: 201 with the photo, 200 when these
+    bytes were already sent for this patrol; ``GET /api/v1/patrols`` lists it in ``photos``."""
+    patrol = session.get(Patrol, patrol_id) if len(patrol_id) <= 36 else None
+    if patrol is None or not _of_community(principal, patrol.community_code):
+        raise NotFound("patrol_not_found", NO_PATROL)
+    return _store(session, settings, file, keep_time_and_place, patrol=patrol)

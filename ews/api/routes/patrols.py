@@ -29,6 +29,7 @@ from ews.intake.reports import StoreStatus
 from ews.intake.tracks import Track, TrackError, read_gpx
 from ews.models import Patrol
 from ews.models.base import utcnow
+from ews.photos.links import owned_photo_links
 from ews.settings import Settings
 
 router = APIRouter(prefix="/api/v1/patrols", tags=["patrols"])
@@ -234,7 +235,11 @@ def list_patrols(
         session.execute(query.order_by(Patrol.ended_at, Patrol.id).limit(limit + 1)).scalars()
     )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return PatrolPage(items=[PatrolOut.of(row) for row in rows[:limit]], next=next_cursor)
+    items = [PatrolOut.of(row) for row in rows[:limit]]
+    links = owned_photo_links(session, "patrol_id", [item.id for item in items])
+    for item in items:
+        item.photos = links[item.id]
+    return PatrolPage(items=items, next=next_cursor)
 
 
 KOBO_STATUS_CODES = {
