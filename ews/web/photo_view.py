@@ -1,6 +1,6 @@
-"""``/dashboard/photos/{id}``: a report's photo (or its thumbnail) for the signed-in dashboard.
+"""``/dashboard/photos/{id}``: a photo (or its thumbnail) for the signed-in dashboard.
 
-The same readers as ``GET /api/v1/photos/{id}`` (``may_read_report``), with the session cookie
+The same readers as ``GET /api/v1/photos/{id}`` (``may_read_photo``), with the session cookie
 instead of a key; anyone else gets 404, as if it did not exist. Never who took it.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import NotFound
-from ews.models import Photo, Report
-from ews.photos.service import may_read_report, store_of
+from ews.models import Photo
+from ews.photos.service import may_read_photo, store_of
 from ews.photos.storage import THUMBNAIL_MEDIA_TYPE
 from ews.web.pages import PAGE_NOT_FOUND, WebPrincipal, WebRoute
 
@@ -55,8 +55,7 @@ def photo_file(
     size: Literal["full", "thumb"] = "full",
 ) -> FileResponse:
     photo = session.get(Photo, str(photo_id))
-    report = session.get(Report, photo.report_id) if photo is not None else None
-    if photo is None or report is None or not may_read_report(session, principal, report):
+    if photo is None or not may_read_photo(session, principal, photo):
         raise NotFound("photo_not_found", PAGE_NOT_FOUND)
     store = store_of(settings)
     if size == "thumb":

@@ -99,3 +99,17 @@ def test_without_a_session_a_photo_goes_to_sign_in(
     answer = client.get(f"/dashboard/photos/{photo['id']}", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/dashboard/login"
+
+
+def test_a_field_checks_photo_is_served_to_the_analyst_not_to_an_institution(
+    client: TestClient, db: Session, make_key: Any, monitor: str
+) -> None:
+    from tests.api.test_photos_owned import add_check, send
+
+    check_id = add_check(db)
+    photo = send(client, monitor, f"/api/v1/checks/{check_id}/photos", photo_bytes()).json()
+    url = f"/dashboard/photos/{photo['id']}?size=thumb"
+    sign_in(client, make_key("institution", institution="MINAM"))
+    assert client.get(url).status_code == 404
+    sign_in(client, make_key("analyst"))
+    assert client.get(url).status_code == 200
