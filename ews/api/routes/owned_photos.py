@@ -11,19 +11,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile, status
-from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import NotFound
 from ews.api.roles import MonitorAnalystOrAdmin, MonitorOrAdmin
-from ews.api.routes.photos import PhotoOut, _refused
+from ews.api.routes.photos import PhotoOut, store_upload
 from ews.auth.keys import Principal, Role
 from ews.models import FieldCheck, Patrol
-from ews.models.base import utcnow
-from ews.photos.images import ImageRefused
-from ews.photos.service import receive_photo
-from ews.settings import Settings
 
 router = APIRouter(tags=["photos"])
 
@@ -58,31 +52,6 @@ def _of_community(principal: Principal, community_code: str) -> bool:
     return principal.role is not Role.monitor or principal.community_code == community_code
 
 
-def _store(
-    session: Session,
-    settings: Settings,
-    file: UploadFile,
-    keep_time_and_place: bool,
-    **owner: Any,
-) -> JSONResponse:
-    data = file.file.read(settings.photo_max_bytes + 1)
-    try:
-        received = receive_photo(
-            session,
-            settings=settings,
-            data=data,
-            keep_time_and_place=keep_time_and_place,
-            source="api",
-            now=utcnow(),
-            **owner,
-        )
-    except ImageRefused as refusal:
-        raise _refused(refusal) from refusal
-    body = PhotoOut.of_photo(received.photo).model_dump(mode="json")
-    code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
-    return JSONResponse(body, status_code=code)
-
-
 @router.post(
     "/api/v1/checks/{check_id}/photos",
     status_code=status.HTTP_201_CREATED,
@@ -103,7 +72,7 @@ def post_check_photo(
     check = session.get(FieldCheck, check_id) if len(check_id) <= 36 else None
     if check is None or not _of_community(principal, check.community_code):
         raise NotFound("check_not_found", NO_CHECK)
-    return _store(session, settings, file, keep_time_and_place, check=check)
+    return store_upload(session, settings, file, keep_time_and_place, check=check)
 
 
 @router.post(
@@ -126,4 +95,4 @@ def post_patrol_photo(
     patrol = session.get(Patrol, patrol_id) if len(patrol_id) <= 36 else None
     if patrol is None or not _of_community(principal, patrol.community_code):
         raise NotFound("patrol_not_found", NO_PATROL)
-    return _store(session, settings, file, keep_time_and_place, patrol=patrol)
+    return store_upload(session, settings, file, keep_time_and_place, patrol=patrol)

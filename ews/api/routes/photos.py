@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.orm import Session
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import ApiError, NotFound
@@ -28,6 +29,7 @@ from ews.photos.service import (
     store_of,
 )
 from ews.photos.storage import THUMBNAIL_MEDIA_TYPE
+from ews.settings import Settings
 
 router = APIRouter(tags=["photos"])
 
@@ -83,6 +85,33 @@ class PhotoOut(PhotoLink):
         )
 
 
+def store_upload(
+    session: Session,
+    settings: Settings,
+    file: UploadFile,
+    keep_time_and_place: bool,
+    **owner: Any,
+) -> JSONResponse:
+    """Receive ``file`` for its ``owner`` (``report=``, ``check=`` or ``patrol=``): 201 with the
+    photo, 200 when these bytes were already sent for it, the refusal raised otherwise."""
+    data = file.file.read(settings.photo_max_bytes + 1)
+    try:
+        received = receive_photo(
+            session,
+            settings=settings,
+            data=data,
+            keep_time_and_place=keep_time_and_place,
+            source="api",
+            now=utcnow(),
+            **owner,
+        )
+    except ImageRefused as refusal:
+        raise _refused(refusal) from refusal
+    body = PhotoOut.of_photo(received.photo).model_dump(mode="json")
+    code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
+    return JSONResponse(body, status_code=code)
+
+
 @router.post(
     "/api/v1/reports/{report_id}/photos",
     status_code=status.HTTP_201_CREATED,
@@ -116,22 +145,7 @@ def post_photo(
     report = session.get(Report, report_id)
     if report is None or not may_add_photos(principal, report):
         raise NotFound("report_not_found", REPORT_NOT_FOUND)
-    data = file.file.read(settings.photo_max_bytes + 1)
-    try:
-        received = receive_photo(
-            session,
-            settings=settings,
-            report=report,
-            data=data,
-            keep_time_and_place=keep_time_and_place,
-            source="api",
-            now=utcnow(),
-        )
-    except ImageRefused as refusal:
-        raise _refused(refusal) from refusal
-    body = PhotoOut.of_photo(received.photo).model_dump(mode="json")
-    code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
-    return JSONResponse(body, status_code=code)
+    return store_upload(session, settings, file, keep_time_and_place, report=report)
 
 
 @router.get(
