@@ -39,6 +39,7 @@ class ContactInfo:
     region_ubigeo: str | None
     min_level: str
     active: bool = True
+    categories: tuple[str, ...] = ()  # empty: every category routed to its institution
 
 
 def route_institutions(
@@ -79,9 +80,11 @@ def select_contacts(
     institutions: Sequence[str],
     region_ubigeo: str,
     level: Level | str,
+    category: str | None = None,
 ) -> list[ContactInfo]:
     """Ordinary routing: active contacts of ``institutions`` whose scope covers the community
-    (national, or regional with the community's region) and whose minimum level the alert reaches."""
+    (national, or regional with the community's region), whose minimum level the alert reaches and
+    whose categories (when they name any) include ``category``."""
     wanted = set(institutions)
     return [
         c
@@ -93,6 +96,7 @@ def select_contacts(
             or (c.scope == REGIONAL_SCOPE and c.region_ubigeo == region_ubigeo)
         )
         and Level(level).at_least(c.min_level)
+        and (not c.categories or category is None or category in c.categories)
     ]
 
 
@@ -143,6 +147,7 @@ def plan_notifications(
                 institutions=decision.institutions,
                 region_ubigeo=region_ubigeo,
                 level=event.level,
+                category=decision.fingerprint.category,
             )
             if already_escalated:
                 chosen += select_national_contacts(contacts, institutions=decision.national)

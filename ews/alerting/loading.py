@@ -72,6 +72,7 @@ def contacts(session: Session) -> list[ContactInfo]:
             region_ubigeo=c.region_ubigeo,
             min_level=c.min_level,
             active=c.active,
+            categories=tuple(c.categories or ()),
         )
         for c in rows
     ]

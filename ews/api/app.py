@@ -20,6 +20,7 @@ from ews.api.limits import ConcurrencyLimitMiddleware, RateLimiter, RequestLimit
 from ews.api.routes import (
     alerts,
     checks,
+    contacts,
     feeds,
     health,
     indicators,
@@ -138,6 +139,7 @@ def _routers() -> list[Any]:
         alerts.router,
         silences.router,
         notifications.router,
+        contacts.router,
         indicators.router,
         jobs.router,
         web.router,

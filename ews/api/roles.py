@@ -12,6 +12,7 @@ from ews.api.deps import PrincipalDep
 from ews.api.errors import Forbidden
 from ews.auth.keys import Principal, Role
 
+ADMIN = frozenset({Role.admin})
 ANALYST_ADMIN = frozenset({Role.analyst, Role.admin})
 ANALYST_INSTITUTION_ADMIN = frozenset({Role.analyst, Role.institution, Role.admin})
 FEED_ADMIN = frozenset({Role.feed, Role.admin})
@@ -39,6 +40,7 @@ def require_roles(allowed: frozenset[Role]) -> Callable[[Principal], Principal]:
     return dependency
 
 
+AdminOnly = Annotated[Principal, Depends(require_roles(ADMIN))]
 AnalystOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_ADMIN))]
 AnalystInstitutionOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_INSTITUTION_ADMIN))]
 FeedOrAdmin = Annotated[Principal, Depends(require_roles(FEED_ADMIN))]

@@ -35,6 +35,8 @@ from ews.models.photos import Photo, PhotoFetch
 from ews.models.reference import (
     CategoryContext,
     Community,
+    CommunityContact,
+    CommunityContactRole,
     Contact,
     FactsheetItem,
     IndicatorRule,
@@ -54,6 +56,8 @@ __all__ = [
     "CategoryContext",
     "CheckSource",
     "Community",
+    "CommunityContact",
+    "CommunityContactRole",
     "Contact",
     "Counter",
     "DeforestationAlert",

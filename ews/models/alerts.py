@@ -33,6 +33,12 @@ class AuditAction(StrEnum):
     notification_requeued = "notification.requeued"
     sign_in_failed = "dashboard.sign_in_failed"
     signed_in = "dashboard.signed_in"
+    contact_created = "contact.created"
+    contact_updated = "contact.updated"
+    contact_deactivated = "contact.deactivated"
+    community_contact_created = "community_contact.created"
+    community_contact_updated = "community_contact.updated"
+    community_contact_deactivated = "community_contact.deactivated"
 
 
 class Alert(Base):

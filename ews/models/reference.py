@@ -4,6 +4,7 @@ indicator rules and the routing matrix. Loaded from ``fixtures/`` by ``ews init`
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -99,6 +100,35 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(String(5), default="es")
     min_level: Mapped[str] = mapped_column(String(20), default="warning")
     payload_format: Mapped[str] = mapped_column(String(10), default="json")  # json | cap (webhooks)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The alert categories the contact receives; empty: every category routed to its institution.
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    # Who keeps the row: "fixture" (``ews init`` updates it from contacts.yaml) or "api" (created
+    # or changed by an admin through the API or the dashboard: ``ews init`` no longer touches it).
+    managed_by: Mapped[str] = mapped_column(String(10), default="fixture")
+
+
+class CommunityContactRole(StrEnum):
+    leader = "leader"
+    monitor = "monitor"
+
+
+class CommunityContact(Base):
+    """A leader or monitor of a community who hears back, by SMS, what is done about the
+    community's alerts, and may answer. The phone is a Fernet token at rest; ``phone_pseudonym``
+    (keyed HMAC of the normalized number, as the SMS intake computes it) finds the contact of an
+    incoming message without decrypting every row."""
+
+    __tablename__ = "community_contact"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # a CommunityContactRole
+    name: Mapped[str]
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    phone_pseudonym: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="es")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -27,6 +27,9 @@ from ews.models.base import utcnow
 from indicators import LIMA
 from indicators.geometry import buffer_ring
 
+# ``contact.managed_by`` of a contact created or changed through the API.
+MANAGED_BY_API = "api"
+
 # The category of the routing rows that name the national-escalation institutions.
 NATIONAL_CATEGORY = "*"
 
@@ -50,6 +53,7 @@ class LoadReport:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)  # rows managed elsewhere, left alone
 
     def count(self, table: str, outcome: str) -> None:
         bucket: dict[str, int] = getattr(self, outcome)
@@ -238,6 +242,9 @@ def lima_today() -> date:
 
 
 def load_contacts(session: Session, data: dict[str, Any], report: LoadReport) -> None:
+    """Seed and update the contacts of ``contacts.yaml``. A contact an admin created or changed
+    through the API (``managed_by = "api"``) is left as it is: neither updated nor deactivated
+    (counted as ``kept``)."""
     seen: set[str] = set()
     for entry in _entries(data, "contacts", "contacts.yaml"):
         where = f"contacts.yaml: {entry.get('code', '?')}"
@@ -246,6 +253,13 @@ def load_contacts(session: Session, data: dict[str, Any], report: LoadReport) ->
             msg = f"{where}: un contacto regional necesita region_ubigeo / a regional contact needs region_ubigeo"
             raise FixtureError(msg)
         seen.add(entry["code"])
+        existing = session.execute(
+            select(Contact.managed_by).where(Contact.code == entry["code"])
+        ).scalar_one_or_none()
+        if existing == MANAGED_BY_API:
+            # Changed by an admin since: the database is the truth, the YAML only a seed.
+            report.count("contact", "kept")
+            continue
         _upsert(
             session,
             report,
@@ -264,10 +278,14 @@ def load_contacts(session: Session, data: dict[str, Any], report: LoadReport) ->
                 "min_level": entry.get("min_level", "warning"),
                 "payload_format": entry.get("payload_format", "json"),
                 "active": bool(entry.get("active", True)),
+                "categories": [str(c) for c in entry.get("categories") or []],
             },
         )
-    # A contact taken out of the fixture stops receiving alerts; its delivery history stays.
-    for contact in session.execute(select(Contact).where(Contact.code.not_in(seen))).scalars():
+    # A contact taken out of the fixture stops receiving alerts; its delivery history stays. One
+    # an admin created or changed through the API is not the fixture's to remove.
+    for contact in session.execute(
+        select(Contact).where(Contact.code.not_in(seen), Contact.managed_by != MANAGED_BY_API)
+    ).scalars():
         if contact.active:
             contact.active = False
             report.count("contact", "removed")

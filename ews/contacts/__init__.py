@@ -1,0 +1,1 @@
+"""Contacts managed by admins: institutions' contacts and communities' leaders and monitors."""

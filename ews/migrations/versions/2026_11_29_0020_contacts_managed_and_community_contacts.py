@@ -1,0 +1,104 @@
+"""contacts managed through the API; community contacts who hear back (DESIGN section 12)
+
+- ``contact.categories`` (JSON list; empty: every category of its institution) and
+  ``contact.managed_by`` (``fixture`` | ``api``: ``ews init`` leaves ``api`` rows alone);
+- ``community_contact``: a community's leaders and monitors, phone encrypted (Fernet token) with a
+  keyed-HMAC pseudonym to find the sender of an SMS;
+- ``outbox_message``: ``contact_id`` and ``institution_code`` nullable, ``community_contact_id``
+  added, exactly one recipient.
+
+Revision ID: 0020
+Revises: 0018
+Create Date: 2026-11-29 04:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import ews.crypto
+import ews.models.base
+
+revision: str = "0020"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ONE_RECIPIENT = "(contact_id IS NULL) <> (community_contact_id IS NULL)"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("contact") as batch:
+        batch.add_column(
+            sa.Column(
+                "categories",
+                ews.models.base.JSONType,
+                nullable=False,
+                server_default=sa.text("'[]'"),
+            )
+        )
+        batch.add_column(
+            sa.Column("managed_by", sa.String(length=10), nullable=False, server_default="fixture")
+        )
+    op.create_table(
+        "community_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=80), nullable=False),
+        sa.Column("community_code", sa.String(length=80), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("phone", ews.crypto.EncryptedText(), nullable=False),
+        sa.Column("phone_pseudonym", sa.String(length=64), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_code"],
+            ["community.code"],
+            name=op.f("fk_community_contact_community_code_community"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_community_contact")),
+        sa.UniqueConstraint("code", name=op.f("uq_community_contact_code")),
+    )
+    op.create_index(
+        op.f("ix_community_contact_community_code"), "community_contact", ["community_code"]
+    )
+    op.create_index(
+        op.f("ix_community_contact_phone_pseudonym"), "community_contact", ["phone_pseudonym"]
+    )
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.alter_column("contact_id", existing_type=sa.Integer(), nullable=True)
+        batch.alter_column("institution_code", existing_type=sa.String(length=40), nullable=True)
+        batch.add_column(sa.Column("community_contact_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_outbox_message_community_contact_id_community_contact"),
+            "community_contact",
+            ["community_contact_id"],
+            ["id"],
+        )
+        batch.create_unique_constraint(
+            op.f("uq_outbox_message_event_id_community_contact_id"),
+            ["event_id", "community_contact_id"],
+        )
+        batch.create_check_constraint("one_recipient", ONE_RECIPIENT)
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM outbox_message WHERE community_contact_id IS NOT NULL")
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_constraint(op.f("ck_outbox_message_one_recipient"), type_="check")
+        batch.drop_constraint(
+            op.f("uq_outbox_message_event_id_community_contact_id"), type_="unique"
+        )
+        batch.drop_constraint(
+            op.f("fk_outbox_message_community_contact_id_community_contact"), type_="foreignkey"
+        )
+        batch.drop_column("community_contact_id")
+        batch.alter_column("institution_code", existing_type=sa.String(length=40), nullable=False)
+        batch.alter_column("contact_id", existing_type=sa.Integer(), nullable=False)
+    op.drop_index(op.f("ix_community_contact_phone_pseudonym"), table_name="community_contact")
+    op.drop_index(op.f("ix_community_contact_community_code"), table_name="community_contact")
+    op.drop_table("community_contact")
+    with op.batch_alter_table("contact") as batch:
+        batch.drop_column("managed_by")
+        batch.drop_column("categories")
