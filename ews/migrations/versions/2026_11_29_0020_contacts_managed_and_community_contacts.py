@@ -8,7 +8,7 @@
   added, exactly one recipient.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-29 04:10:00
 """
 
@@ -21,7 +21,7 @@ import ews.crypto
 import ews.models.base
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
