@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     embedded_scheduler: bool = True
     embedded_worker: bool = True
     compute_interval_minutes: float = 15
+    # How often communities are told what changed about their alerts (acknowledgements, actions):
+    # the changes of one interval go out as one SMS per alert and contact (0: only after each
+    # evaluation).
+    community_update_interval_minutes: float = 10
     # The delivery worker (`ews worker`, or inside `ews serve`) delivers; set this to also run a
     # delivery pass on the scheduler's ticks.
     deliver_interval_seconds: int = 0

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from ews import audit
@@ -37,6 +37,11 @@ CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # E.164: a plus, then 8 to 15 digits (spaces and dashes are dropped first).
 E164 = re.compile(r"^\+\d{8,15}$")
+# A community's contact shows by role, not by name, in the delivery log.
+COMMUNITY_ROLE_NAME = case(
+    (CommunityContact.role == CommunityContactRole.leader, "líder comunal / community leader"),
+    else_="monitor comunal / community monitor",
+)
 # Columns whose values never go to the audit log in clear.
 SECRET_FIELDS = frozenset({"address", "phone"})
 

@@ -20,6 +20,7 @@ from ews.models import (
     AlertEvent,
     CategoryContext,
     Community,
+    CommunityContact,
     Contact,
     IndicatorRule,
     Institution,
@@ -163,10 +164,18 @@ def render_rows(
     """Each row's message, or why it cannot have one. Reads alerts, events and contacts in bulk."""
     alerts = _by_id(session, Alert, {r.alert_id for r in rows})
     events = _by_id(session, AlertEvent, {r.event_id for r in rows})
-    contacts = _by_id(session, Contact, {r.contact_id for r in rows})
+    contacts = _by_id(session, Contact, {r.contact_id for r in rows if r.contact_id is not None})
+    community_contacts = _by_id(
+        session,
+        CommunityContact,
+        {r.community_contact_id for r in rows if r.community_contact_id is not None},
+    )
     out: dict[int, Envelope | RenderError] = {}
     for row in rows:
-        contact = contacts.get(row.contact_id)
+        if row.community_contact_id is not None:
+            out[row.id] = community_envelope(row, community_contacts.get(row.community_contact_id))
+            continue
+        contact = contacts.get(row.contact_id) if row.contact_id is not None else None
         if contact is None or not contact.active:
             out[row.id] = RenderError("contacto inactivo o borrado / contact inactive or removed")
             continue
@@ -207,6 +216,29 @@ def render_rows(
         except (KeyError, ValueError, LookupError) as exc:
             out[row.id] = RenderError(f"no se pudo redactar / cannot render: {exc!r}")
     return out
+
+
+def community_envelope(
+    row: OutboxMessage, contact: CommunityContact | None
+) -> Envelope | RenderError:
+    """A message to a community's leader or monitor: the text written when the change was told
+    (``ews.alerting.community``), by SMS to the contact's phone as it is now."""
+    if contact is None or not contact.active:
+        return RenderError("contacto inactivo o borrado / contact inactive or removed")
+    text = row.payload.get("text")
+    if not isinstance(text, str) or not text:
+        return RenderError("mensaje sin texto / message without text")
+    return Envelope(
+        message_id=row.message_id,
+        address=contact.phone,
+        contact=contact.code,
+        subject="",
+        text=text,
+        language=contact.language,
+        body=b"",
+        content_type="text/plain",
+        headers={"X-EWS-Alert-Id": str(row.alert_id), "X-EWS-Event": "community_told"},
+    )
 
 
 def _by_id(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:

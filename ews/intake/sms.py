@@ -19,6 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from alerts.community import ANSWER_ES, PROMPT_ES, read_answer
+from ews.alerting.community import (
+    AnswerTarget,
+    answer_report_fields,
+    answer_target,
+    record_answer,
+)
 from ews.intake.positions import PositionError, read_sms_position
 from ews.intake.quarantine import keep_message
 from ews.intake.reports import (
@@ -153,11 +160,31 @@ def receive_sms(
     communities = set(session.execute(select(Community.code)).scalars())
     report_id: str | None = None
     created = False
-    try:
-        parsed = parse_sms(text, communities=communities)
-    except SmsError as exc:
-        status, reply = SmsStatus.rejected, exc.reply
+    target = (
+        None
+        if text.strip().upper().startswith("EWS")
+        else answer_target(session, sender_pseudonym=sender_pseudonym)
+    )
+    if target is not None:
+        # A community contact answering the message about its open alert.
+        status, reply, report_id, created = _answer(
+            session,
+            target=target,
+            gateway_id=gateway_id,
+            sender_pseudonym=sender_pseudonym,
+            text=text,
+            received_at=received_at,
+            now=now,
+            future_tolerance=future_tolerance,
+        )
+        parsed = None
     else:
+        try:
+            parsed = parse_sms(text, communities=communities)
+        except SmsError as exc:
+            status, reply = SmsStatus.rejected, exc.reply
+            parsed = None
+    if parsed is not None:
         report_id = str(uuid.uuid5(SMS_NAMESPACE, gateway_id))
         report, errors = validate_report(
             session,
@@ -207,6 +234,46 @@ def receive_sms(
     if status is SmsStatus.rejected:
         _keep(session, status, gateway_id, sender_pseudonym, text, reply, now)
     return SmsOutcome(status, reply, report_id, created)
+
+
+def _answer(
+    session: Session,
+    *,
+    target: AnswerTarget,
+    gateway_id: str,
+    sender_pseudonym: str,
+    text: str,
+    received_at: datetime,
+    now: datetime,
+    future_tolerance: timedelta,
+) -> tuple[SmsStatus, str, str | None, bool]:
+    """A leader's (or monitor's) answer: a report of the community and an event on the alert."""
+    answer = read_answer(text)
+    if answer is None:
+        return (
+            SmsStatus.rejected,
+            f"No entendimos su respuesta. {PROMPT_ES} Para un reporte nuevo: {SYNTAX}",
+            None,
+            False,
+        )
+    fields = answer_report_fields(
+        session, target=target, answer=answer, gateway_id=gateway_id, received_at=received_at
+    )
+    report, errors = validate_report(session, fields, now=now, future_tolerance=future_tolerance)
+    if report is None:
+        reply = "No se pudo guardar: " + "; ".join(e["message"].split(" / ")[0] for e in errors)
+        return SmsStatus.rejected, reply, None, False
+    outcome, _stored = store_report(
+        session,
+        report=report,
+        reporter_pseudonym=sender_pseudonym,
+        source="sms",
+        source_ref=gateway_id,
+        now=now,
+    )
+    record_answer(session, target=target, answer=answer, report_id=fields["id"], now=now)
+    reply = f"Gracias. Recibimos su respuesta: {ANSWER_ES[answer]}. Ref {fields['id'][:8]}."
+    return SmsStatus.accepted, reply, fields["id"], outcome is StoreStatus.created
 
 
 def _keep(

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ews.alerting import community
 from ews.alerting.evaluation import evaluate
 from ews.db import in_snapshot, session_scope
 from ews.delivery.channels import build_channels
@@ -43,6 +44,16 @@ def evaluate_alerts(
     now = as_of or utcnow()
     with session_scope(session_factory) as session:
         return evaluate(session, settings=settings, now=now)
+
+
+def tell_communities(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime | None
+) -> dict[str, Any]:
+    """Job: queue for each community what it has not yet been told about its alerts (one
+    transaction; :mod:`ews.alerting.community`). Answers ``{"alerts_told", "messages"}``."""
+    now = as_of or utcnow()
+    with session_scope(session_factory) as session:
+        return community.tell_communities(session, now=now).as_dict()
 
 
 def deliver_notifications(

@@ -14,6 +14,7 @@ from ews.jobs.entry_points import (
     deliver_notifications,
     evaluate_alerts,
     pull_feeds,
+    tell_communities,
 )
 from ews.models.base import utcnow
 from ews.photos.kobo import fetch_photos
@@ -29,14 +30,17 @@ class Job(Protocol):
 JOBS: dict[str, Job] = {
     "compute-indicators": compute_indicators,
     "evaluate-alerts": evaluate_alerts,
+    "tell-communities": tell_communities,
     "deliver-notifications": deliver_notifications,
     "pull-feeds": pull_feeds,
     "fetch-photos": fetch_photos,
 }
-PIPELINE = ("compute-indicators", "evaluate-alerts", "deliver-notifications")
+PIPELINE = ("compute-indicators", "evaluate-alerts", "tell-communities", "deliver-notifications")
 # A scheduled tick of the key runs these right after it, with the same tick (each claimed on its
 # own), so alerts are always evaluated on the values just computed.
-FOLLOWERS: dict[str, tuple[str, ...]] = {"compute-indicators": ("evaluate-alerts",)}
+FOLLOWERS: dict[str, tuple[str, ...]] = {
+    "compute-indicators": ("evaluate-alerts", "tell-communities")
+}
 
 
 def pipeline(
@@ -66,6 +70,8 @@ def schedules(settings: Settings) -> dict[str, float]:
     every = {
         "compute-indicators": settings.compute_interval_minutes * 60,
         "deliver-notifications": settings.deliver_interval_seconds,
+        # What institutions did since the last run, told to the communities in one message each.
+        "tell-communities": settings.community_update_interval_minutes * 60,
         "pull-feeds": settings.feed_pull_interval_minutes * 60 if settings.feed_pull_sources else 0,
         "fetch-photos": settings.photo_fetch_interval_minutes * 60 if settings.kobo_url else 0,
     }

@@ -11,6 +11,7 @@ from ews.web import (
     photo_view,
     report,
     report_checks,
+    report_messages,
     report_view,
     service_pages,
     sign_in,
@@ -28,6 +29,7 @@ router.include_router(photo_view.router)
 router.include_router(report.router)
 router.include_router(report.api_router)
 router.include_router(report_checks.router)
+router.include_router(report_messages.router)
 router.include_router(static_files.router)
 
 __all__ = ["router"]

@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from ews.contacts.service import COMMUNITY_ROLE_NAME
 from ews.models import (
     Alert,
     CategoryContext,
     Community,
+    CommunityContact,
     Contact,
     DeforestationAlert,
     FactsheetItem,
@@ -213,8 +215,14 @@ def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Deliv
     failed = (OutboxMessage.status != OutboxStatus.sent) & (OutboxMessage.last_error.is_not(None))
     order = case((OutboxMessage.status == OutboxStatus.dead, 0), (failed, 1), else_=2)
     query = (
-        select(OutboxMessage, Contact.name, Alert.community_code, Alert.category)
-        .join(Contact, Contact.id == OutboxMessage.contact_id)
+        select(
+            OutboxMessage,
+            func.coalesce(Contact.name, COMMUNITY_ROLE_NAME),
+            Alert.community_code,
+            Alert.category,
+        )
+        .outerjoin(Contact, Contact.id == OutboxMessage.contact_id)
+        .outerjoin(CommunityContact, CommunityContact.id == OutboxMessage.community_contact_id)
         .join(Alert, Alert.id == OutboxMessage.alert_id)
         .order_by(order, OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(limit + 1)

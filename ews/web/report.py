@@ -17,7 +17,14 @@ router = APIRouter(prefix="/report", route_class=WebRoute, include_in_schema=Fal
 # JSON for the page's script: plain API errors, not pages.
 api_router = APIRouter(prefix="/report", include_in_schema=False)
 
-ASSETS = ("report.js", "report-checks.js", "report-patrol.js", "report.css", "icon.svg")
+ASSETS = (
+    "report.js",
+    "report-checks.js",
+    "report-patrol.js",
+    "report-messages.js",
+    "report.css",
+    "icon.svg",
+)
 # Most frequent first; "all_quiet" leads because most patrols find nothing, and saying so matters.
 THREAT_ORDER = ("all_quiet", *(t for t in LABELS["threat"] if t != "all_quiet"))
 

@@ -8,16 +8,24 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
-from sqlalchemy import and_, case, or_, select
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, case, func, or_, select
 
 from ews import audit
 from ews.api.deps import RowId, SessionDep, SettingsDep
 from ews.api.errors import InvalidData, NotFound
 from ews.api.roles import AnalystOrAdmin
+from ews.contacts.service import COMMUNITY_ROLE_NAME
 from ews.delivery.outbox import requeue
 from ews.fields import MAX_ROW_ID, row_id_in_range
-from ews.models import AlertEvent, AuditAction, Contact, OutboxMessage, OutboxStatus
+from ews.models import (
+    AlertEvent,
+    AuditAction,
+    CommunityContact,
+    Contact,
+    OutboxMessage,
+    OutboxStatus,
+)
 from ews.models.base import utcnow
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -41,7 +49,8 @@ class NotificationOut(BaseModel):
     event: str
     contact: str
     contact_name: str
-    institution: str
+    institution: str | None = Field(description="null: a community's leader or monitor")
+    community_contact: bool = False
     channel: str
     status: str
     attempts: int
@@ -68,6 +77,7 @@ def _out(
         contact=contact_code,
         contact_name=contact_name,
         institution=row.institution_code,
+        community_contact=row.community_contact_id is not None,
         channel=row.channel,
         status=row.status,
         attempts=row.attempts,
@@ -116,8 +126,15 @@ def list_notifications(
 ) -> NotificationPage:
     limit = min(limit, settings.page_max)
     query = (
-        select(OutboxMessage, Contact.code, Contact.name, AlertEvent.kind, RANK.label("rank"))
-        .join(Contact, Contact.id == OutboxMessage.contact_id)
+        select(
+            OutboxMessage,
+            func.coalesce(Contact.code, CommunityContact.code),
+            func.coalesce(Contact.name, COMMUNITY_ROLE_NAME),
+            AlertEvent.kind,
+            RANK.label("rank"),
+        )
+        .outerjoin(Contact, Contact.id == OutboxMessage.contact_id)
+        .outerjoin(CommunityContact, CommunityContact.id == OutboxMessage.community_contact_id)
         .join(AlertEvent, AlertEvent.id == OutboxMessage.event_id)
         .order_by(RANK, OutboxMessage.id.desc())
         .limit(limit + 1)
@@ -168,7 +185,13 @@ def requeue_notification(
         object_id=row.id,
         details={"last_error": previous_error, "channel": row.channel},
     )
-    contact = session.get(Contact, row.contact_id)
     event = session.get(AlertEvent, row.event_id)
-    assert contact is not None and event is not None
+    assert event is not None
+    if row.community_contact_id is not None:
+        member = session.get(CommunityContact, row.community_contact_id)
+        assert member is not None
+        name = "líder comunal" if member.role == "leader" else "monitor comunal"
+        return _out(row, contact_code=member.code, contact_name=name, event=event.kind)
+    contact = session.get(Contact, row.contact_id)
+    assert contact is not None
     return _out(row, contact_code=contact.code, contact_name=contact.name, event=event.kind)
