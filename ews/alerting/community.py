@@ -1,6 +1,6 @@
 """The community hears back (DESIGN section 12): the I/O shell around :mod:`alerts.community`.
 
-:func:`tell_communities` (the ``tell-communities`` job, also run after each evaluation) compares,
+:func:`tell_communities` (the ``tell-communities`` job, also run after each computation's evaluation) compares,
 for each alert a community raised (its evidence holds reports), what its leaders and monitors were
 last told with what is true now (institutions that acknowledged, actions recorded, closed); on a
 change it writes one ``community_told`` alert event (on the shared timeline, with the text told)
@@ -8,10 +8,11 @@ and one outbox row per active community contact, delivered by SMS like every oth
 (retried, in the delivery log). Changes between two runs go out together: one message per run and
 alert at most, which is the rate limit.
 
-:func:`receive_answer` turns a leader's answer by SMS ("la amenaza continúa" / "ya pasó", or 1/2)
-into a report of the community and a ``community_answered`` event. "Ya pasó" never resolves the
-alert: it is a report of "all quiet" that the alert's institutions read on the timeline; the alert
-resolves itself when its indicators stay below warning, or by hand.
+:func:`answer_target`, :func:`answer_report_fields` and :func:`record_answer` turn a leader's
+answer by SMS ("la amenaza continúa" / "ya pasó", or 1/2) into a report of the community and a
+``community_answered`` event. "Ya pasó" never resolves the alert: it is a report of "all quiet"
+that the alert's institutions read on the timeline; the alert resolves itself when its indicators
+stay below warning, or by hand.
 """
 
 from __future__ import annotations
@@ -80,33 +81,64 @@ def current_views(session: Session, alerts: Sequence[Alert]) -> dict[int, Commun
     acronyms = {i.code: i.acronym for i in session.scalars(select(Institution))}
     categories = {c.category: c.name_es for c in session.scalars(select(CategoryContext))}
     labels = {(t.institution_code, t.code): t.label_es for t in session.scalars(select(ActionType))}
+    # Acknowledgements and actions as the alert's events record them ("acknowledged" with the
+    # institution, "action_recorded" with its action id, type and status) and as the response
+    # tables hold them: whichever says it, once, in the order it happened.
     acks: dict[int, list[str]] = {i: [] for i in ids}
+    actions: dict[int, dict[str, tuple[str, str, str]]] = {i: {} for i in ids}
+    for event in session.scalars(
+        select(AlertEvent)
+        .where(
+            AlertEvent.alert_id.in_(ids),
+            AlertEvent.kind.in_(("acknowledged", "action_recorded")),
+        )
+        .order_by(AlertEvent.id)
+    ):
+        institution = (event.details or {}).get("institution")
+        if not institution:
+            continue
+        if event.kind == "acknowledged":
+            if institution not in acks[event.alert_id]:
+                acks[event.alert_id].append(str(institution))
+        else:
+            key = str(event.details.get("action_id", event.id))
+            actions[event.alert_id][key] = (
+                str(institution),
+                str(event.details.get("type", "")),
+                str(event.details.get("status", "")),
+            )
     for response in session.scalars(
         select(AlertResponse)
         .where(AlertResponse.alert_id.in_(ids), AlertResponse.acknowledged_at.is_not(None))
         .order_by(AlertResponse.acknowledged_at, AlertResponse.id)
     ):
-        acks[response.alert_id].append(
-            acronyms.get(response.institution_code, response.institution_code)
-        )
-    actions: dict[int, list[ToldAction]] = {i: [] for i in ids}
+        if response.institution_code not in acks[response.alert_id]:
+            acks[response.alert_id].append(response.institution_code)
     for action in session.scalars(
         select(AlertAction).where(AlertAction.alert_id.in_(ids)).order_by(AlertAction.id)
     ):
-        if action.status == "declined":
-            continue
-        actions[action.alert_id].append(
-            ToldAction(
-                institution=acronyms.get(action.institution_code, action.institution_code),
-                label=labels.get((action.institution_code, action.type), action.type),
-                status=action.status,
-            )
+        actions[action.alert_id][str(action.id)] = (
+            action.institution_code,
+            action.type,
+            action.status,
         )
+
+    def told_actions(alert_id: int) -> tuple[ToldAction, ...]:
+        return tuple(
+            ToldAction(
+                institution=acronyms.get(institution, institution),
+                label=labels.get((institution, type_), type_),
+                status=status,
+            )
+            for institution, type_, status in actions[alert_id].values()
+            if status != "declined"
+        )
+
     return {
         alert.id: CommunityView(
             category=categories.get(alert.category, alert.category),
-            acknowledged=tuple(acks[alert.id]),
-            actions=tuple(actions[alert.id]),
+            acknowledged=tuple(acronyms.get(code, code) for code in acks[alert.id]),
+            actions=told_actions(alert.id),
             resolved=alert.status == AlertStatus.resolved,
         )
         for alert in alerts

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ews import audit
 from ews.auth.pseudonyms import pseudonymize
-from ews.intake.sms import normalize_phone
+from ews.intake.sms import canonical_phone
 from ews.logs import log_pseudonym
 from ews.models import (
     AuditAction,
@@ -64,14 +64,12 @@ class ContactExists(ValueError):
 
 
 def phone_pseudonym(secret_key: str, phone: str) -> str:
-    """The pseudonym the SMS intake gives the sender of a message from ``phone``."""
-    return pseudonymize(secret_key, f"phone:{normalize_phone(phone)}")
+    """The pseudonym the SMS intake looks a community contact up by (``contact_pseudonym``)."""
+    return pseudonymize(secret_key, f"phone:{canonical_phone(phone)}")
 
 
 def clean_phone(value: str) -> str:
-    phone = normalize_phone(value)
-    if not phone.startswith("+") and len(phone) == 9 and phone.startswith("9"):
-        phone = "+51" + phone  # a Peruvian mobile written without the country code
+    phone = canonical_phone(value)
     if not E164.match(phone):
         raise ContactInputError(
             "phone",

@@ -131,6 +131,17 @@ def normalize_phone(phone: str) -> str:
     return re.sub(r"[^\d+]", "", phone)
 
 
+def canonical_phone(phone: str) -> str:
+    """The number in international form: a Peruvian mobile written without the country code
+    (9 digits starting with 9) gets +51, so "961 222 333" and "+51 961 222 333" are one phone."""
+    digits = normalize_phone(phone)
+    if not digits.startswith("+") and len(digits) == 9 and digits.startswith("9"):
+        return "+51" + digits
+    if digits.startswith("0051"):
+        return "+" + digits[2:]
+    return digits
+
+
 def _content_hash(sender_pseudonym: str, text: str) -> str:
     return hashlib.sha256(f"{sender_pseudonym}\n{text.strip()}".encode()).hexdigest()
 
@@ -144,8 +155,11 @@ def receive_sms(
     received_at: datetime,
     now: datetime,
     future_tolerance: timedelta,
+    contact_pseudonym: str | None = None,
 ) -> SmsOutcome:
-    """Store one gateway message (and its report when it reads well); flushes, never commits."""
+    """Store one gateway message (and its report when it reads well); flushes, never commits.
+    ``contact_pseudonym`` (the pseudonym of the number in international form, default
+    ``sender_pseudonym``) finds a community contact answering about its alert."""
     content_hash = _content_hash(sender_pseudonym, text)
     known = session.get(SmsMessage, gateway_id)
     if known is not None:
@@ -163,7 +177,7 @@ def receive_sms(
     target = (
         None
         if text.strip().upper().startswith("EWS")
-        else answer_target(session, sender_pseudonym=sender_pseudonym)
+        else answer_target(session, sender_pseudonym=contact_pseudonym or sender_pseudonym)
     )
     if target is not None:
         # A community contact answering the message about its open alert.

@@ -52,6 +52,17 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/checks/{check_id}/verdict"): frozenset({"monitor", "analyst", "admin"}),
     ("POST", "/api/v1/checks/{check_id}/photos"): frozenset({"monitor", "analyst", "admin"}),
     ("POST", "/api/v1/patrols/{patrol_id}/photos"): frozenset({"monitor", "admin"}),
+    # Contacts managed without a release (DESIGN section 12): admins only.
+    ("GET", "/api/v1/contacts"): frozenset({"admin"}),
+    ("POST", "/api/v1/contacts"): frozenset({"admin"}),
+    ("GET", "/api/v1/contacts/{code}"): frozenset({"admin"}),
+    ("PATCH", "/api/v1/contacts/{code}"): frozenset({"admin"}),
+    ("DELETE", "/api/v1/contacts/{code}"): frozenset({"admin"}),
+    ("GET", "/api/v1/community-contacts"): frozenset({"admin"}),
+    ("POST", "/api/v1/community-contacts"): frozenset({"admin"}),
+    ("GET", "/api/v1/community-contacts/{code}"): frozenset({"admin"}),
+    ("PATCH", "/api/v1/community-contacts/{code}"): frozenset({"admin"}),
+    ("DELETE", "/api/v1/community-contacts/{code}"): frozenset({"admin"}),
 }
 PATH_VALUES = {
     "source": "firms",
@@ -64,6 +75,7 @@ PATH_VALUES = {
     "photo_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "check_id": "999999",
     "patrol_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "code": "no-such-contact",
 }
 BINDINGS: dict[str, dict[str, str]] = {
     "monitor": {"community": "flor-de-ucayali"},

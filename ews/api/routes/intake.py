@@ -15,6 +15,7 @@ from ews.api.limits import enforce_intake_rate
 from ews.api.roles import FeedOrAdmin
 from ews.api.routes.patrols import kobo_patrol_answer
 from ews.auth.pseudonyms import pseudonymize
+from ews.contacts.service import phone_pseudonym
 from ews.fields import Text, UtcTime
 from ews.intake.kobo import KoboStatus, mapping_from, receive_kobo
 from ews.intake.listeners import schedule_report_listeners
@@ -133,6 +134,7 @@ def post_sms(
         received_at=message.received_at,
         now=now,
         future_tolerance=timedelta(minutes=settings.report_future_tolerance_minutes),
+        contact_pseudonym=phone_pseudonym(settings.secret_key, message.from_),
     )
     body = SmsOut(status=outcome.status, reply=outcome.reply, report_id=outcome.report_id)
     if outcome.status is SmsStatus.conflict:
