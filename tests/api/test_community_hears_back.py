@@ -41,9 +41,7 @@ RECEIVED = (
 
 
 def _texts(gateway: HttpReceiver) -> list[tuple[str, str]]:
-    return [
-        (body["to"], body["text"]) for body in (json.loads(r.body) for r in gateway.requests)
-    ]
+    return [(body["to"], body["text"]) for body in (json.loads(r.body) for r in gateway.requests)]
 
 
 def test_the_leader_hears_who_is_acting_and_answers(

@@ -65,3 +65,26 @@ def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
     (outcome,) = run([state("fire", "none")], [replace(escalated, below_warning_since=NOW - H)])
     assert kinds(outcome.events) == ["resolved"]
     assert messages(outcome) == {"resolved": [5, 2, 4]}
+
+
+def test_a_contact_with_categories_receives_only_those() -> None:
+    from alerts.routing import ContactInfo, select_contacts
+
+    general = ContactInfo(1, "DP", "email", "regional", "25", "warning")
+    defenders_only = ContactInfo(
+        2, "DP", "sms", "regional", "25", "warning", categories=("defender_safety",)
+    )
+    chosen = {
+        category: [
+            c.id
+            for c in select_contacts(
+                [general, defenders_only],
+                institutions=["DP"],
+                region_ubigeo="25",
+                level="high",
+                category=category,
+            )
+        ]
+        for category in ("defender_safety", "deforestation")
+    }
+    assert chosen == {"defender_safety": [1, 2], "deforestation": [1]}

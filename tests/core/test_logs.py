@@ -36,3 +36,17 @@ def test_development_logs_are_plain_text(capsys: pytest.CaptureFixture[str]) -> 
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def test_phone_numbers_are_pseudonymized_in_every_log_line() -> None:
+    from ews.logs import PhoneFilter, log_pseudonym
+
+    record = logging.LogRecord(
+        "alerts.channels.sms", logging.WARNING, __file__, 1, "gateway refused %s: %s", None, None
+    )
+    record.args = ("+51 961 222 333", "número 961222333 bloqueado; alerta 2026-11-29 id 42")
+    PhoneFilter("secret").filter(record)
+    message = record.getMessage()
+    assert "961" not in message.replace(log_pseudonym("secret", "+51 961 222 333"), "")
+    assert log_pseudonym("secret", "+51 961 222 333") in message
+    assert "2026-11-29" in message and "id 42" in message  # dates and ids stay readable
