@@ -2,10 +2,13 @@
 API, the phone of an SMS reporter and the Kobo user are known; after the fast path, an evaluation and
 delivery to a real SMTP server, none of them (nor the key, nor the stored pseudonym) appears in the
 logs, the metrics, the notifications, CAP, the Atom feed, the API answers or the exports. A photo
-whose EXIF names the phone and its owner is served with neither."""
+whose EXIF names the phone and its owner is served with neither. The community's leader hears back
+by SMS (a loopback gateway) with no evidence, no reporter and no community named; the leader of
+another community hears nothing."""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,12 +20,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.auth.keys import Role, create_key
-from ews.jobs.entry_points import compute_indicators, deliver_notifications, evaluate_alerts
+from ews.jobs.entry_points import (
+    compute_indicators,
+    deliver_notifications,
+    evaluate_alerts,
+    tell_communities,
+)
 from ews.logs import JsonFormatter
 from ews.models import Alert, CapMessage, Patrol, Report
 from ews.settings import Settings
 from tests.api.test_patrols import patrol as patrol_body
-from tests.support.delivery import SmtpServer
+from tests.support.community_contacts import (
+    LEADER_DIGITS,
+    OTHER_COMMUNITY,
+    OTHER_DIGITS,
+    OTHER_NAME,
+    OTHER_PHONE,
+    add_leader,
+    add_other_community,
+    institution_acts,
+)
+from tests.support.delivery import HttpReceiver, SmtpServer
 from tests.support.photos import DEVICE_WORDS, photo_bytes, read_exif
 from tests.support.web import auth
 
@@ -110,13 +128,37 @@ def test_no_reporter_identity_anywhere(
     )
     assert kobo.status_code == 201, kobo.text
 
+    # The community's leader, and the leader of another community, hear back by SMS.
+    add_other_community(db)
+    db.commit()
+    add_leader(client, admin)
+    add_leader(client, admin, code="otra-lider", community=OTHER_COMMUNITY, phone=OTHER_PHONE)
+
     compute_indicators(settings=settings, session_factory=session_factory, as_of=now)
     evaluate_alerts(settings=settings, session_factory=session_factory, as_of=now)
-    # Delivery at the real time: the fast path queued its messages after `now` was taken.
-    delivered = deliver_notifications(
-        settings=settings, session_factory=session_factory, as_of=datetime.now(UTC)
-    )
+    with HttpReceiver(statuses=[200]) as gateway:
+        sms_settings = settings.model_copy(update={"sms_gateway_url": gateway.url})
+        tell_communities(settings=sms_settings, session_factory=session_factory, as_of=None)
+        minjus_alert = db.scalars(select(Alert).where(Alert.category == "defender_safety")).one()
+        institution_acts(
+            db,
+            minjus_alert,
+            institution="MINJUS",
+            action_type="protection_measures_requested",
+            status="planned",
+            at=datetime.now(UTC),
+        )
+        db.commit()
+        tell_communities(settings=sms_settings, session_factory=session_factory, as_of=None)
+        # Delivery at the real time: the fast path queued its messages after `now` was taken.
+        delivered = deliver_notifications(
+            settings=sms_settings, session_factory=session_factory, as_of=datetime.now(UTC)
+        )
     assert delivered["sent"] >= 2  # the defender alert reached MINJUS and DP
+    community_sms = [json.loads(request.body) for request in gateway.requests]
+    # Only Flor de Ucayali's leader: its alerts, nothing for (or about) the other community.
+    assert {body["to"] for body in community_sms} == {"+51961222333"}
+    assert any("MinJUS" in body["text"] for body in community_sms)
 
     pseudonyms = set(db.scalars(select(Report.reporter_pseudonym)))
     pseudonyms |= set(db.scalars(select(Patrol.submitter_pseudonym)))
@@ -183,6 +225,9 @@ def test_no_reporter_identity_anywhere(
     assert "defender_threats" in seen["GET /api/v1/indicators?format=csv&limit=1000"]
     for mail in smtp.recorder.messages:
         seen[f"mail to {mail['To']}"] = mail.as_string()
+    for index, body in enumerate(community_sms):
+        seen[f"community sms {index}"] = body["text"]
+    seen["GET /report/messages"] = client.get("/report/messages", headers=auth(monitor)).text
     formatter = JsonFormatter()
     seen["logs"] = "\n".join(formatter.format(record) for record in caplog.records)
     seen["sms reply"] = sms.text
@@ -195,3 +240,14 @@ def test_no_reporter_identity_anywhere(
     for where, text in seen.items():
         for needle in needles:
             assert needle not in text, f"{needle!r} leaked into {where}"
+    # A community's messages carry no evidence and name no community, its own or another.
+    for where, text in seen.items():
+        if where.startswith(("community sms", "GET /report/messages")):
+            for evidence in ("armados", "trocha", "colonos", "-8.31", "-74.1", "gravedad", "5/5"):
+                assert evidence not in text, f"{evidence!r} leaked into {where}"
+            for community in ("Flor de Ucayali", "flor-de-ucayali", OTHER_NAME, OTHER_COMMUNITY):
+                assert community not in text, f"{community!r} named in {where}"
+    # Nor do the leaders' phones leak anywhere (logs, audit answers, notifications).
+    for where, text in seen.items():
+        for digits in (LEADER_DIGITS, OTHER_DIGITS):
+            assert digits not in text, f"a leader's phone leaked into {where}"
