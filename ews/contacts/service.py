@@ -368,8 +368,9 @@ def update_community_contact(
     if not changed:
         return row
     if "phone" in changed:
-        row.phone_pseudonym = phone_pseudonym(secret_key, changed["phone"])
-        _refuse_shared_phone(session, row.phone_pseudonym, code)
+        pseudonym = phone_pseudonym(secret_key, changed["phone"])
+        _refuse_shared_phone(session, pseudonym, code)
+        row.phone_pseudonym = pseudonym
     for key, value in changed.items():
         setattr(row, key, value)
     session.flush()

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ews.web import (
     alert_pages,
     community_pages,
+    contact_pages,
     mail_view,
     photo_view,
     report,
@@ -22,6 +23,7 @@ router = APIRouter()
 router.include_router(sign_in.router)
 router.include_router(alert_pages.router)
 router.include_router(community_pages.router)
+router.include_router(contact_pages.router)
 router.include_router(service_pages.router)
 router.include_router(mail_view.router)
 router.include_router(report_view.router)
