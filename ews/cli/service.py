@@ -39,7 +39,8 @@ def init() -> None:
         f"Base de datos lista / database ready. Insertadas / inserted: "
         f"{sum(report.inserted.values())}, actualizadas / updated: {sum(report.updated.values())}, "
         f"retiradas / removed: {sum(report.removed.values())}, sin cambios / unchanged: "
-        f"{sum(report.unchanged.values())}."
+        f"{sum(report.unchanged.values())}, contactos gestionados por la API, sin tocar / contacts "
+        f"managed through the API, left alone: {sum(report.kept.values())}."
     )
 
 

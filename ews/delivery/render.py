@@ -84,7 +84,10 @@ def build_notice(
 ) -> Notice:
     community = cache.communities[alert.community_code]
     category = cache.categories.get(alert.category)
-    institution = cache.institutions.get(row.institution_code)
+    # An institution's contact always has its institution (a community contact's row has none and
+    # is rendered by community_envelope).
+    institution_code = row.institution_code or contact.institution_code
+    institution = cache.institutions.get(institution_code)
     language = contact.language
     # The event's own snapshot of the evidence when it has one, so a retry says what was true then.
     evidence: dict[str, Any] = (
@@ -107,7 +110,7 @@ def build_notice(
         institution_name=(
             (institution.name_en if language == "en" else institution.name_es)
             if institution
-            else row.institution_code
+            else institution_code
         ),
         ack_url=ack_url(settings, alert.id),
         evidence=evidence,
