@@ -25,12 +25,7 @@ from ews.jobs.entry_points import (
 from ews.logs import JsonFormatter, PhoneFilter
 from ews.models import Alert, AuditLog
 from ews.settings import Settings
-from tests.support.community_contacts import (
-    LEADER_DIGITS,
-    LEADER_PHONE,
-    add_leader,
-    institution_acts,
-)
+from tests.support.community_contacts import LEADER_DIGITS, LEADER_PHONE, add_leader
 from tests.support.delivery import HttpReceiver
 from tests.support.web import auth
 
@@ -94,22 +89,19 @@ def test_the_leader_hears_who_is_acting_and_answers(
         tell_and_deliver()  # nothing changed: nothing sent again
         assert len(gateway.requests) == 1
 
-        # MINJUS acknowledges through the API and records an action.
+        # MINJUS acknowledges for itself and records an action, through the API.
         ack = client.post(
             f"/api/v1/alerts/{alert.id}/acknowledge",
             headers=auth(minjus),
             json={"note": "Recibido, coordinamos con la PNP"},
         )
         assert ack.status_code == 200, ack.text
-        institution_acts(
-            db,
-            alert,
-            institution="MINJUS",
-            action_type="protection_measures_requested",
-            status="in_progress",
-            at=datetime.now(UTC),
+        action = client.post(
+            f"/api/v1/alerts/{alert.id}/actions",
+            headers=auth(minjus),
+            json={"type": "protection_measures_requested", "status": "in_progress"},
         )
-        db.commit()
+        assert action.status_code in (200, 201), action.text
         tell_and_deliver()
         assert _texts(gateway)[1:] == [
             (

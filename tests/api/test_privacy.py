@@ -38,7 +38,6 @@ from tests.support.community_contacts import (
     OTHER_PHONE,
     add_leader,
     add_other_community,
-    institution_acts,
 )
 from tests.support.delivery import HttpReceiver, SmtpServer
 from tests.support.photos import DEVICE_WORDS, photo_bytes, read_exif
@@ -140,15 +139,15 @@ def test_no_reporter_identity_anywhere(
         sms_settings = settings.model_copy(update={"sms_gateway_url": gateway.url})
         tell_communities(settings=sms_settings, session_factory=session_factory, as_of=None)
         minjus_alert = db.scalars(select(Alert).where(Alert.category == "defender_safety")).one()
-        institution_acts(
-            db,
-            minjus_alert,
-            institution="MINJUS",
-            action_type="protection_measures_requested",
-            status="planned",
-            at=datetime.now(UTC),
-        )
-        db.commit()
+        for url, body in (
+            (f"/api/v1/alerts/{minjus_alert.id}/acknowledge", {"note": "Mecanismo activado"}),
+            (
+                f"/api/v1/alerts/{minjus_alert.id}/actions",
+                {"type": "protection_measures_requested", "status": "planned"},
+            ),
+        ):
+            acted = client.post(url, headers=auth(institution), json=body)
+            assert acted.status_code in (200, 201), acted.text
         tell_communities(settings=sms_settings, session_factory=session_factory, as_of=None)
         # Delivery at the real time: the fast path queued its messages after `now` was taken.
         delivered = deliver_notifications(

@@ -1,16 +1,14 @@
 """Community contacts for the tests: a leader created through the admin API, a second community
-(a copy of Flor de Ucayali under another code and name) and the actions an institution records."""
+(a copy of Flor de Ucayali under another code and name)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from ews.models import Alert, AlertEvent, Community
-from ews.models.responses import AlertAction, AlertResponse
+from ews.models import Community
 from tests.support.web import auth
 
 LEADER_PHONE = "+51 961 222 333"
@@ -48,52 +46,3 @@ def add_other_community(db: Session) -> Community:
     db.add(other)
     db.flush()
     return other
-
-
-def institution_acts(
-    db: Session,
-    alert: Alert,
-    *,
-    institution: str,
-    action_type: str,
-    status: str,
-    at: datetime,
-    actor: str = "minjus-oficina",
-) -> AlertAction:
-    """What an institution's acknowledgement and action leave (helper A's routes write the same:
-    the response row, the action row, an ``action_recorded`` event)."""
-    response = AlertResponse(
-        alert_id=alert.id,
-        institution_code=institution,
-        notified_at=at,
-        acknowledged_at=at,
-        acknowledged_by=actor,
-    )
-    action = AlertAction(
-        alert_id=alert.id,
-        institution_code=institution,
-        type=action_type,
-        status=status,
-        actor=actor,
-        created_at=at,
-        updated_at=at,
-    )
-    db.add_all([response, action])
-    db.flush()
-    db.add(
-        AlertEvent(
-            alert_id=alert.id,
-            kind="action_recorded",
-            level=alert.level,
-            at=at,
-            actor=actor,
-            details={
-                "institution": institution,
-                "action_id": action.id,
-                "type": action_type,
-                "status": status,
-            },
-        )
-    )
-    db.flush()
-    return action
