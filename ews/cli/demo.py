@@ -9,6 +9,7 @@ import typer
 
 from ews.cli.base import console, load_settings, open_session
 from ews.demo import DemoSizes, existing_anchor, generate, load_demo
+from ews.demo.loading import demo_leaders
 from ews.jobs.compute import compute_full
 from ews.logs import configure_logging
 from ews.models.base import utcnow
@@ -37,6 +38,7 @@ def demo(
         # The demo's last day of data is yesterday (Lima), or the day of the demo already loaded.
         anchor = existing_anchor(session) or now.astimezone(LIMA).date() - timedelta(days=1)
         added = load_demo(session, generate(anchor, sizes), now=now)
+        added["community_leaders"] = demo_leaders(session, secret_key=settings.secret_key)
         today = day_number(now)
         days = list(range(today - series_days + 1, today + 1))
         counts = compute_full(session, days=days, as_of=now, computed_at=now)

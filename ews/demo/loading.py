@@ -13,9 +13,19 @@ from sqlalchemy.orm import Session
 
 from ews.bulk import bulk_insert
 from ews.checks.opening import open_checks
+from ews.contacts.service import phone_pseudonym
 from ews.demo.dataset import DemoData
 from ews.demo.patrols import demo_patrols
-from ews.models import CheckSource, Community, DeforestationAlert, FireHotspot, Patrol, Report
+from ews.models import (
+    CheckSource,
+    Community,
+    CommunityContact,
+    CommunityContactRole,
+    DeforestationAlert,
+    FireHotspot,
+    Patrol,
+    Report,
+)
 from ews.reference.loader import community_values
 
 DEMO_CHECK_DAYS = 30
@@ -113,6 +123,40 @@ def load_demo(session: Session, data: DemoData, *, now: datetime) -> dict[str, i
         if row["id"] not in stored_patrols and row["community_code"] in synthetic:
             session.add(Patrol(**row, received_at=min(row["ended_at"], now)))
             added["patrols"] += 1
+    session.flush()
+    return added
+
+
+# Demo leaders' phones: a fictitious block; an exercise community is never texted anyway
+# (alerts.exercise), so these numbers only show how a leader is registered.
+DEMO_PHONE_PREFIX = "+5190000"
+
+
+def demo_leaders(session: Session, *, secret_key: str) -> int:
+    """One leader per synthetic community that has no community contact yet (idempotent), so the
+    demo's alerts show what their community was told. Answers how many were added."""
+    with_contacts = set(session.execute(select(CommunityContact.community_code)).scalars())
+    codes = session.execute(
+        select(Community.code).where(Community.synthetic.is_(True)).order_by(Community.code)
+    ).scalars()
+    added = 0
+    for index, code in enumerate(codes):
+        if code in with_contacts:
+            continue
+        phone = f"{DEMO_PHONE_PREFIX}{index:04d}"
+        session.add(
+            CommunityContact(
+                code=f"{code}-lider"[:80],
+                community_code=code,
+                role=CommunityContactRole.leader,
+                name="Líder comunal (demo)",
+                phone=phone,
+                phone_pseudonym=phone_pseudonym(secret_key, phone),
+                language="es",
+                active=True,
+            )
+        )
+        added += 1
     session.flush()
     return added
 

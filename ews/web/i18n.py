@@ -310,6 +310,8 @@ LABELS: dict[str, dict[str, str]] = {
         "escalated_national": "escalada a nivel nacional|escalated nationally",
         "resolved": "resuelta|resolved",
         "updated": "actualizada|updated",
+        "community_told": "comunidad informada|community told",
+        "community_answered": "la comunidad responde|the community answers",
     },
     "threat": {
         "coca_cultivation": "cultivo de coca|coca cultivation",
@@ -368,7 +370,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outside": "fuera de ambos|outside both",
         "unknown": "sin posición|no position",
     },
-    "actor": {"system": "el sistema|the system"},
+    "actor": {"system": "el sistema|the system", "community": "la comunidad|the community"},
     "verdict": {
         "open": "sin verificar|not checked yet",
         "confirmed": "confirmado en campo|confirmed on the ground",

@@ -8,10 +8,24 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ews.alerting.community import TOLD_KIND, tell_communities
+from ews.alerting.evaluation import evaluate
 from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
+from ews.demo.loading import demo_leaders
 from ews.jobs.compute import compute_full
-from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
+from ews.models import (
+    Alert,
+    AlertEvent,
+    Community,
+    CommunityContact,
+    DeforestationAlert,
+    FireHotspot,
+    IndicatorValue,
+    OutboxMessage,
+    Report,
+)
 from ews.models.base import utcnow
+from ews.settings import Settings
 from indicators import CATALOG, LIMA
 from indicators.days import day_number
 
@@ -105,3 +119,29 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
     ).all()
     assert values
     assert all(value == 0 and level == "none" for _code, value, level in values)
+
+
+def test_the_demo_communities_are_told_about_their_alerts_but_never_texted(
+    db: Session, settings: Settings
+) -> None:
+    now = utcnow()
+    load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
+    assert demo_leaders(db, secret_key=settings.secret_key) == SMALL.communities
+    assert demo_leaders(db, secret_key=settings.secret_key) == 0
+    compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
+    evaluate(db, settings=settings, now=now)
+    told = tell_communities(db, now=now)
+    assert told.alerts >= 1 and told.messages == 0  # exercises never reach a phone
+    story = db.scalars(
+        select(AlertEvent.note)
+        .join(Alert, Alert.id == AlertEvent.alert_id)
+        .where(Alert.community_code == "demo-0001", AlertEvent.kind == TOLD_KIND)
+    ).all()
+    assert story and all(note.startswith("EWS: Su alerta de") for note in story)
+    leaders = db.scalars(select(CommunityContact).where(CommunityContact.role == "leader")).all()
+    assert {c.community_code for c in leaders} <= set(
+        db.scalars(select(Community.code).where(Community.synthetic))
+    )
+    assert not db.scalars(
+        select(OutboxMessage).where(OutboxMessage.community_contact_id.is_not(None))
+    ).all()
