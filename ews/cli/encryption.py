@@ -20,7 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 # The encrypted columns, read and written as the stored tokens (not through EncryptedText).
-ENCRYPTED = (("contact", "id", "address"),)
+ENCRYPTED = (("contact", "id", "address"), ("community_contact", "id", "phone"))
 
 
 @app.command("new-key")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ews.cli import app as cli
 from ews.crypto import EncryptionKeyError, development_key
 from ews.db import build_engine, build_session_factory
-from ews.models import Contact
+from ews.models import CommunityContact, Contact
 from ews.settings import Settings
 from tests.support.settings import TEST_CAP_SENDER, TEST_ENCRYPTION_KEY, TEST_SECRET, make_settings
 
@@ -57,7 +57,9 @@ def test_rotation_reencrypts_with_the_new_key_and_the_old_key_can_then_go(
 ) -> None:
     old = fresh_settings.encryption_keys[0]
     new = Fernet.generate_key().decode()
+    _add_leader(fresh_settings)
     clear = _addresses(fresh_settings)
+    assert clear["community:flor-apu"] == "+51961222333"
     for name, value in {
         "EWS_ENV": "test",
         "EWS_DATABASE_URL": fresh_settings.database_url,
@@ -81,7 +83,33 @@ def _addresses(settings: Settings) -> dict[str, str]:
     engine = build_engine(settings)
     try:
         with build_session_factory(engine)() as session:
-            return {c.code: c.address for c in session.scalars(select(Contact))}
+            found = {c.code: c.address for c in session.scalars(select(Contact))}
+            found |= {
+                f"community:{c.code}": c.phone for c in session.scalars(select(CommunityContact))
+            }
+            return found
+    finally:
+        engine.dispose()
+
+
+def _add_leader(settings: Settings) -> None:
+    """A community leader, whose phone is encrypted like an address."""
+    engine = build_engine(settings)
+    try:
+        with build_session_factory(engine)() as session:
+            session.add(
+                CommunityContact(
+                    code="flor-apu",
+                    community_code="flor-de-ucayali",
+                    role="leader",
+                    name="Apu",
+                    phone="+51961222333",
+                    phone_pseudonym="x" * 64,
+                    language="es",
+                    active=True,
+                )
+            )
+            session.commit()
     finally:
         engine.dispose()
 
