@@ -2,7 +2,7 @@
 // fetched with the monitor's key when there is signal and kept on the phone to read offline.
 "use strict";
 (function () {
-  var KEY = "ews.report.key", LIST = "ews.messages.list", EVERY_MS = 300000;
+  var KEY = "ews.report.key", LIST = "ews.messages.list", TICK_MS = 30000, STALE_MS = 300000;
   var $ = function (id) { return document.getElementById(id); };
   function get(name, empty) { try { return JSON.parse(localStorage.getItem(name)) || empty; } catch (e) { return empty; } }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -23,12 +23,18 @@
     fetch("/report/messages", { headers: { Authorization: "Bearer " + key } }).then(function (res) {
       if (!res.ok) throw new Error(String(res.status));
       return res.json();
-    }).then(function (body) { localStorage.setItem(LIST, JSON.stringify(body)); })
+    }).then(function (body) { body.fetchedAt = new Date().toISOString(); localStorage.setItem(LIST, JSON.stringify(body)); })
       .catch(function () {}).then(render);
   }
   document.addEventListener("DOMContentLoaded", function () {
     window.addEventListener("online", refresh);
-    setInterval(refresh, EVERY_MS);
+    // The key just saved (report.js handles the form first): fetch at once.
+    $("key-form").addEventListener("submit", function () { setTimeout(refresh, 0); });
+    // A key saved later, or messages kept too long: fetched again at the next tick with signal.
+    setInterval(function () {
+      var kept = get(LIST, {}), age = kept.fetchedAt ? Date.now() - new Date(kept.fetchedAt).getTime() : Infinity;
+      if (age > STALE_MS) refresh();
+    }, TICK_MS);
     render(); refresh();
   });
 })();
