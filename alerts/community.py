@@ -24,6 +24,9 @@ from typing import Any
 # are not something being done).
 STATUS_ES = {"planned": "programado", "in_progress": "en curso", "done": "realizado"}
 PROMPT_ES = "Responda 1 si la amenaza continúa o 2 si ya pasó."
+# Two concatenated SMS segments (alerts.channels.sms.SMS_MAX_CHARS): past it, the actions are
+# counted instead of listed, so the prompt is never cut off.
+MESSAGE_MAX_CHARS = 320
 
 
 @dataclass(frozen=True)
@@ -79,18 +82,26 @@ def community_message(previous: CommunityView | None, current: CommunityView) ->
         verb = "la recibió y la atiende" if len(new_acks) == 1 else "la recibieron y la atienden"
         parts.append(f"{_names(new_acks)} {verb}.")
     before_actions = set(previous.actions) if previous else set()
-    for action in current.actions:
-        if action not in before_actions and action.status in STATUS_ES:
-            parts.append(f"{action.institution}: {action.label} ({STATUS_ES[action.status]}).")
+    actions = [
+        f"{action.institution}: {action.label} ({STATUS_ES[action.status]})."
+        for action in current.actions
+        if action not in before_actions and action.status in STATUS_ES
+    ]
+    closing: list[str] = []
     if current.resolved and not (previous is not None and previous.resolved):
         if previous is None:
             return None  # closed before anything was told: nothing to start a conversation on
-        parts.append("La alerta fue cerrada. Si la amenaza vuelve, avise.")
-    if not parts:
+        closing.append("La alerta fue cerrada. Si la amenaza vuelve, avise.")
+    if not (parts or actions or closing):
         return None
     if not current.resolved:
-        parts.append(PROMPT_ES)
-    return "EWS: " + " ".join(parts)
+        closing.append(PROMPT_ES)
+    message = "EWS: " + " ".join([*parts, *actions, *closing])
+    if len(message) > MESSAGE_MAX_CHARS and actions:
+        institutions = sorted({a.split(":", 1)[0] for a in actions})
+        counted = f"{_names(institutions)}: {len(actions)} acciones nuevas o actualizadas."
+        message = "EWS: " + " ".join([*parts, counted, *closing])
+    return message
 
 
 class Answer(StrEnum):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import httpx
 from jinja2 import StrictUndefined
@@ -23,6 +24,19 @@ class SmsGatewayConfig:
     body_template: str = '{"to": {{ to | tojson }}, "text": {{ text | tojson }}}'
     content_type: str = "application/json"
     timeout_s: float = 10.0
+
+
+def without_number(result: DeliveryResult, address: str) -> DeliveryResult:
+    """The result with the recipient's number taken out of its error (a gateway may echo it back),
+    since errors are kept in the outbox, shown in the delivery log and logged."""
+    if not result.error:
+        return result
+    digits = re.sub(r"\D", "", address)
+    error = result.error
+    for form in (address, digits, digits[-9:]):
+        if len(form) >= 6:
+            error = error.replace(form, "[número]")
+    return replace(result, error=error)
 
 
 class SmsChannel:
@@ -53,8 +67,8 @@ class SmsChannel:
         try:
             response = self._client.post(self.config.url, content=body, headers=headers)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return classify_transport_error(exc)
-        return classify_response(response)
+            return without_number(classify_transport_error(exc), envelope.address)
+        return without_number(classify_response(response), envelope.address)
 
     def close(self) -> None:
         self._client.close()

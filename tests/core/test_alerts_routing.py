@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from alerts.routing import ContactInfo, select_contacts
 from tests.support.alert_lifecycle import NOW, H, alert, kinds, messages, run, silence, state
 
 
@@ -68,8 +69,6 @@ def test_after_national_escalation_national_contacts_follow_the_alert() -> None:
 
 
 def test_a_contact_with_categories_receives_only_those() -> None:
-    from alerts.routing import ContactInfo, select_contacts
-
     general = ContactInfo(1, "DP", "email", "regional", "25", "warning")
     defenders_only = ContactInfo(
         2, "DP", "sms", "regional", "25", "warning", categories=("defender_safety",)

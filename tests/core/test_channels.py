@@ -26,6 +26,8 @@ from alerts.channels import (
     WebhookChannel,
     WebhookConfig,
 )
+from alerts.channels.base import DeliveryResult
+from alerts.channels.sms import without_number
 from alerts.channels.webhook import UrlRefused, UrlUnresolved, check_url, pin_url
 from tests.support.delivery import HttpReceiver, SmtpServer
 from tests.support.processes import free_port
@@ -357,3 +359,11 @@ def test_sms_without_a_gateway_or_refused_by_it() -> None:
     assert not bad.sent
     assert not bad.retryable
     assert "422" in (bad.error or "")
+
+
+def test_an_sms_error_never_keeps_the_recipient_number() -> None:
+    echoed = DeliveryResult.permanent('HTTP 400: {"error": "blocked +51961222333 (961222333)"}')
+    cleaned = without_number(echoed, "+51961222333")
+    assert cleaned.error == 'HTTP 400: {"error": "blocked [número] ([número])"}'
+    assert cleaned.retryable is False
+    assert without_number(DeliveryResult.ok(), "+51961222333") == DeliveryResult.ok()

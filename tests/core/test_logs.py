@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from ews.logs import configure_logging
+from ews.logs import PhoneFilter, configure_logging, log_pseudonym
 from tests.support.settings import make_settings
 
 
@@ -39,8 +39,6 @@ def test_development_logs_are_plain_text(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_phone_numbers_are_pseudonymized_in_every_log_line() -> None:
-    from ews.logs import PhoneFilter, log_pseudonym
-
     record = logging.LogRecord(
         "alerts.channels.sms", logging.WARNING, __file__, 1, "gateway refused %s: %s", None, None
     )
