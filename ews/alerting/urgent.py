@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import defender
 from alerts.states import CategoryState, Fingerprint
 from ews import counters
-from ews.alerting import loading
+from ews.alerting import community, loading
 from ews.alerting.alert_context import ContextBuilder
 from ews.alerting.apply import Applied, apply_outcomes
 from ews.alerting.cap_document import CapSource
@@ -152,9 +152,10 @@ def evaluate_urgent_report(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with session_scope(session_factory) as session:
-                evaluate_report(
-                    session, settings=settings, report_id=report_id, now=now or utcnow()
-                )
+                moment = now or utcnow()
+                evaluate_report(session, settings=settings, report_id=report_id, now=moment)
+                # The community that raised it hears at once that it was received.
+                community.tell_communities(session, now=moment)
             return
         except IntegrityError:
             if attempt == ATTEMPTS:

@@ -23,7 +23,7 @@ from ews.jobs.entry_points import (
     tell_communities,
 )
 from ews.logs import JsonFormatter, PhoneFilter
-from ews.models import Alert, AuditLog
+from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings
 from tests.support.community_contacts import LEADER_DIGITS, LEADER_PHONE, add_leader
 from tests.support.delivery import HttpReceiver
@@ -72,6 +72,9 @@ def test_the_leader_hears_who_is_acting_and_answers(
         },
     )
     assert created.status_code == 201, created.text
+    # The fast path raised the defender alert and queued the "received" SMS with it.
+    fast = db.scalars(select(OutboxMessage).where(OutboxMessage.community_contact_id.is_not(None)))
+    assert [m.payload["text"] for m in fast] == [RECEIVED]
     compute_indicators(settings=settings, session_factory=session_factory, as_of=now)
     evaluate_alerts(settings=settings, session_factory=session_factory, as_of=now)
     [alert] = db.scalars(select(Alert).where(Alert.category == "defender_safety"))
