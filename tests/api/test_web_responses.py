@@ -41,6 +41,7 @@ def test_an_institution_acknowledges_and_records_an_action_from_the_page(
     )
     assert "Recibo registrado." in acknowledged.text
     assert 'id="alert-status">abierta<' in acknowledged.text  # DP has not acknowledged yet
+    assert 'id="ack-form"' not in acknowledged.text  # MINJUS has
     recorded = client.post(
         f"/dashboard/alerts/{alert.id}/actions",
         data={
@@ -91,6 +92,7 @@ def test_an_institution_acknowledges_and_records_an_action_from_the_page(
     sign_in(client, make_key("institution", institution="DP"))
     client.get("/dashboard/lang/en", params={"next": "/dashboard"})
     english = client.get(f"/dashboard/alerts/{alert.id}").text
+    assert 'id="ack-form"' in english  # DP has not acknowledged
     assert "Each institution&#39;s response" in english or "Each institution's response" in english
     assert "Protection measures requested" in english and "overdue" in english
     assert "Official letter to the competent authorities" in english  # DP's own catalog
