@@ -8,13 +8,16 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ews.alerting.actions import responses_of
 from ews.alerting.community import TOLD_KIND, tell_communities
 from ews.alerting.evaluation import evaluate
 from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
 from ews.demo.loading import demo_leaders
+from ews.demo.responses import add_demo_responses
 from ews.jobs.compute import compute_full
 from ews.models import (
     Alert,
+    AlertAction,
     AlertEvent,
     Community,
     CommunityContact,
@@ -138,6 +141,12 @@ def test_the_demo_communities_are_told_about_their_alerts_but_never_texted(
         .where(Alert.community_code == "demo-0001", AlertEvent.kind == TOLD_KIND)
     ).all()
     assert story and all(note.startswith("EWS: Su alerta de") for note in story)
+    # The institutions' demo responses are told next, once.
+    add_demo_responses(db, now=now)
+    assert tell_communities(db, now=now).alerts >= 1
+    assert tell_communities(db, now=now).alerts == 0
+    later = db.scalars(select(AlertEvent.note).where(AlertEvent.kind == TOLD_KIND)).all()
+    assert any("la recibi" in note for note in later)
     leaders = db.scalars(select(CommunityContact).where(CommunityContact.role == "leader")).all()
     assert {c.community_code for c in leaders} <= set(
         db.scalars(select(Community.code).where(Community.synthetic))
@@ -145,3 +154,23 @@ def test_the_demo_communities_are_told_about_their_alerts_but_never_texted(
     assert not db.scalars(
         select(OutboxMessage).where(OutboxMessage.community_contact_id.is_not(None))
     ).all()
+
+
+def test_the_demo_alerts_carry_responses_and_an_overdue_action(
+    db: Session, settings: Settings
+) -> None:
+    """On the demo, an analyst opening an alert sees who knows, who acted and what is overdue."""
+    now = utcnow()
+    load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
+    compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
+    evaluate(db, settings=settings, now=now)
+    recorded = add_demo_responses(db, now=now)
+    assert recorded >= 2
+    assert add_demo_responses(db, now=now) == 0  # once
+    alerts = db.execute(select(Alert).join(AlertAction)).scalars().unique().all()
+    views = [r for alert in alerts for r in responses_of(db, alert=alert, now=now)]
+    assert any(r.acknowledged_by and r.acknowledged_by.endswith("(demo)") for r in views)
+    actions = [a for r in views for a in r.actions]
+    assert any(a.overdue for a in actions)
+    assert any(not a.overdue and a.status == "in_progress" for a in actions)
+    assert all(a.label["es"] != a.type for a in actions)  # labelled from the catalog
