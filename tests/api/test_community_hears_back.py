@@ -27,7 +27,7 @@ from ews.models import Alert, AuditLog, OutboxMessage
 from ews.settings import Settings
 from tests.support.community_contacts import LEADER_DIGITS, LEADER_PHONE, add_leader
 from tests.support.delivery import HttpReceiver
-from tests.support.web import auth
+from tests.support.web import auth, sign_in
 
 RECEIVED = (
     "EWS: Su alerta de seguridad de personas defensoras fue recibida. "
@@ -124,6 +124,15 @@ def test_the_leader_hears_who_is_acting_and_answers(
     assert [(n["status"], n["contact_name"]) for n in community_rows] == [
         ("sent", "líder comunal / community leader")
     ] * 2
+
+    # And so does the dashboard's delivery log, and the alert's timeline says what was told.
+    sign_in(client, analyst)
+    deliveries = client.get("/dashboard/deliveries").text
+    assert "líder comunal / community leader" in deliveries
+    assert LEADER_DIGITS not in deliveries
+    timeline = client.get(f"/dashboard/alerts/{alert.id}").text
+    assert "comunidad informada" in timeline
+    assert "Medidas de protección solicitadas (en curso)" in timeline
 
     # The leader answers: the threat goes on. A report of the community appears.
     answer = client.post(
