@@ -12,8 +12,8 @@ from indicators.geometry import GEOGRAPHIC_CRS, buffer_ring, metric_crs, reproje
 
 GEOD = Geod(ellps="WGS84")
 BUFFER_M = 5000.0
-# A UTM zone's scale error stays under 0.1% of a distance within the zone; one zone over, at
-# Peru's latitudes, it passes 0.4%. 10 m in 5 km tells the two apart.
+# Within its own zone a UTM distance is off by under 0.1% (5 m in 5 km); Madre de Dios drawn in
+# Ucayali's zone (18S) is off by 0.4% (20 m). 10 m tells the two apart.
 TOLERANCE_M = 10.0
 
 # Territories near their zone's edge (where the scale error is largest), one per zone of Peru:
