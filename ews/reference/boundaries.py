@@ -205,9 +205,12 @@ def read_layer(path: Path, layer: str | None = None) -> RawLayer:
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         msg = f"No se puede leer la capa '{layer}' de {path.name}: {exc} / cannot read the layer"
         raise BoundaryFileError(msg) from exc
+    if wkbs is None:
+        msg = f"La capa '{layer}' de {path.name} no tiene geometría / the layer has no geometry"
+        raise BoundaryFileError(msg)
     fields = tuple(str(name) for name in meta["fields"])
     features: list[RawFeature] = []
-    for index in range(len(wkbs) if wkbs is not None else 0):
+    for index in range(len(wkbs)):
         properties = {
             name: _plain(column[index]) for name, column in zip(fields, columns, strict=True)
         }

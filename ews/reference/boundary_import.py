@@ -22,6 +22,7 @@ from ews.reference.boundaries import CommunityRecord, FeatureError
 from ews.reference.loader import geometry_values, lima_today
 
 DEFAULT_BUFFER_M = 5000.0
+AUDIT_OBJECT_ID_CHARS = 80  # audit_log.object_id
 SYNTHETIC_MARK = "sintético / synthetic"
 # What a file can say of a community besides its boundary (the rest stays as it was).
 ATTRIBUTES = (
@@ -124,8 +125,8 @@ def import_communities(
             actor=actor,
             action=AuditAction.communities_imported,
             object_type="community",
-            object_id=source[:200],
-            details={k: v for k, v in report.counts().items()},
+            object_id=source[:AUDIT_OBJECT_ID_CHARS],
+            details={"source": source, **report.counts()},
         )
     return report
 

@@ -22,6 +22,10 @@ from tests.support.paths import FIXTURES_DIR
 from tests.support.web import auth, sign_in
 
 NOW = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)
+LONG_SOURCE = (
+    "Comunidades_Nativas_Tituladas_Amazonia_Peruana_conjunto_nacional.gpkg · capa "
+    "comunidades_sinteticas · 2026-11-29 04:00 UTC"
+)
 
 
 def import_file(db: Session, path: Path, source: str = "oficial.gpkg") -> ImportReport:
@@ -62,6 +66,7 @@ def test_an_import_loads_the_good_features_and_reports_the_bad_one(
         select(AuditLog).where(AuditLog.action == "communities.imported")
     ).scalar_one()
     assert audit.details["added"] == 3
+    assert audit.details["source"] == "oficial.gpkg"
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(db: Session, tmp_path: Path) -> None:
@@ -110,13 +115,13 @@ def test_the_national_synthetic_set_imports_in_three_utm_zones(db: Session, tmp_
         geometries=[c.geometry for c in communities],
     )
 
-    report = import_file(db, path, source="nacional.gpkg")
+    report = import_file(db, path, source=LONG_SOURCE)
 
     assert report.counts()["added"] == 120
     rows = db.execute(select(Community).where(Community.code.like("sint-%"))).scalars().all()
     assert len(rows) == 120
     assert all(row.synthetic for row in rows)
-    assert all(row.boundary_source == "sintético / synthetic · nacional.gpkg" for row in rows)
+    assert all(row.boundary_source == f"sintético / synthetic · {LONG_SOURCE}" for row in rows)
     assert all(row.name.startswith("Sintética") for row in rows)
     assert {metric_crs(row.boundary) for row in rows} == {"EPSG:32717", "EPSG:32718", "EPSG:32719"}
     assert {row.region_ubigeo for row in rows} == {"25", "16", "17", "12", "19", "08", "01", "22"}
