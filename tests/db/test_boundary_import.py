@@ -4,17 +4,20 @@ reported by what changed, and where each boundary came from is kept."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely import geometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.demo.national import national_communities
 from ews.models import AuditLog, Community
-from ews.reference.boundaries import FieldMapping, community_records, read_layer
-from ews.reference.boundary_import import ImportReport, import_communities
+from ews.reference.boundaries import FieldMapping, RawFeature, community_records, read_layer
+from ews.reference.boundary_import import OUTCOMES, ImportReport, import_communities
 from ews.reference.loader import load_reference_data
 from indicators.geometry import buffer_ring, metric_crs
 from tests.support.boundary_files import standard_features, write_features
@@ -179,3 +182,72 @@ def test_the_api_and_dashboard_say_where_a_boundary_came_from(
     page = client.get(f"/dashboard/communities/{code}").text
     assert "Origen del límite" in page
     assert "sicna-2026.gpkg" in page
+
+
+# A model-based check: any sequence of imports, each of some communities in some version, against
+# an oracle that remembers, per code, the version last loaded and the source of its boundary.
+VERSIONS = st.dictionaries(
+    st.integers(min_value=0, max_value=3),  # which of four communities the file carries
+    st.tuples(st.integers(0, 1), st.integers(0, 1)),  # (boundary version, name version)
+    max_size=4,
+)
+
+
+def _boundary_version(slot: int, version: int) -> geometry.Polygon:
+    west = -74.9 + 0.2 * slot
+    return geometry.box(west, -9.5, west + 0.05 + 0.03 * version, -9.45)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(steps=st.lists(VERSIONS, min_size=1, max_size=5))
+def test_any_sequence_of_imports_matches_the_oracle(db: Session, steps) -> None:  # type: ignore[no-untyped-def]
+    run = uuid.uuid4().hex[:8]
+    oracle: dict[str, tuple[int, int, str]] = {}  # code -> (boundary, name, boundary_source)
+    for number, carried in enumerate(steps):
+        source = f"paso-{number}.gpkg"
+        features = [
+            RawFeature(
+                index,
+                {"code": f"hm-{run}-{slot}", "name": f"CN {slot} v{name}", "ubigeo": "250101"},
+                _boundary_version(slot, shape),
+            )
+            for index, (slot, (shape, name)) in enumerate(sorted(carried.items()))
+        ]
+        read = community_records(
+            features, fields=FieldMapping().resolve(["code", "name", "ubigeo"]), crs=None
+        )
+        report = import_communities(db, read.records, source=source, now=NOW)
+        db.commit()
+
+        expected: dict[str, list[str]] = {k: [] for k in OUTCOMES if k != "rejected"}
+        for slot, (shape, name) in sorted(carried.items()):
+            code = f"hm-{run}-{slot}"
+            before = oracle.get(code)
+            if before is None:
+                expected["added"].append(code)
+                oracle[code] = (shape, name, source)
+            elif before[0] != shape:
+                expected["geometry_changed"].append(code)
+                oracle[code] = (shape, name, source)
+            elif before[1] != name:
+                expected["attributes_changed"].append(code)
+                oracle[code] = (shape, name, before[2])
+            else:
+                expected["unchanged"].append(code)
+        assert report.added == expected["added"]
+        assert report.geometry_changed == expected["geometry_changed"]
+        assert report.attributes_changed == expected["attributes_changed"]
+        assert report.unchanged == expected["unchanged"]
+        assert report.rejected == []
+
+        for code, (shape, name, boundary_source) in oracle.items():
+            row = db.get(Community, code)
+            assert row is not None
+            slot = int(code.rsplit("-", 1)[1])
+            stored, wanted = geometry.shape(row.boundary), _boundary_version(slot, shape)
+            assert stored.normalize().equals_exact(wanted.normalize(), tolerance=1e-7)
+            assert row.name == f"CN {slot} v{name}"
+            assert row.boundary_source == boundary_source
+            assert row.buffer == buffer_ring(row.boundary, 5000)
+    stored = db.execute(select(Community.code).where(Community.code.like(f"hm-{run}-%")))
+    assert sorted(stored.scalars()) == sorted(oracle)
