@@ -186,7 +186,10 @@ def read_layer(path: Path, layer: str | None = None) -> RawLayer:
         if not names:
             msg = f"{path.name} no tiene capas / has no layers"
             raise BoundaryFileError(msg)
-        polygonal = [str(n) for n, kind in layers if kind and "Polygon" in str(kind)]
+        # Layers that may hold polygons (a mixed layer says "Unknown"); points or lines cannot.
+        polygonal = [
+            str(n) for n, kind in layers if not kind or "Polygon" in kind or "Unknown" in kind
+        ]
         if len(names) == 1:
             layer = names[0]
         elif len(polygonal) == 1:

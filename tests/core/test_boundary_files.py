@@ -148,3 +148,28 @@ def test_a_file_that_is_not_a_boundary_file_says_so(tmp_path: Path) -> None:
     path.write_text("esto no es GeoJSON", encoding="utf-8")
     with pytest.raises(BoundaryFileError, match=r"notas\.geojson"):
         read_layer(path)
+
+
+def test_a_file_with_several_layers_needs_one_chosen(tmp_path: Path) -> None:
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    path = write_features(tmp_path / "capas.gpkg", standard_features())
+    wkb = np.array([shapely.to_wkb(WITH_HOLE)], dtype=object)
+    pyogrio.raw.write(
+        path,
+        wkb,
+        [np.array(["otra"], dtype=object)],
+        ["code"],
+        layer="anexos",
+        crs="EPSG:4326",
+        geometry_type="Polygon",
+        driver="GPKG",
+        append=True,
+    )
+    with pytest.raises(BoundaryFileError, match="--layer"):
+        read_layer(path)
+    assert [f.properties["code"] for f in read_layer(path, "anexos").features] == ["otra"]
+    with pytest.raises(BoundaryFileError, match="'nada'"):
+        read_layer(path, "nada")
