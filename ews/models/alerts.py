@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     community_contact_created = "community_contact.created"
     community_contact_updated = "community_contact.updated"
     community_contact_deactivated = "community_contact.deactivated"
+    communities_imported = "communities.imported"
 
 
 class Alert(Base):
