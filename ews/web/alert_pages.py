@@ -128,6 +128,7 @@ def alert_page(
             indicator_names=queries.indicator_names(session),
             institutions={i.code: i for i in queries.institutions(session)},
             tile_template=settings.map_tile_url,
+            principal=principal,
         ),
         notice=notice if notice in NOTICES else None,
     )
