@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ews.intake.idempotent import StoreStatus
 from ews.intake.positions import PositionError, read_sms_position
 from ews.intake.quarantine import keep_message
 from ews.intake.reports import (
     THREAT_LABELS_ES,
-    StoreStatus,
     ThreatType,
     store_report,
     threat_from_word,
