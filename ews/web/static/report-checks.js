@@ -94,7 +94,8 @@
       var keep = document.createElement("label"), box = document.createElement("input");
       box.type = "checkbox"; box.className = "check-keep"; keep.className = "check";
       keep.appendChild(box); keep.appendChild(document.createTextNode(" Conservar la hora y el lugar en las fotos"));
-      li.appendChild(photos); li.appendChild(keep);
+      var said = document.createElement("small"); said.textContent = "Fotos del punto (opcional)";
+      li.appendChild(said); li.appendChild(photos); li.appendChild(keep);
       var row = document.createElement("div"); row.className = "verdict-row";
       Object.keys(WORDS).forEach(function (verdict) {
         var b = document.createElement("button"); b.type = "button"; b.textContent = WORDS[verdict];
