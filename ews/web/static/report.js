@@ -64,7 +64,7 @@
               if (res.status === 401 || res.status === 403) throw new Error("key");
               if (res.status === 200 || res.status === 201) return dropPhoto(photo.key);
               // Refused for good (too big, not an image): kept off the queue, said on the item.
-              if (res.status === 413 || res.status === 415 || res.status === 422) { refused = "foto rechazada: " + errorText(body); return dropPhoto(photo.key); }
+              if (res.status === 404 || res.status === 413 || res.status === 415 || res.status === 422) { refused = "foto rechazada: " + errorText(body); return dropPhoto(photo.key); }
               var later = new Error("later"); later.status = res.status; throw later;
             });
           });
