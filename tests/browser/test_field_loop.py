@@ -21,6 +21,7 @@ from tests.support.browser import (
     LiveServer,
     Watch,
     lose_signal,
+    mark_waiting,
     move,
     new_key,
     open_report,
@@ -145,6 +146,14 @@ def test_a_patrol_three_verdicts_and_photos_made_offline_reach_the_analyst_and_t
     expect(page.locator("#patrols-waiting")).to_have_text("0", timeout=20_000)
     expect(page.locator("#patrols li.sent")).to_have_count(1)
     assert queued_photos(page) == 0
+    # Resent (as after a lost answer), the verdicts and the patrol are answered 200: nothing doubles.
+    mark_waiting(page, "ews.checks.verdicts")
+    mark_waiting(page, "ews.report.patrols")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    for queue in ("ews.checks.verdicts", "ews.report.patrols"):
+        page.wait_for_function(
+            "q => JSON.parse(localStorage.getItem(q)).every(i => i.status === 'sent')", arg=queue
+        )
     db.expire_all()
     (patrol,) = db.execute(select(Patrol)).scalars()
     assert (patrol.monitors, patrol.points) == (2, len(WALK))
