@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     photos_dir: Path = Path("var/photos")
     photo_max_bytes: int = 10_000_000
     photo_max_pixels: int = 50_000_000
+    # Photo uploads per key and minute (reports, field checks and patrols together), apart from
+    # intake_rate_per_minute; a phone over it is answered 429 and sends the rest at its next try.
+    photo_rate_per_minute: int = 60
     # The KoboToolbox server whose submissions' `_attachments` are fetched (only from this origin),
     # with an API token (`Authorization: Token <token>`); pending fetches are retried this often.
     kobo_url: str | None = None

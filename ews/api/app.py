@@ -90,6 +90,7 @@ def create_app(
     ]
     app.state.report_listeners = listeners
     app.state.intake_rate_limiter = RateLimiter(settings.intake_rate_per_minute)
+    app.state.photo_rate_limiter = RateLimiter(settings.photo_rate_per_minute)
     app.add_middleware(RequestLimitsMiddleware, limit_for=_body_limit(settings))
     # Outermost: bounds the requests inside, so the thread pool never runs dry (see its docstring).
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests)

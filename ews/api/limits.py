@@ -1,5 +1,5 @@
 """Request limits: body size (before the body is read into memory), NUL characters in the path and
-query, and a per-key rate on intake. A NUL in a JSON body is refused by the field that holds it
+query, and per-key rates on intake and on photo uploads. A NUL in a JSON body is refused by the field that holds it
 (``ews.fields.Text``), so the answer names the field."""
 
 from __future__ import annotations
@@ -151,5 +151,21 @@ def enforce_intake_rate(request: Request, principal: Principal) -> None:
             "intake_rate",
             f"Demasiados envíos con esta clave; espere {seconds} s y reintente (nada se perdió). / "
             f"Too many submissions with this key; wait {seconds} s and retry (nothing was lost).",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+def enforce_photo_rate(request: Request, principal: Principal) -> None:
+    """Raise 429 with Retry-After when the key has used up its photo rate: one bucket for the
+    photos of reports, field checks and patrols, apart from the intake rate (a photo costs far
+    more to receive than a report: megabytes decoded, cleaned and written twice)."""
+    limiter: RateLimiter = request.app.state.photo_rate_limiter
+    allowed, wait = limiter.allow(principal.key_id)
+    if not allowed:
+        seconds = max(1, round(wait))
+        raise TooManyRequests(
+            "photo_rate",
+            f"Demasiadas fotos con esta clave; espere {seconds} s y reintente (nada se perdió). / "
+            f"Too many photos with this key; wait {seconds} s and retry (nothing was lost).",
             headers={"Retry-After": str(seconds)},
         )

@@ -188,6 +188,24 @@ def point_verdicts(
     return {int(point_id): str(verdict) for point_id, verdict in rows}
 
 
+def point_checks(
+    session: Session, source: CheckSource, point_ids: Iterable[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """The field checks of each point (any community's), as (check id, community code)."""
+    ids = list(point_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(FieldCheck.point_id, FieldCheck.id, FieldCheck.community_code)
+        .where(FieldCheck.source == source.value, FieldCheck.point_id.in_(ids))
+        .order_by(FieldCheck.id)
+    ).all()
+    found: dict[int, list[tuple[str, str]]] = {}
+    for point_id, check_id, community_code in rows:
+        found.setdefault(int(point_id), []).append((str(check_id), str(community_code)))
+    return found
+
+
 def confirmation_rates(session: Session, community: str) -> list[dict[str, Any]]:
     """Per source and month (Lima) of the points seen: checks, verdicts of each kind, and the
     confirmation rate (confirmed over confirmed plus false alarms; None before any)."""

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.fields import storable
+from ews.intake.idempotent import StoreStatus
 from ews.intake.positions import PositionError, read_geopoint
 from ews.intake.quarantine import as_json, keep_message, pseudonymized_submission
-from ews.intake.reports import StoreStatus, store_report, threat_from_word, validate_report
+from ews.intake.reports import store_report, threat_from_word, validate_report
 from ews.models import Report
 
 DEFAULT_MAPPING: dict[str, list[str]] = {

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.fields import storable
+from ews.intake.idempotent import StoreStatus
 from ews.intake.kobo import MAX_INSTANCE_ID, KoboStatus, _find, report_id_for
 from ews.intake.patrols import store_patrol, validate_patrol
 from ews.intake.quarantine import as_json, keep_message, pseudonymized_submission
-from ews.intake.reports import StoreStatus
 from ews.intake.tracks import TrackError, read_geotrace
 from ews.models import Patrol
 

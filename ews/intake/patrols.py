@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ews.fields import PlausibleTime, Text, WholeNumber, field_errors
-from ews.intake.reports import StoreStatus
+from ews.intake.idempotent import StoreStatus, insert_once
 from ews.intake.tracks import Track, TrackError, check_track, read_geojson
 from ews.models import Community, Patrol
 from ews.photos.links import PhotoLink
@@ -217,35 +216,23 @@ def store_patrol(
     """Insert ``patrol`` unless its id is known; flushes, never commits. ``created``, or for a
     known id ``duplicate`` (same content) or ``conflict`` (other content), with the stored row
     (``conflict`` and ``None`` when the conflict is on ``(source, source_ref)``)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Patrol)
-        .values(
-            id=patrol.id,
-            community_code=patrol.community_code,
-            started_at=patrol.started_at,
-            ended_at=patrol.ended_at,
-            monitors=patrol.monitors,
-            track=patrol.track,
-            points=patrol.points,
-            length_km=patrol.length_km,
-            received_at=now,
-            submitter_pseudonym=submitter_pseudonym,
-            source=source,
-            source_ref=source_ref,
-            content_hash=patrol.content_hash,
-            synthetic=False,
-        )
-        .on_conflict_do_nothing()
-        .returning(Patrol.id)
+    return insert_once(
+        session,
+        Patrol,
+        {
+            "id": patrol.id,
+            "community_code": patrol.community_code,
+            "started_at": patrol.started_at,
+            "ended_at": patrol.ended_at,
+            "monitors": patrol.monitors,
+            "track": patrol.track,
+            "points": patrol.points,
+            "length_km": patrol.length_km,
+            "received_at": now,
+            "submitter_pseudonym": submitter_pseudonym,
+            "source": source,
+            "source_ref": source_ref,
+            "content_hash": patrol.content_hash,
+            "synthetic": False,
+        },
     )
-    inserted = len(session.execute(statement).all())
-    stored = session.get(Patrol, patrol.id, populate_existing=True)
-    if stored is None:
-        return StoreStatus.conflict, None
-    if inserted == 1:
-        return StoreStatus.created, stored
-    if stored.content_hash == patrol.content_hash:
-        return StoreStatus.duplicate, stored
-    return StoreStatus.conflict, stored

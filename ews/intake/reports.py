@@ -17,11 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ews.fields import Number, PlausibleTime, Text, WholeNumber, field_errors
+from ews.intake.idempotent import StoreStatus, insert_once
 from ews.models import Community, Report
 from ews.photos.links import PhotoLink
 
@@ -134,13 +133,6 @@ class ReportOut(BaseModel):
             photos=photos or [],
             photos_pending=photos_pending,
         )
-
-
-class StoreStatus(StrEnum):
-    created = "created"
-    duplicate = "duplicate"
-    conflict = "conflict"
-    invalid = "invalid"
 
 
 _FIELD_MESSAGES: dict[tuple[str, str], str] = {
@@ -299,11 +291,6 @@ def validate_report(
     )
 
 
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Report)
-
-
 def store_report(
     session: Session,
     *,
@@ -318,38 +305,30 @@ def store_report(
     ``created``, or for a known id ``duplicate`` (same content) or ``conflict`` (other content),
     each with the stored row.
     """
-    content_hash = report.content_hash
-    statement: Insert = (
-        _insert(session)
-        .values(
-            id=report.id,
-            community_code=report.community_code,
-            threat_type=report.threat_type,
-            severity=report.severity,
-            observed_at=report.observed_at,
-            received_at=now,
-            latitude=report.latitude,
-            longitude=report.longitude,
-            description=report.description,
-            reporter_pseudonym=reporter_pseudonym,
-            source=source,
-            source_ref=source_ref,
-            content_hash=content_hash,
-            synthetic=False,
-        )
-        .on_conflict_do_nothing()
-        .returning(Report.id)
+    status, stored = insert_once(
+        session,
+        Report,
+        {
+            "id": report.id,
+            "community_code": report.community_code,
+            "threat_type": report.threat_type,
+            "severity": report.severity,
+            "observed_at": report.observed_at,
+            "received_at": now,
+            "latitude": report.latitude,
+            "longitude": report.longitude,
+            "description": report.description,
+            "reporter_pseudonym": reporter_pseudonym,
+            "source": source,
+            "source_ref": source_ref,
+            "content_hash": report.content_hash,
+            "synthetic": False,
+        },
     )
-    inserted = len(session.execute(statement).all())
-    stored = session.get(Report, report.id, populate_existing=True)
     if stored is None:
         # The conflict was on (source, source_ref), not the id: the same message under a new id.
         raise ConflictingSourceRef(source, source_ref)
-    if inserted == 1:
-        return StoreStatus.created, stored
-    if stored.content_hash == content_hash:
-        return StoreStatus.duplicate, stored
-    return StoreStatus.conflict, stored
+    return status, stored
 
 
 class ConflictingSourceRef(Exception):

@@ -26,11 +26,11 @@ from ews.alerting.community import (
     answer_target,
     record_answer,
 )
+from ews.intake.idempotent import StoreStatus
 from ews.intake.positions import PositionError, read_sms_position
 from ews.intake.quarantine import keep_message
 from ews.intake.reports import (
     THREAT_LABELS_ES,
-    StoreStatus,
     ThreatType,
     store_report,
     threat_from_word,

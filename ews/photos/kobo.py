@@ -5,8 +5,11 @@ Receiving a submission records one ``photo_fetch`` row per image attachment in t
 transaction (so a fetch that fails never loses the submission); the fetch runs after the commit, in
 the background of that request, and again on every ``fetch-photos`` job run for what is still
 pending. A URL is fetched only when it is on the origin of ``EWS_KOBO_URL`` (never an arbitrary
-address from the body), with ``Authorization: Token <EWS_KOBO_TOKEN>``, no redirect followed, and at
-most ``EWS_PHOTO_MAX_BYTES`` read. Failures are kept on the row (``attempts``, ``last_error``),
+address from the body), with ``Authorization: Token <EWS_KOBO_TOKEN>``, and at most
+``EWS_PHOTO_MAX_BYTES`` read. Kobo answers an attachment with a redirect to its file storage (another
+host), so at most :data:`MAX_REDIRECTS` redirects are followed, each to http or https without
+credentials in the address and never from https down to http; the token goes only to the Kobo
+server itself, never to the storage a redirect leads to. Failures are kept on the row (``attempts``, ``last_error``),
 counted in each report's ``photos_pending`` and in the job's summary; logs name the fetch row and
 report, never the URL (it may carry account names).
 """
@@ -53,6 +56,8 @@ _quiet = _QuietDuringFetch()
 logging.getLogger("httpx").addFilter(_quiet)
 KEEP_QUESTION = "keep_time_and_place"
 MAX_URL = 2000
+MAX_REDIRECTS = 3
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 TRUTHY = frozenset({"1", "true", "yes", "si", "sí"})
 
 
@@ -157,6 +162,18 @@ def same_origin(url: str, base: str) -> bool:
     )
 
 
+def may_follow(origin: str, target: str) -> bool:
+    """Whether a redirect from ``origin`` to ``target`` may be followed: http or https, no
+    credentials in the address, never from https down to http."""
+    try:
+        one, two = httpx.URL(origin), httpx.URL(target)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    if two.scheme not in ("http", "https") or two.userinfo or not two.host:
+        return False
+    return not (one.scheme == "https" and two.scheme == "http")
+
+
 def download(client: httpx.Client, url: str, *, settings: Settings) -> FetchResult:
     """One attempt at ``url`` (network only, no database)."""
     if not settings.kobo_url or not settings.kobo_token:
@@ -172,28 +189,59 @@ def download(client: httpx.Client, url: str, *, settings: Settings) -> FetchResu
         )
     _quiet.fetching.active = True
     try:
-        return _get(client, url, token=settings.kobo_token, limit=settings.photo_max_bytes)
+        return _get(
+            client,
+            url,
+            token=settings.kobo_token,
+            base=settings.kobo_url,
+            limit=settings.photo_max_bytes,
+        )
     finally:
         _quiet.fetching.active = False
 
 
-def _get(client: httpx.Client, url: str, *, token: str, limit: int) -> FetchResult:
+def _get(client: httpx.Client, url: str, *, token: str, base: str, limit: int) -> FetchResult:
+    """GET ``url``, following at most :data:`MAX_REDIRECTS` redirects (see :func:`may_follow`);
+    the token only on the Kobo server's own origin."""
+    current = url
     try:
-        with client.stream("GET", url, headers={"Authorization": f"Token {token}"}) as response:
-            if response.status_code != 200:
-                return FetchResult(None, "pending", f"HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    return FetchResult(
-                        None, "refused", f"más de {limit:,} bytes / more than {limit:,} bytes"
-                    )
-                chunks.append(chunk)
-    except httpx.HTTPError as exc:
+        for _hop in range(MAX_REDIRECTS + 1):
+            headers = {"Authorization": f"Token {token}"} if same_origin(current, base) else {}
+            with client.stream("GET", current, headers=headers) as response:
+                code = response.status_code
+                if code in REDIRECT_CODES:
+                    location = response.headers.get("location")
+                    if not location:
+                        return FetchResult(None, "pending", f"HTTP {code} sin Location")
+                    target = str(httpx.URL(current).join(location))
+                    if not may_follow(current, target):
+                        return FetchResult(
+                            None,
+                            "refused",
+                            "redirección a una dirección no permitida / redirected to an "
+                            "address that is not allowed",
+                        )
+                    current = target
+                    continue
+                if code != 200:
+                    return FetchResult(None, "pending", f"HTTP {code}")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        return FetchResult(
+                            None, "refused", f"más de {limit:,} bytes / more than {limit:,} bytes"
+                        )
+                    chunks.append(chunk)
+                return FetchResult(b"".join(chunks), "done")
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return FetchResult(None, "pending", type(exc).__name__)
-    return FetchResult(b"".join(chunks), "done")
+    return FetchResult(
+        None,
+        "pending",
+        f"más de {MAX_REDIRECTS} redirecciones / more than {MAX_REDIRECTS} redirects",
+    )
 
 
 def fetch_pending_photos(

@@ -140,11 +140,15 @@ def may_read_photo(session: Session, principal: Principal, photo: Photo) -> bool
         if photo.patrol_id is not None
         else None
     )
-    if owner is None:
-        return False
+    return owner is not None and may_read_field_photos(principal, owner.community_code)
+
+
+def may_read_field_photos(principal: Principal, community_code: str) -> bool:
+    """Who sees the photos of a community's field checks and patrols: analysts, admins and the
+    community's monitors (never an institution, even one the alert is routed to)."""
     if principal.role in (Role.admin, Role.analyst):
         return True
-    return principal.role is Role.monitor and principal.community_code == owner.community_code
+    return principal.role is Role.monitor and principal.community_code == community_code
 
 
 def may_add_photos(principal: Principal, report: Report) -> bool:

@@ -132,6 +132,7 @@ def alert_page(
             indicator_names=queries.indicator_names(session),
             institutions={i.code: i for i in queries.institutions(session)},
             tile_template=settings.map_tile_url,
+            principal=principal,
         ),
         responses=institution_actions.responses_of(session, alert=alert, now=utcnow()),
         action_labels={

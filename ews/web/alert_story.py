@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.messages import evidence_lines
-from ews.checks.listing import point_verdicts
+from ews.auth.keys import Principal
+from ews.checks.listing import point_checks, point_verdicts
 from ews.models import (
     Alert,
     CategoryContext,
@@ -30,10 +31,11 @@ from ews.models import (
     Institution,
     Report,
 )
+from ews.photos.service import may_read_field_photos
 from ews.web import geo
 from ews.web.i18n import Lang, label
 from ews.web.pages import covered_day
-from ews.web.photo_view import photo_counts
+from ews.web.photo_view import owned_photo_urls, photo_counts
 from indicators import LIMA
 
 ROWS_SHOWN = 50
@@ -49,6 +51,8 @@ class Row:
     place: str  # core | buffer | outside | unknown
     link: str | None = None
     photos: int = 0  # how many photos the report has (reports only)
+    # Satellite points: the photos of their field checks the reader may see (dashboard links).
+    thumbs: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +64,7 @@ class AlertStory:
     reports: list[Row] = field(default_factory=list)
     hotspots: list[Row] = field(default_factory=list)
     clearings: list[Row] = field(default_factory=list)
+    point_photos: bool = False  # the reader may see field-check photos (a column of their own)
     more: dict[str, int] = field(default_factory=dict)  # rows of each kind not shown
     institutions: list[dict[str, str]] = field(default_factory=list)
     map: geo.MapView | None = None
@@ -156,7 +161,29 @@ def _report_rows(
     return rows, marks
 
 
-def _hotspot_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -> Layer:
+def _check_photos(
+    session: Session, source: CheckSource, point_ids: list[int], principal: Principal | None
+) -> dict[int, list[dict[str, str]]]:
+    """Each point's field-check photos that ``principal`` may see (none without a reader)."""
+    if principal is None:
+        return {}
+    checks = point_checks(session, source, point_ids)
+    readable = [
+        check_id
+        for found in checks.values()
+        for check_id, community in found
+        if may_read_field_photos(principal, community)
+    ]
+    urls = owned_photo_urls(session, "check_id", readable)
+    return {
+        point_id: [url for check_id, _c in found for url in urls.get(check_id, [])]
+        for point_id, found in checks.items()
+    }
+
+
+def _hotspot_rows(
+    session: Session, ids: list[int], *, lang: Lang, zones: Any, principal: Principal | None
+) -> Layer:
     rows: list[Row] = []
     marks: list[geo.MapPoint] = []
     query = (
@@ -167,19 +194,23 @@ def _hotspot_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -
     )
     spots = list(session.execute(query).scalars())
     verdicts = point_verdicts(session, CheckSource.firms, [spot.id for spot in spots])
+    thumbs = _check_photos(session, CheckSource.firms, [spot.id for spot in spots], principal)
     for spot in spots:
         at = f"{spot.acquired_at.astimezone(LIMA):%d/%m/%Y %H:%M}"
         confidence = label(lang, "confidence", spot.confidence)
         position = f"{spot.latitude:.4f}, {spot.longitude:.4f}"
         verdict = label(lang, "verdict", verdicts.get(spot.id, "open"))
         cells = [at, f"{spot.instrument} ({spot.satellite})", confidence, position, verdict]
-        rows.append(Row(spot.acquired_at, cells, _place(spot.longitude, spot.latitude, zones)))
+        place = _place(spot.longitude, spot.latitude, zones)
+        rows.append(Row(spot.acquired_at, cells, place, thumbs=thumbs.get(spot.id, [])))
         title = f"{at} · {spot.instrument} · {confidence}"
         marks.append(geo.MapPoint(spot.longitude, spot.latitude, f"h-{spot.confidence}", title))
     return rows, marks
 
 
-def _clearing_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) -> Layer:
+def _clearing_rows(
+    session: Session, ids: list[int], *, lang: Lang, zones: Any, principal: Principal | None
+) -> Layer:
     rows: list[Row] = []
     marks: list[geo.MapPoint] = []
     query = (
@@ -190,6 +221,7 @@ def _clearing_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) 
     )
     found = list(session.execute(query).scalars())
     verdicts = point_verdicts(session, CheckSource.gfw, [clearing.id for clearing in found])
+    thumbs = _check_photos(session, CheckSource.gfw, [c.id for c in found], principal)
     for clearing in found:
         day = f"{clearing.alert_date:%d/%m/%Y}"
         product = label(lang, "dataset", clearing.dataset)
@@ -199,7 +231,7 @@ def _clearing_rows(session: Session, ids: list[int], *, lang: Lang, zones: Any) 
         place = _place(clearing.longitude, clearing.latitude, zones)
         verdict = label(lang, "verdict", verdicts.get(clearing.id, "open"))
         cells = [day, product, confidence, area, position, verdict]
-        rows.append(Row(clearing.alert_date, cells, place))
+        rows.append(Row(clearing.alert_date, cells, place, thumbs=thumbs.get(clearing.id, [])))
         title = f"{day} · {product} · {confidence}"
         kind = f"d-{clearing.confidence}"
         marks.append(geo.MapPoint(clearing.longitude, clearing.latitude, kind, title))
@@ -239,8 +271,10 @@ def build_story(
     indicator_names: dict[str, dict[str, str]],
     institutions: dict[str, Institution],
     tile_template: str | None = None,
+    principal: Principal | None = None,
 ) -> AlertStory:
-    """Everything the alert page says about ``alert``, in ``lang``."""
+    """Everything the alert page says about ``alert``, in ``lang``; field-check photos only those
+    ``principal`` may see (none without one)."""
     evidence: dict[str, Any] = alert.evidence or {}
     words_allowed = bool(category and category.reporter_words_allowed)
     zones = _places(community)
@@ -250,8 +284,12 @@ def build_story(
     reports, report_marks = _report_rows(
         session, report_ids, lang=lang, zones=zones, words_allowed=words_allowed
     )
-    hotspots, hotspot_marks = _hotspot_rows(session, hotspot_ids, lang=lang, zones=zones)
-    clearings, clearing_marks = _clearing_rows(session, clearing_ids, lang=lang, zones=zones)
+    hotspots, hotspot_marks = _hotspot_rows(
+        session, hotspot_ids, lang=lang, zones=zones, principal=principal
+    )
+    clearings, clearing_marks = _clearing_rows(
+        session, clearing_ids, lang=lang, zones=zones, principal=principal
+    )
     said = [r.cells[3] for r in reports if words_allowed and r.cells[3]][:WORDS_SHOWN]
     counted = {
         key: len(evidence.get(key) or [])
@@ -279,6 +317,9 @@ def build_story(
         reports=reports,
         hotspots=hotspots,
         clearings=clearings,
+        point_photos=principal is not None
+        and community is not None
+        and may_read_field_photos(principal, community.code),
         more={
             "reports": max(counted["report_ids"] - len(reports), 0),
             "hotspots": max(counted["fire_hotspot_ids"] - len(hotspots), 0),

@@ -16,6 +16,7 @@ from ews.checks.listing import confirmation_rates
 from ews.fields import clamp_day
 from ews.models import Community
 from ews.models.base import utcnow
+from ews.photos.service import may_read_field_photos
 from ews.web import alert_queue, charts, geo, queries
 from ews.web.i18n import LABELS, Lang, label
 from ews.web.pages import (
@@ -150,7 +151,13 @@ def community_page(
         categories=queries.categories(session),
         confirmation=confirmation_rates(session, code),
         effort=effort_view(
-            session, community=community, rules=rules, latest=latest, now=now, lang=lang
+            session,
+            community=community,
+            rules=rules,
+            latest=latest,
+            now=now,
+            lang=lang,
+            with_photos=may_read_field_photos(principal, code),
         ),
     )
 

@@ -272,6 +272,10 @@ EN: dict[str, str] = {
     "Detalle técnico": "Technical detail",
     # Field checks.
     "Verificación en campo": "Field check",
+    "Fotos de campo": "Field photos",
+    "Foto de campo %(n)s": "Field photo %(n)s",
+    "Fotos de los patrullajes": "Patrol photos",
+    "Foto %(n)s del patrullaje": "Photo %(n)s of the patrol",
     "Verificaciones en campo": "Field checks",
     "Mes": "Month",
     "Fuente": "Source",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ews.models import Community, IndicatorRule, IndicatorValue, Patrol
 from ews.web import geo
+from ews.web.photo_view import owned_photo_urls
 from indicators import LIMA
 from indicators.coverage import covered_cells, grid_of, track_lines
 from indicators.geometry import GEOGRAPHIC_CRS, reproject
@@ -44,6 +45,8 @@ class EffortView:
     coverage: float | None
     rates: list[dict[str, Any]] = field(default_factory=list)  # per code: name, value, per 100 km
     map: PatrolMap | None = None
+    # Patrols of the window with photos, for readers who may see them: title and dashboard links.
+    photos: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _track_path(track: dict[str, Any], project: geo.Projection) -> str:
@@ -84,6 +87,13 @@ def _cells_paths(
     return "".join(patrolled), "".join(unpatrolled), len(grid), len(hit)
 
 
+def _title(row: Any, lang: str) -> str:
+    return (
+        f"{row.ended_at.astimezone(LIMA):%d/%m/%Y} · {row.length_km:.1f} km · "
+        f"{row.monitors} {'monitors' if lang == 'en' else 'monitores'}"
+    )
+
+
 def effort_view(
     session: Session,
     *,
@@ -92,8 +102,10 @@ def effort_view(
     latest: dict[str, IndicatorValue],
     now: datetime,
     lang: str,
+    with_photos: bool = False,
 ) -> EffortView:
-    """The patrols ended in the last 30 days, the latest effort values and encounter rates."""
+    """The patrols ended in the last 30 days, the latest effort values and encounter rates; with
+    ``with_photos`` (the reader may see them), the patrols' photos."""
     rows = list(
         session.execute(
             select(Patrol.id, Patrol.ended_at, Patrol.length_km, Patrol.monitors, Patrol.track)
@@ -116,6 +128,13 @@ def effort_view(
         rule = rules.get(code)
         name = (rule.name_en if lang == "en" else rule.name_es) if rule else code
         view.rates.append({"code": code, "name": name, **entry})
+    if with_photos:
+        urls = owned_photo_urls(session, "patrol_id", [row.id for row in rows])
+        view.photos = [
+            {"id": row.id, "title": _title(row, lang), "photos": urls[row.id]}
+            for row in rows
+            if row.id in urls
+        ]
     bounds = geo.geometry_bounds(community.boundary, community.buffer)
     project = geo.Projection(bounds)
     tracks = [row.track for row in rows]
@@ -128,14 +147,7 @@ def effort_view(
         buffer_path=geo.svg_path(community.buffer, project),
         patrolled_path=patrolled,
         unpatrolled_path=unpatrolled,
-        tracks=[
-            (
-                _track_path(row.track, project),
-                f"{row.ended_at.astimezone(LIMA):%d/%m/%Y} · {row.length_km:.1f} km · "
-                f"{row.monitors} {'monitors' if lang == 'en' else 'monitores'}",
-            )
-            for row in rows[:MAX_TRACKS]
-        ],
+        tracks=[(_track_path(row.track, project), _title(row, lang)) for row in rows[:MAX_TRACKS]],
         cells=cells,
         cells_patrolled=hit,
     )

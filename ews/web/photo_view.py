@@ -34,6 +34,25 @@ def photo_urls(session: Session, report_id: str) -> list[dict[str, str]]:
     return [{"url": f"{PREFIX}/{i}", "thumbnail_url": f"{PREFIX}/{i}?size=thumb"} for i in ids]
 
 
+def owned_photo_urls(
+    session: Session, column: str, ids: list[str]
+) -> dict[str, list[dict[str, str]]]:
+    """The dashboard links of the photos of each field check (``column="check_id"``) or patrol
+    (``"patrol_id"``), in the order they arrived; owners without photos are left out."""
+    if not ids:
+        return {}
+    owner = getattr(Photo, column)
+    rows = session.execute(
+        select(owner, Photo.id).where(owner.in_(ids)).order_by(Photo.received_at, Photo.id)
+    ).all()
+    found: dict[str, list[dict[str, str]]] = {}
+    for owner_id, photo_id in rows:
+        found.setdefault(str(owner_id), []).append(
+            {"url": f"{PREFIX}/{photo_id}", "thumbnail_url": f"{PREFIX}/{photo_id}?size=thumb"}
+        )
+    return found
+
+
 def photo_counts(session: Session, report_ids: list[str]) -> dict[str, int]:
     """How many photos each report has (reports without any are left out)."""
     if not report_ids:

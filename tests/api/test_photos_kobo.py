@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.app import create_app
 from ews.models import PhotoFetch, Report
-from ews.photos.kobo import attachment_urls, same_origin
+from ews.photos.kobo import MAX_REDIRECTS, attachment_urls, may_follow, same_origin
 from ews.settings import Settings
 from tests.support.photos import DEVICE_WORDS, KoboServer, photo_bytes, read_exif
 from tests.support.processes import free_port
@@ -233,3 +233,63 @@ def test_a_fetch_another_process_holds_is_left_to_it(
         run = client.post("/api/v1/jobs/fetch-photos/run", headers=auth(analyst))
         assert run.json()["summary"]["fetched"] == 1
         assert len(kobo.requests) == 1
+
+
+def test_a_redirect_to_kobos_storage_is_followed_without_the_token(
+    client_for: ClientFor, db: Session, make_key: Any
+) -> None:
+    image = photo_bytes(color="teal")
+    feed, analyst = make_key("feed"), make_key("analyst")
+    stored_at = "/media/a1b2/1700000000.jpg?X-Amz-Signature=abc"
+    with KoboServer(token=None, files={stored_at: image}) as storage:
+        # Another origin (localhost, another port): the file storage Kobo sends the phone to.
+        redirect = {ATTACHMENT: f"http://localhost:{storage.port}{stored_at}"}
+        with KoboServer(token=TOKEN, redirects=redirect) as kobo:
+            client = client_for(kobo.url)
+            answer = client.post(
+                "/api/v1/intake/kobo", json=submission(kobo.url), headers=auth(feed)
+            )
+            assert answer.status_code == 201, answer.text
+            assert kobo.requests == [(ATTACHMENT, f"Token {TOKEN}")]
+        assert storage.requests == [(stored_at, None)]  # the token stays with Kobo
+    (photo,) = listed(client, analyst, answer.json()["id"])["photos"]
+    assert photo["sha256"] == hashlib.sha256(image).hexdigest()
+
+
+def test_a_redirect_loop_is_cut_and_a_redirect_elsewhere_is_refused(
+    client_for: ClientFor, db: Session, make_key: Any
+) -> None:
+    feed = make_key("feed")
+    elsewhere = "/api/v2/assets/aBc123/data/101/attachments/8/"
+    with KoboServer(
+        token=TOKEN, redirects={ATTACHMENT: ATTACHMENT, elsewhere: "file:///etc/passwd"}
+    ) as kobo:
+        client = client_for(kobo.url)
+        body = submission(kobo.url)
+        body["_attachments"] = [
+            {"download_url": f"{kobo.url}{ATTACHMENT}", "mimetype": "image/jpeg"},
+            {"download_url": f"{kobo.url}{elsewhere}", "mimetype": "image/jpeg"},
+        ]
+        answer = client.post("/api/v1/intake/kobo", json=body, headers=auth(feed))
+        assert answer.status_code == 201, answer.text
+        assert [path for path, _ in kobo.requests].count(ATTACHMENT) == MAX_REDIRECTS + 1
+    fetches = {
+        f.url.removeprefix(kobo.url): (f.status, f.last_error)
+        for f in db.scalars(select(PhotoFetch).where(PhotoFetch.report_id == answer.json()["id"]))
+    }
+    assert fetches[ATTACHMENT] == (
+        "pending",
+        f"más de {MAX_REDIRECTS} redirecciones / more than {MAX_REDIRECTS} redirects",
+    )
+    assert fetches[elsewhere][0] == "refused"
+    assert fetches[elsewhere][1].startswith("redirección a una dirección no permitida")
+
+
+def test_which_redirects_may_be_followed() -> None:
+    assert may_follow("https://kf.example.org/a", "https://storage.example.net/b?sig=1")
+    assert may_follow("http://127.0.0.1:8000/a", "http://localhost:9000/b")
+    assert may_follow("http://kf.example.org/a", "https://kf.example.org/b")
+    assert not may_follow("https://kf.example.org/a", "http://kf.example.org/b")  # downgrade
+    assert not may_follow("https://kf.example.org/a", "https://u:p@storage.example.net/b")
+    assert not may_follow("https://kf.example.org/a", "file:///etc/passwd")
+    assert not may_follow("https://kf.example.org/a", "ftp://storage.example.net/b")

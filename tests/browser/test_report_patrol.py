@@ -6,9 +6,21 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
-from ews.auth.keys import Role, create_key
 from ews.models import Patrol
-from tests.support.browser import LiveServer, Watch, shot
+from tests.support.browser import (
+    FLOR,
+    LiveServer,
+    Watch,
+    lose_signal,
+    mark_waiting,
+    move,
+    new_key,
+    open_report,
+    phone,
+    run_pipeline,
+    shot,
+    sign_in_dashboard,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,34 +32,17 @@ def test_a_patrol_recorded_offline_is_sent_once_when_the_signal_returns(
     browser: Browser, live_server: LiveServer
 ) -> None:
     db = live_server.session
-    _row, key = create_key(db, role=Role.monitor, name="Monitor", community_code="flor-de-ucayali")
-    db.commit()
+    key = new_key(live_server, "monitor", FLOR)
     watch = Watch(live_server.url)
-    lat, lon = WALK[0]
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        geolocation={"latitude": lat, "longitude": lon, "accuracy": 10},
-        permissions=["geolocation"],
-        locale="es-PE",
-        timezone_id="America/Lima",
-    )
-    watch.attach(context)
-    page = context.new_page()
-    page.goto("/report")
-    page.fill("#key", key)
-    page.click("#key-form button")
-    expect(page.locator("#community-name")).to_have_text("Comunidad Nativa Flor de Ucayali")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    context = phone(browser, live_server, watch, at=WALK[0])
+    page = open_report(context, key)
 
-    context.set_offline(True)
-    page.reload()  # the service worker serves the page and the recorder with no signal
+    lose_signal(context, page)  # the service worker serves the page and the recorder
     page.fill("#patrol-monitors", "3")
     page.click("#patrol-start")
     expect(page.locator("#patrol-status")).to_contain_text("1 puntos")
     for n, (lat, lon) in enumerate(WALK[1:], start=2):
-        context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 10})
+        move(context, lat, lon)
         expect(page.locator("#patrol-status")).to_contain_text(f"{n} puntos")
     page.click("#patrol-stop")
     expect(page.locator("#patrols-waiting")).to_have_text("1")
@@ -61,10 +56,7 @@ def test_a_patrol_recorded_offline_is_sent_once_when_the_signal_returns(
     expect(page.locator(f"#patrols li[data-id='{patrol_id}']")).to_have_class("sent")
 
     # A resend (as after a lost answer) is answered 200: still one patrol.
-    page.evaluate(
-        "localStorage.setItem('ews.report.patrols', JSON.stringify("
-        "JSON.parse(localStorage.getItem('ews.report.patrols')).map(i => ({...i, status: 'waiting'}))))"
-    )
+    mark_waiting(page, "ews.report.patrols")
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator(f"#patrols li[data-id='{patrol_id}']")).to_have_class(
         "sent", timeout=20_000
@@ -78,19 +70,12 @@ def test_a_patrol_recorded_offline_is_sent_once_when_the_signal_returns(
     context.close()
 
     # The analyst runs the pipeline and sees the track over the cells patrolled.
-    _row, admin = create_key(db, role=Role.admin, name="Admin")
-    db.commit()
+    admin = new_key(live_server, "admin")
     dashboard = browser.new_context(base_url=live_server.url, locale="es-PE")
     watch.attach(dashboard)
     page = dashboard.new_page()
-    ran = page.request.post(
-        "/api/v1/jobs/pipeline/run", headers={"Authorization": f"Bearer {admin}"}
-    )
-    assert ran.ok, ran.text()
-    page.goto("/dashboard")
-    page.fill("#key", admin)
-    page.click("form[action='/dashboard/login'] button")
-    expect(page.locator("form[action='/dashboard/login']")).to_have_count(0)  # signed in
+    run_pipeline(dashboard, admin)
+    sign_in_dashboard(page, admin)
     page.goto("/dashboard/communities/flor-de-ucayali")
     expect(page.locator("#patrol-map .patrol-track")).to_have_count(1)
     assert page.locator("#patrol-map .cells-patrolled").get_attribute("d")

@@ -9,9 +9,19 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
-from ews.auth.keys import Role, create_key
 from ews.models import Photo, Report
-from tests.support.browser import LiveServer, Watch, shot
+from tests.support.browser import (
+    FLOR,
+    LiveServer,
+    Watch,
+    lose_signal,
+    mark_waiting,
+    new_key,
+    open_report,
+    phone,
+    queued_photos,
+    shot,
+)
 from tests.support.photos import DEVICE_WORDS, photo_bytes
 
 pytestmark = pytest.mark.browser
@@ -21,28 +31,13 @@ def test_photos_wait_offline_with_their_report_and_are_sent_once(
     browser: Browser, live_server: LiveServer
 ) -> None:
     db = live_server.session
-    _row, key = create_key(db, role=Role.monitor, name="Monitor", community_code="flor-de-ucayali")
-    db.commit()
+    key = new_key(live_server, "monitor", FLOR)
     watch = Watch(live_server.url)
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        locale="es-PE",
-        timezone_id="America/Lima",
-    )
-    watch.attach(context)
-    page = context.new_page()
-    page.goto("/report")
-    page.fill("#key", key)
-    page.click("#key-form button")
-    expect(page.locator("#community-name")).to_have_text("Comunidad Nativa Flor de Ucayali")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    context = phone(browser, live_server, watch)
+    page = open_report(context, key)
 
     clearing, trail = photo_bytes(color="sienna"), photo_bytes(format="PNG", color="olive")
-    context.set_offline(True)
-    page.reload()
-    expect(page.locator("#net")).to_have_text("Sin señal")
+    lose_signal(context, page)
     page.select_option("#threat", "deforestation")
     page.set_input_files(
         "#photos",
@@ -63,18 +58,10 @@ def test_photos_wait_offline_with_their_report_and_are_sent_once(
     context.set_offline(False)
     expect(page.locator("#sent-count")).to_have_text("1", timeout=20_000)
     expect(page.locator("#waiting-count")).to_have_text("0")
-    queued = page.evaluate(
-        "new Promise(r => { const o = indexedDB.open('ews-report', 1); o.onsuccess = () => "
-        "{ const q = o.result.transaction('photos').objectStore('photos').count(); "
-        "q.onsuccess = () => r(q.result); }; })"
-    )
-    assert queued == 0  # sent photos leave the phone's queue
+    assert queued_photos(page) == 0  # sent photos leave the phone's queue
 
     # A resend of the report (as after a lost answer) doubles nothing.
-    page.evaluate(
-        "localStorage.setItem('ews.report.queue', JSON.stringify("
-        "JSON.parse(localStorage.getItem('ews.report.queue')).map(i => ({...i, status: 'waiting'}))))"
-    )
+    mark_waiting(page, "ews.report.queue")
     page.click("#retry")
     expect(page.locator("#sent-count")).to_have_text("1", timeout=20_000)
     db.expire_all()

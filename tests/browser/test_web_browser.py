@@ -19,13 +19,23 @@ from ews.models import AlertEvent, Community, Report
 from ews.reference.loader import community_values
 from indicators import LIMA
 from tests.support import web_sample
-from tests.support.browser import LiveServer, Watch, shot
+from tests.support.browser import (
+    FLOR,
+    LiveServer,
+    Watch,
+    lose_signal,
+    mark_waiting,
+    new_key,
+    open_report,
+    phone,
+    shot,
+)
 from tests.support.delivery import queue_alert
 
 pytestmark = pytest.mark.browser
 
 # Inside the illustrative territory of Flor de Ucayali.
-PATROL_POSITION = {"latitude": -8.31, "longitude": -74.08}
+PATROL_POSITION = (-8.31, -74.08)
 
 
 def test_dashboard_sign_in_acknowledge_map_chart_and_english(
@@ -110,30 +120,13 @@ def test_report_page_keeps_reports_offline_and_sends_each_once(
     browser: Browser, live_server: LiveServer
 ) -> None:
     db = live_server.session
-    _row, key = create_key(db, role=Role.monitor, name="Monitor", community_code="flor-de-ucayali")
-    db.commit()
+    key = new_key(live_server, "monitor", FLOR)
     watch = Watch(live_server.url)
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        geolocation=PATROL_POSITION,
-        permissions=["geolocation"],
-        locale="es-PE",
-        timezone_id="America/Lima",
-    )
-    watch.attach(context)
-    page = context.new_page()
-    page.goto("/report")
-    page.fill("#key", key)
-    page.click("#key-form button")
-    expect(page.locator("#community-name")).to_have_text("Comunidad Nativa Flor de Ucayali")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    context = phone(browser, live_server, watch, at=PATROL_POSITION)
+    page = open_report(context, key)
     shot(page, "report-ready")
 
-    context.set_offline(True)
-    page.reload()  # served by the service worker: no signal, the page still opens
-    expect(page.locator("#net")).to_have_text("Sin señal")
+    lose_signal(context, page)  # served by the service worker: no signal, the page still opens
     for n, threat in enumerate(("settler_invasion", "illegal_logging", "all_quiet")):
         page.select_option("#threat", threat)
         page.check(f"input[name=severity][value='{n + 2}']")
@@ -159,10 +152,7 @@ def test_report_page_keeps_reports_offline_and_sends_each_once(
     shot(page, "report-sent")
 
     # A resend (as after a lost answer) is answered 200 by idempotent intake: still one row each.
-    page.evaluate(
-        "localStorage.setItem('ews.report.queue', JSON.stringify("
-        "JSON.parse(localStorage.getItem('ews.report.queue')).map(i => ({...i, status: 'waiting'}))))"
-    )
+    mark_waiting(page, "ews.report.queue")
     page.click("#retry")
     expect(page.locator("#sent-count")).to_have_text("3", timeout=20_000)
     db.expire_all()

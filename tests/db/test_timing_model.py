@@ -1,12 +1,17 @@
 """Model-based test of timing (DESIGN section 10), on SQLite and PostgreSQL.
 
-Random interleavings of Kobo reports (the same day, late, edited), FIRMS loads, computations,
-evaluations, the fast path, acknowledgements, manual resolves and clock steps (within the day and
-across Lima's midnight) run against the real jobs. After every step:
+Random interleavings of Kobo reports (the same day, late, edited), FIRMS and GFW loads, patrols with
+no finding (effort, and the end of a silence), field verdicts on satellite points (confirmed, false
+alarm, could not reach), computations, evaluations, the fast path, acknowledgements, manual resolves
+and clock steps (within the day and across Lima's midnight) run against the real jobs. After every
+step:
 
 - the stored indicator values equal a from-scratch recomputation (``indicators.compute_all`` over
   every row) of the data the last computation saw: no pending row forgotten, none counted twice,
-  evidence listing exactly what each value counted;
+  evidence listing exactly what each value counted. The verdicts and patrols in that recomputation
+  come from the machine's own record of what it sent, not from the service's queries: a false alarm
+  takes its point out of ``deforestation_ha`` and ``fire_hotspots``, a confirmation counts it at full
+  weight, every patrol counts in ``patrol_km``, ``patrol_coverage`` and ``patrol_silence_days``;
 - every alert's level and status, which institutions acknowledged it for themselves (an analyst
   acknowledges it as a whole, an institution for itself; DESIGN section 12), and how many alerts
   each category raised, equal what a small reference model derives from the history of the stored

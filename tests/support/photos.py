@@ -87,10 +87,13 @@ def read_exif(data: bytes) -> tuple[dict[int, Any], dict[int, Any], dict[int, An
 @dataclass
 class KoboServer:
     """Serves ``files`` (path -> bytes) to requests carrying ``Authorization: Token <token>``;
-    answers 401 otherwise. ``requests`` lists (path, authorization header) as they came."""
+    answers 401 otherwise (``token=None``: to anyone, as a file storage does). ``redirects`` (path
+    -> Location) are answered 302, as Kobo sends an attachment to its storage. ``requests`` lists
+    (path, authorization header) as they came."""
 
-    token: str
+    token: str | None
     files: dict[str, bytes] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     port: int = 0
 
@@ -102,10 +105,15 @@ class KoboServer:
                 authorization = self.headers.get("Authorization")
                 server.requests.append((self.path, authorization))
                 body = server.files.get(self.path)
-                if authorization != f"Token {server.token}":
+                if server.token is not None and authorization != f"Token {server.token}":
                     self._answer(
                         401, b'{"detail": "Authentication credentials were not provided."}'
                     )
+                elif self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif body is None:
                     self._answer(404, b'{"detail": "Not found."}')
                 else:

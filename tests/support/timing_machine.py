@@ -1,7 +1,8 @@
 """The hypothesis state machine of the timing test (``tests/db/test_timing_model.py``): rules that
-post, edit and load data, run the jobs, acknowledge and resolve alerts and step the clock against the
-real service; invariants that compare the stored values with a recomputation from scratch and the
-alerts with the reference model (``tests.support.timing_model``)."""
+post, edit and load data (reports, FIRMS and GFW points, patrols, field verdicts), run the jobs,
+acknowledge and resolve alerts and step the clock against the real service; invariants that compare
+the stored values with a recomputation from scratch and the alerts with the reference model
+(``tests.support.timing_model``)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,17 @@ from ews.alerting import service
 from ews.alerting.cap_document import CapSource
 from ews.alerting.urgent import evaluate_urgent_report
 from ews.auth.keys import Principal, Role
+from ews.checks.verdicts import VerdictIn, VerdictOutcome, store_verdict
 from ews.db import session_scope
 from ews.intake.feeds.ingest import FeedSource, ingest_feed
 from ews.intake.kobo import DEFAULT_MAPPING, KoboStatus, receive_kobo
+from ews.intake.patrols import store_patrol, validate_patrol
 from ews.jobs.entry_points import compute_indicators, evaluate_alerts
 from ews.jobs.frames import Frames, load_communities, load_frames, load_rules
-from ews.models import Alert, AlertResponse, IndicatorRule, IndicatorValue
+from ews.models import Alert, AlertResponse, FieldCheck, FieldVerdict, IndicatorRule, IndicatorValue
 from ews.settings import Settings
 from indicators import LIMA, compute_all, local_day_end, window
+from indicators.columns import PATROL_COLUMNS, VERDICT, no_patrols
 from indicators.days import day_as_of
 from tests.support.patrol_reports import COMMUNITY
 from tests.support.settings import TEST_SECRET
@@ -54,6 +58,13 @@ DEFENDER_TYPES = ("threat_to_defender", "armed_presence")
 START = datetime(2026, 11, 20, 9, 0, tzinfo=LIMA).astimezone(UTC)
 ANALYST = Principal(key_id=1, name="Ana Analista", role=Role.analyst)
 ANALYST_WHO = "analyst"  # the model's name for an acknowledgement of the alert as a whole
+GFW = (
+    "latitude,longitude,gfw_integrated_alerts__date,gfw_integrated_alerts__confidence,"
+    "alert_area__ha"
+)
+VERDICTS = ("confirmed", "confirmed", "false_alarm", "unreachable")
+# Patrols walk east from a point inside the community's territory.
+PATROL_FROM = (-74.08, -8.31)
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
     "version,bright_ti5,frp,daynight"
@@ -75,6 +86,13 @@ class TimingMachine(RuleBasedStateMachine):
         self.by_key: dict[str, ModelReport] = {}
         self.seq = 0
         self.computed: Frames | None = None
+        # The model's own bookkeeping of the field loop, independent of the service's SQL: each
+        # point's verdict by (source, point id), each patrol's row; and what the last
+        # computation saw of them.
+        self.verdicts: dict[tuple[str, int], str] = {}
+        self.patrols: list[dict[str, Any]] = []
+        self.seen_verdicts: dict[tuple[str, int], str] = {}
+        self.seen_patrols: list[dict[str, Any]] = []
         self.checked: list[tuple[Any, ...]] | None = None
         with self.factory() as session:
             self.model = Model(
@@ -205,9 +223,102 @@ class TimingMachine(RuleBasedStateMachine):
                 session=session, source=FeedSource.firms, stream=data, origin="t", now=self.clock
             )
 
+    @rule(
+        days_ago=st.sampled_from([0, 0, 1, 3, 9]),
+        confidence=st.sampled_from(["nominal", "high", "highest"]),
+        hectares=st.sampled_from([0.5, 3.0, 12.0, 40.0]),
+        answer=st.sampled_from([None, *VERDICTS]),
+        pick=st.integers(0, 1_000),
+    )
+    def load_gfw(
+        self, days_ago: int, confidence: str, hectares: float, answer: str | None, pick: int
+    ) -> None:
+        """A deforestation point in the territory (so a field check for the community); with
+        ``answer``, a monitor then answers one open check (often a fresh one, verified at once)."""
+        self.seq += 1
+        day = (self.clock - timedelta(days=days_ago)).astimezone(LIMA).date()
+        row = f"{-8.31 - self.seq * 1e-4:.5f},{-74.08 + self.seq * 1e-4:.5f},{day},{confidence}"
+        data = io.BytesIO(f"{GFW}\n{row},{hectares}\n".encode())
+        with session_scope(self.factory) as session:
+            ingest_feed(
+                session=session, source=FeedSource.gfw, stream=data, origin="t", now=self.clock
+            )
+        if answer is not None:
+            self.verify(pick, answer)
+
+    @rule(
+        pick=st.integers(0, 1_000),
+        verdict=st.sampled_from(VERDICTS),
+    )
+    def verify(self, pick: int, verdict: str) -> None:
+        """A monitor answers one open field check (FIRMS or GFW) of the community."""
+        with session_scope(self.factory) as session:
+            open_checks = list(
+                session.execute(
+                    select(FieldCheck)
+                    .outerjoin(FieldVerdict, FieldVerdict.check_id == FieldCheck.id)
+                    .where(FieldVerdict.id.is_(None))
+                    .order_by(FieldCheck.source, FieldCheck.point_id)
+                ).scalars()
+            )
+            if not open_checks:
+                return
+            check = open_checks[pick % len(open_checks)]
+            self.seq += 1
+            answer = VerdictIn.model_validate(
+                {"id": str(uuid.UUID(int=self.seq)), "verdict": verdict}
+            )
+            result = store_verdict(
+                session, check=check, verdict=answer, reporter_pseudonym="p" * 64, now=self.clock
+            )
+            assert result.outcome is VerdictOutcome.created
+            self.verdicts[(check.source, int(check.point_id))] = verdict
+
+    @rule(
+        days_ago=st.sampled_from([0, 0, 1, 3, 9, 20, 40]),
+        minutes_ago=st.integers(0, 300),
+        steps=st.integers(1, 8),
+    )
+    def post_patrol(self, days_ago: int, minutes_ago: int, steps: int) -> None:
+        """A patrol with no finding: effort (``patrol_km``) and the end of a silence."""
+        ended = self._observed(days_ago, minutes_ago)
+        lon, lat = PATROL_FROM
+        track = {
+            "type": "LineString",
+            "coordinates": [[lon + i * 0.002, lat] for i in range(steps + 1)],
+        }
+        payload = {
+            "id": str(uuid.UUID(int=10**9 + self.seq)),
+            "community": COMMUNITY,
+            "started_at": (ended - timedelta(hours=2)).isoformat(),
+            "ended_at": ended.isoformat(),
+            "monitors": 2,
+            "track": track,
+        }
+        with session_scope(self.factory) as session:
+            valid, errors = validate_patrol(
+                session, payload, now=self.clock, future_tolerance=timedelta(minutes=10)
+            )
+            assert valid is not None, errors
+            status, _row = store_patrol(
+                session, patrol=valid, submitter_pseudonym="p" * 64, source="api", now=self.clock
+            )
+            assert status.value == "created"
+        self.patrols.append(
+            {
+                "id": valid.id,
+                "community_code": COMMUNITY,
+                "ended_at": valid.ended_at,
+                "length_km": valid.length_km,
+                "track": valid.track,
+            }
+        )
+
     @rule()
     def compute(self) -> None:
         compute_indicators(settings=self.settings, session_factory=self.factory, as_of=self.clock)
+        self.seen_verdicts = dict(self.verdicts)
+        self.seen_patrols = list(self.patrols)
         self.model.started += 1
         self.model.done = self.model.started
         self.model.step += 1
@@ -321,6 +432,29 @@ class TimingMachine(RuleBasedStateMachine):
 
     # The checks.
 
+    def _with_verdicts(self, points: pd.DataFrame, source: str) -> pd.DataFrame:
+        """The satellite rows with the verdicts the model recorded (not the service's join): a
+        confirmation or a false alarm decides; "could not reach" leaves the satellite's word."""
+        decided = {
+            point: verdict
+            for (kind, point), verdict in self.seen_verdicts.items()
+            if kind == source and verdict != "unreachable"
+        }
+        points = points.copy()
+        points[VERDICT] = pd.Series(
+            [decided.get(int(i)) for i in points["id"]], index=points.index, dtype=object
+        )
+        return points
+
+    def _patrols_seen(self) -> pd.DataFrame:
+        """The patrols the last computation saw, as the model recorded them."""
+        if not self.seen_patrols:
+            return no_patrols()
+        frame = pd.DataFrame(self.seen_patrols, columns=list(PATROL_COLUMNS))
+        frame["ended_at"] = pd.to_datetime(frame["ended_at"], utc=True)
+        frame["length_km"] = frame["length_km"].astype(float)
+        return frame.sort_values(["ended_at", "id"], ignore_index=True)
+
     @invariant()
     def values_equal_a_recomputation_from_scratch(self) -> None:
         if self.computed is None:
@@ -339,11 +473,12 @@ class TimingMachine(RuleBasedStateMachine):
             as_of = day_as_of(_day_of(end))
             expected = compute_all(
                 reports=self.computed.reports,
-                fire_hotspots=self.computed.fire_hotspots,
-                deforestation=self.computed.deforestation,
+                fire_hotspots=self._with_verdicts(self.computed.fire_hotspots, "firms"),
+                deforestation=self._with_verdicts(self.computed.deforestation, "gfw"),
                 communities=communities,
                 rules=rules,
                 as_of=as_of,
+                patrols=self._patrols_seen(),
             ).set_index(["code", "community_code"])
             for row in (r for r in stored if r.window_end == end):
                 want = expected.loc[(row.code, row.community_code)]

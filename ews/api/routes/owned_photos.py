@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import NotFound
+from ews.api.limits import enforce_photo_rate
 from ews.api.roles import MonitorAnalystOrAdmin, MonitorOrAdmin
 from ews.api.routes.photos import PhotoOut, store_upload
 from ews.auth.keys import Principal, Role
@@ -43,6 +44,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {},
     415: {},
     422: {},
+    429: {},
 }
 
 
@@ -60,6 +62,7 @@ def _of_community(principal: Principal, community_code: str) -> bool:
     responses=RESPONSES,
 )
 def post_check_photo(
+    request: Request,
     check_id: str,
     session: SessionDep,
     settings: SettingsDep,
@@ -69,6 +72,7 @@ def post_check_photo(
 ) -> Any:
     """By a monitor of the check's community, an analyst or an admin: 201 with the photo, 200
     when these bytes were already sent for this check; the check lists it in ``photos``."""
+    enforce_photo_rate(request, principal)
     check = session.get(FieldCheck, check_id) if len(check_id) <= 36 else None
     if check is None or not _of_community(principal, check.community_code):
         raise NotFound("check_not_found", NO_CHECK)
@@ -83,6 +87,7 @@ def post_check_photo(
     responses=RESPONSES,
 )
 def post_patrol_photo(
+    request: Request,
     patrol_id: str,
     session: SessionDep,
     settings: SettingsDep,
@@ -92,6 +97,7 @@ def post_patrol_photo(
 ) -> Any:
     """By a monitor of the patrol's community or an admin: 201 with the photo, 200 when these
     bytes were already sent for this patrol; ``GET /api/v1/patrols`` lists it in ``photos``."""
+    enforce_photo_rate(request, principal)
     patrol = session.get(Patrol, patrol_id) if len(patrol_id) <= 36 else None
     if patrol is None or not _of_community(principal, patrol.community_code):
         raise NotFound("patrol_not_found", NO_PATROL)

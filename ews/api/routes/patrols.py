@@ -22,10 +22,10 @@ from ews.api.roles import AnalystOrAdmin, MonitorOrAdmin
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
 from ews.fields import FilterTime, clamp_utc
+from ews.intake.idempotent import StoreStatus
 from ews.intake.kobo import KoboStatus, mapping_from
 from ews.intake.kobo_patrols import patrol_mapping, receive_kobo_patrol, track_answer
 from ews.intake.patrols import PatrolNotForKey, PatrolOut, store_patrol, validate_patrol
-from ews.intake.reports import StoreStatus
 from ews.intake.tracks import Track, TrackError, read_gpx
 from ews.models import Patrol
 from ews.models.base import utcnow

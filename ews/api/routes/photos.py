@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.orm import Session
 
 from ews.api.deps import SessionDep, SettingsDep
 from ews.api.errors import ApiError, NotFound
+from ews.api.limits import enforce_photo_rate
 from ews.api.roles import MonitorAnalystInstitutionOrAdmin, MonitorOrAdmin
 from ews.models import Photo, Report
 from ews.models.base import utcnow
@@ -123,9 +124,11 @@ def store_upload(
         413: {},
         415: {},
         422: {},
+        429: {},
     },
 )
 def post_photo(
+    request: Request,
     report_id: str,
     session: SessionDep,
     settings: SettingsDep,
@@ -141,7 +144,8 @@ def post_photo(
 ) -> Any:
     """201 with the photo's ``id`` and the ``sha256`` of the bytes received; 200 with the same
     photo when these bytes were already sent for this report; 413, 415 or 422 naming ``file``,
-    with nothing stored."""
+    with nothing stored; 429 with ``Retry-After`` past the key's photo rate."""
+    enforce_photo_rate(request, principal)
     report = session.get(Report, report_id)
     if report is None or not may_add_photos(principal, report):
         raise NotFound("report_not_found", REPORT_NOT_FOUND)

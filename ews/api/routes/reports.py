@@ -19,12 +19,12 @@ from ews.api.roles import MonitorAnalystOrAdmin, MonitorOrAdmin
 from ews.auth.keys import Principal, Role
 from ews.auth.pseudonyms import pseudonymize
 from ews.fields import FilterTime, clamp_utc
+from ews.intake.idempotent import StoreStatus
 from ews.intake.listeners import schedule_report_listeners
 from ews.intake.reports import (
     ReportIn,
     ReportNotForKey,
     ReportOut,
-    StoreStatus,
     ThreatType,
     store_report,
     validate_report,

@@ -87,11 +87,20 @@
       li.appendChild(info);
       var note = document.createElement("input"); note.placeholder = "Nota (opcional)"; note.maxLength = 2000; note.className = "check-note";
       li.appendChild(note);
+      // Photos of the point wait on the phone with the verdict (window.EWSPhotos, report.js).
+      var photos = document.createElement("input"); photos.type = "file"; photos.className = "check-photos";
+      photos.accept = "image/jpeg,image/png,image/webp"; photos.multiple = true; photos.setAttribute("capture", "environment");
+      photos.setAttribute("aria-label", "Fotos del punto (opcional)");
+      var keep = document.createElement("label"), box = document.createElement("input");
+      box.type = "checkbox"; box.className = "check-keep"; keep.className = "check";
+      keep.appendChild(box); keep.appendChild(document.createTextNode(" Conservar la hora y el lugar en las fotos"));
+      var said = document.createElement("small"); said.textContent = "Fotos del punto (opcional)";
+      li.appendChild(said); li.appendChild(photos); li.appendChild(keep);
       var row = document.createElement("div"); row.className = "verdict-row";
       Object.keys(WORDS).forEach(function (verdict) {
         var b = document.createElement("button"); b.type = "button"; b.textContent = WORDS[verdict];
         b.className = verdict === "confirmed" ? "" : "secondary"; b.dataset.verdict = verdict;
-        b.addEventListener("click", function () { answer(check, verdict, note.value.trim()); });
+        b.addEventListener("click", function () { answer(check, verdict, note.value.trim(), photos.files, box.checked); });
         row.appendChild(b);
       });
       li.appendChild(row);
@@ -103,9 +112,9 @@
     queue.slice().reverse().forEach(function (v) {
       var li = document.createElement("li"), small = document.createElement("small");
       li.className = v.status; li.dataset.id = v.verdict.id;
-      li.textContent = WORDS[v.verdict.verdict] + " · " + v.label;
+      li.textContent = WORDS[v.verdict.verdict] + " · " + v.label + (v.photos ? " · " + v.photos + (v.photos > 1 ? " fotos" : " foto") : "");
       if (v.status === "waiting") { nw++; small.textContent = "En espera" + (v.error ? ": " + v.error : ""); }
-      else small.textContent = v.status === "sent" ? "Enviado " + shown(v.sentAt)
+      else small.textContent = v.status === "sent" ? "Enviado " + shown(v.sentAt) + (v.error ? " (" + v.error + ")" : "")
         : v.status === "conflict" ? "Ya tenía un veredicto: " + (v.error || "")
         : "Rechazado: " + (v.error || "datos inválidos");
       li.appendChild(small); waiting.appendChild(li);
@@ -128,13 +137,27 @@
     return body && body.detail ? String(body.detail).split(" / ")[0] : "";
   }
 
-  function answer(check, verdict, note) {
-    var queue = get(QUEUE, []);
-    queue.push({ checkId: check.id, label: describe(check), status: "waiting", error: "", savedAt: new Date().toISOString(),
-      verdict: { id: uuid(), verdict: verdict, note: note || null } });
-    store(queue);
-    say(navigator.onLine ? "Veredicto guardado; enviando…" : "Veredicto guardado en el teléfono; se enviará cuando haya señal.");
-    render(); sync();
+  function answer(check, verdict, note, files, keep) {
+    var id = uuid(), n = files ? files.length : 0;
+    window.EWSPhotos.keep(id, files, keep).then(function () {
+      var queue = get(QUEUE, []);
+      queue.push({ checkId: check.id, label: describe(check), status: "waiting", error: "", savedAt: new Date().toISOString(),
+        photos: n, verdict: { id: id, verdict: verdict, note: note || null } });
+      store(queue);
+      say(navigator.onLine ? "Veredicto guardado; enviando…" : "Veredicto guardado en el teléfono; se enviará cuando haya señal.");
+      render(); sync();
+    }).catch(function () { say("No se pudieron guardar las fotos en el teléfono; intente con menos.", true); });
+  }
+
+  // After the verdict (sent, or the check already answered): its photos, then the final status.
+  function done(key, v, status, error) {
+    var photos = v.photos ? window.EWSPhotos.send(key, v.verdict.id, "/api/v1/checks/" + encodeURIComponent(v.checkId) + "/photos") : Promise.resolve("");
+    return photos.then(function (refused) {
+      update(v.verdict.id, { status: status, sentAt: new Date().toISOString(), error: [error, refused].filter(Boolean).join("; ") });
+    }, function (e) {
+      if (e.message === "later") update(v.verdict.id, { error: "fotos en espera (" + e.status + ")" });
+      throw e;
+    });
   }
 
   function sendOne(key, v) {
@@ -143,8 +166,9 @@
       body: JSON.stringify(v.verdict)
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.status === 200 || res.status === 201) { update(v.verdict.id, { status: "sent", sentAt: new Date().toISOString(), error: "" }); return; }
-        if (res.status === 409) { update(v.verdict.id, { status: "conflict", error: errorText(body) }); return; }
+        if (res.status === 200 || res.status === 201) return done(key, v, "sent", "");
+        // The check already had a verdict: the photos are still of its point, and kept.
+        if (res.status === 409) return done(key, v, "conflict", errorText(body));
         if (res.status === 404 || res.status === 422 || res.status === 400) { update(v.verdict.id, { status: "rejected", error: errorText(body) }); return; }
         if (res.status === 401 || res.status === 403) { update(v.verdict.id, { error: "la clave no es válida" }); throw new Error("key"); }
         update(v.verdict.id, { error: "el servidor no respondió bien (" + res.status + ")" });

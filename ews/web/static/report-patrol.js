@@ -43,10 +43,11 @@
     load().slice().reverse().forEach(function (item) {
       var li = document.createElement("li"), note = document.createElement("small"), p = item.patrol;
       li.className = item.status; li.dataset.id = p.id;
-      li.textContent = "Patrullaje · " + shown(p.ended_at) + " · " + km(p.track.coordinates).toFixed(2) + " km";
+      li.textContent = "Patrullaje · " + shown(p.ended_at) + " · " + km(p.track.coordinates).toFixed(2) + " km"
+        + (item.photos ? " · " + item.photos + (item.photos > 1 ? " fotos" : " foto") : "");
       if (item.status === "waiting") nw++;
       note.textContent = item.status === "waiting" ? "En espera" + (item.error ? ": " + item.error : "")
-        : item.status === "sent" ? "Enviado" : item.status === "conflict" ? "Conflicto: ya existe otro patrullaje con este identificador"
+        : item.status === "sent" ? "Enviado" + (item.error ? " (" + item.error + ")" : "") : item.status === "conflict" ? "Conflicto: ya existe otro patrullaje con este identificador"
         : "Rechazado: " + (item.error || "datos inválidos");
       li.appendChild(note); list.appendChild(li);
     });
@@ -83,13 +84,29 @@
     if (!current || current.coords.length < 2) { say("Ruta muy corta (menos de 2 puntos): no se guardó.", true); render(); return; }
     var who = read(ME, null), ended = new Date().toISOString();
     var monitors = Math.max(1, Math.min(500, parseInt($("patrol-monitors").value, 10) || 1));
-    var items = load();
-    items.push({ status: "waiting", error: "", patrol: {
-      id: current.id, community: (who && who.community) || null, started_at: current.started, ended_at: ended,
-      monitors: monitors, track: { type: "LineString", coordinates: current.coords } } });
-    store(items);
-    say(navigator.onLine ? "Patrullaje guardado; enviando…" : "Patrullaje guardado en el teléfono; se enviará cuando haya señal.");
-    render(); sync();
+    var files = $("patrol-photos").files, n = files.length;
+    // Its photos wait on the phone with it (window.EWSPhotos, report.js) and are sent after it.
+    window.EWSPhotos.keep(current.id, files, $("patrol-keep").checked).catch(function () {
+      n = 0; say("No se pudieron guardar las fotos en el teléfono.", true);
+    }).then(function () {
+      var items = load();
+      items.push({ status: "waiting", error: "", photos: n, patrol: {
+        id: current.id, community: (who && who.community) || null, started_at: current.started, ended_at: ended,
+        monitors: monitors, track: { type: "LineString", coordinates: current.coords } } });
+      store(items);
+      $("patrol-photos").value = ""; $("patrol-keep").checked = false;
+      say(navigator.onLine ? "Patrullaje guardado; enviando…" : "Patrullaje guardado en el teléfono; se enviará cuando haya señal.");
+      render(); sync();
+    });
+  }
+
+  function sent(key, item) {
+    var id = item.patrol.id;
+    var photos = item.photos ? window.EWSPhotos.send(key, id, "/api/v1/patrols/" + id + "/photos") : Promise.resolve("");
+    return photos.then(function (refused) { update(id, { status: "sent", error: refused }); }, function (e) {
+      if (e.message === "later") update(id, { error: "fotos en espera (" + e.status + ")" });
+      throw e;
+    });
   }
 
   function update(id, change) {
@@ -107,7 +124,7 @@
       method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer " + key }, body: JSON.stringify(item.patrol)
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.status === 200 || res.status === 201) { update(item.patrol.id, { status: "sent", error: "" }); return; }
+        if (res.status === 200 || res.status === 201) return sent(key, item);
         if (res.status === 409) { update(item.patrol.id, { status: "conflict", error: errorText(body) }); return; }
         if (res.status === 422 || res.status === 400 || (res.status === 403 && body && body.errors)) { update(item.patrol.id, { status: "rejected", error: errorText(body) }); return; }
         update(item.patrol.id, { error: "el servidor no respondió bien (" + res.status + ")" });

@@ -17,7 +17,9 @@
     var drop = done.slice(0, Math.max(done.length - KEEP_DONE, 0));
     localStorage.setItem(QUEUE, JSON.stringify(items.filter(function (i) { return drop.indexOf(i) < 0; })));
   }
-  // Photos: {key: "<report id>:<n>", report, blob, keep} in IndexedDB "ews-report", store "photos".
+  // Photos: {key: "<owner id>:<n>", report: <owner id>, blob, keep} in IndexedDB "ews-report",
+  // store "photos". The owner is a report's, a verdict's or a patrol's UUID (report-checks.js and
+  // report-patrol.js share these functions through window.EWSPhotos).
   function photoDb() {
     return new Promise(function (resolve, reject) {
       var open = indexedDB.open("ews-report", 1);
@@ -36,7 +38,7 @@
     });
   }
   function keepPhotos(id, files, keep) {
-    if (!files.length) return Promise.resolve();
+    if (!files || !files.length) return Promise.resolve();
     return photoStore("readwrite", function (os) {
       Array.prototype.forEach.call(files, function (file, n) { os.put({ key: id + ":" + n, report: id, blob: file, keep: keep }); });
     });
@@ -46,30 +48,38 @@
   }
   function dropPhoto(key) { return photoStore("readwrite", function (os) { os.delete(key); }); }
 
-  function sendPhotos(key, item) {
-    if (!item.photos) return Promise.resolve("");
+  // Sends the owner's kept photos one by one to url, each removed from the phone once the service
+  // has it. Resolves with "" or the refusal said on the item; rejects "key", or "later" with the
+  // status in .status (the owner stays waiting and is sent again: its intake answers 200).
+  function sendPhotos(key, id, url) {
     var refused = "";
-    return photosOf(item.report.id).then(function (photos) {
+    return photosOf(id).then(function (photos) {
       return photos.reduce(function (chain, photo) {
         return chain.then(function () {
           var form = new FormData();
           form.append("file", photo.blob, "foto");
           form.append("keep_time_and_place", photo.keep ? "true" : "false");
-          return fetch("/api/v1/reports/" + item.report.id + "/photos", {
-            method: "POST", headers: { Authorization: "Bearer " + key }, body: form
-          }).then(function (res) {
+          return fetch(url, { method: "POST", headers: { Authorization: "Bearer " + key }, body: form }).then(function (res) {
             return res.json().catch(function () { return {}; }).then(function (body) {
               if (res.status === 401 || res.status === 403) throw new Error("key");
               if (res.status === 200 || res.status === 201) return dropPhoto(photo.key);
-              // Refused for good (too big, not an image): kept off the queue, said on the report.
-              if (res.status === 413 || res.status === 415 || res.status === 422) { refused = "foto rechazada: " + errorText(body); return dropPhoto(photo.key); }
-              update(item.report.id, { error: "fotos en espera (" + res.status + ")" });
-              throw new Error("later");
+              // Refused for good (too big, not an image): kept off the queue, said on the item.
+              if (res.status === 404 || res.status === 413 || res.status === 415 || res.status === 422) { refused = "foto rechazada: " + errorText(body); return dropPhoto(photo.key); }
+              var later = new Error("later"); later.status = res.status; throw later;
             });
           });
         });
       }, Promise.resolve());
     }).then(function () { return refused; });
+  }
+  window.EWSPhotos = { keep: keepPhotos, send: sendPhotos, errorText: errorText };
+
+  function sendReportPhotos(key, item) {
+    if (!item.photos) return Promise.resolve("");
+    return sendPhotos(key, item.report.id, "/api/v1/reports/" + item.report.id + "/photos").catch(function (e) {
+      if (e.message === "later") update(item.report.id, { error: "fotos en espera (" + e.status + ")" });
+      throw e;
+    });
   }
 
   function me() { try { return JSON.parse(localStorage.getItem(ME)); } catch (e) { return null; } }
@@ -159,7 +169,7 @@
       return res.json().catch(function () { return {}; }).then(function (body) {
         if (res.status === 200 || res.status === 201) {
           // Sent once its photos are too; until then it waits, and a resend of it answers 200.
-          return sendPhotos(key, item).then(function (refused) {
+          return sendReportPhotos(key, item).then(function (refused) {
             update(item.report.id, { status: "sent", sentAt: new Date().toISOString(), error: refused });
             return true;
           });
