@@ -1,0 +1,166 @@
+"""The daily digest as pure data: grouped by community and category, its three sections and counts,
+overdue actions by the Lima day, text in Spanish or English, and nothing beyond what it may say."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from alerts.digest import (
+    DigestAction,
+    DigestAlert,
+    DigestEvent,
+    build_digest,
+    digest_from_json,
+    render_digest,
+)
+
+# 2026-11-29 07:00 in Lima (UTC-5).
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+SINCE = NOW - timedelta(days=1)
+DEFENDERS = {"es": "Seguridad de personas defensoras", "en": "Defender safety"}
+FIRE = {"es": "Incendios", "en": "Fire"}
+PROTECTION = {"es": "Medidas de protección solicitadas", "en": "Protection measures requested"}
+
+
+def alert(alert_id: int, **values: object) -> DigestAlert:
+    base: dict[str, object] = {
+        "alert_id": alert_id,
+        "community_code": "flor-de-ucayali",
+        "community_name": "Flor de Ucayali",
+        "region": "Ucayali",
+        "category": "defender_safety",
+        "category_name": DEFENDERS,
+        "level": "high",
+        "status": "open",
+        "opened_at": NOW - timedelta(hours=30),
+        "acknowledged_by_institution": False,
+        "url": f"http://ews.example.org/dashboard/alerts/{alert_id}",
+    }
+    base.update(values)
+    return DigestAlert(**base)  # type: ignore[arg-type]
+
+
+def digest_of(alerts, events=(), actions=()):  # type: ignore[no-untyped-def]
+    return build_digest(
+        institution_code="MINJUS",
+        institution_name={"es": "Ministerio de Justicia", "en": "Ministry of Justice"},
+        alerts=alerts,
+        events=events,
+        actions=actions,
+        since=SINCE,
+        now=NOW,
+    )
+
+
+def test_groups_by_community_and_category_most_severe_first() -> None:
+    digest = digest_of(
+        [
+            alert(1, level="warning", category="fire", category_name=FIRE),
+            alert(
+                2, level="critical", community_code="puerto-nuevo", community_name="Puerto Nuevo"
+            ),
+            alert(3, level="high"),
+        ]
+    )
+    titles = [(g.community_name, g.category, g.level) for g in digest.unacknowledged]
+    assert titles == [
+        ("Puerto Nuevo", "defender_safety", "critical"),
+        ("Flor de Ucayali", "defender_safety", "high"),
+        ("Flor de Ucayali", "fire", "warning"),
+    ]
+    assert digest.counts.open == 3 and digest.counts.unacknowledged == 3
+
+
+def test_an_alert_acknowledged_by_the_institution_is_open_but_not_in_the_first_section() -> None:
+    digest = digest_of(
+        [alert(1, acknowledged_by_institution=True), alert(2, status="acknowledged")]
+    )
+    assert [line.alert_id for g in digest.unacknowledged for line in g.lines] == [2]
+    assert (digest.counts.open, digest.counts.unacknowledged) == (2, 1)
+
+
+def test_actions_overdue_by_the_lima_day_and_pending_done_ones_left_out() -> None:
+    today = date(2026, 11, 29)
+    digest = digest_of(
+        [alert(1)],
+        actions=[
+            DigestAction(
+                1, "protection_requested", PROTECTION, "planned", today - timedelta(days=1)
+            ),
+            DigestAction(1, "dp_visit", {"es": "Visita", "en": "Visit"}, "in_progress", today),
+            DigestAction(
+                1, "letter", {"es": "Oficio", "en": "Letter"}, "done", today - timedelta(days=9)
+            ),
+            DigestAction(1, "other", {"es": "Otra", "en": "Other"}, "declined", None),
+        ],
+    )
+    lines = [(x.type, x.overdue) for g in digest.actions for x in g.lines]
+    assert lines == [("protection_requested", True), ("dp_visit", False)]
+    assert (digest.counts.overdue, digest.counts.pending) == (1, 1)
+
+
+def test_changes_are_the_events_since_the_last_digest() -> None:
+    digest = digest_of(
+        [alert(1), alert(2, status="resolved", category="fire", category_name=FIRE)],
+        events=[
+            DigestEvent(1, "raised", "warning", SINCE - timedelta(hours=1)),  # before: not a change
+            DigestEvent(1, "escalated", "high", SINCE + timedelta(hours=2)),
+            DigestEvent(1, "reminded", "high", SINCE + timedelta(hours=3)),  # not a change
+            DigestEvent(2, "raised", "warning", SINCE + timedelta(hours=1)),
+            DigestEvent(2, "resolved", "warning", SINCE + timedelta(hours=5)),
+        ],
+    )
+    kinds = [(g.category, [x.kind for x in g.lines]) for g in digest.changes]
+    assert kinds == [("defender_safety", ["escalated"]), ("fire", ["raised", "resolved"])]
+    c = digest.counts
+    assert (c.new, c.escalated, c.resolved, c.open) == (1, 1, 1, 1)
+
+
+def test_nothing_open_nothing_pending_nothing_changed_is_empty() -> None:
+    assert digest_of([]).empty
+    assert digest_of([alert(1, status="resolved")]).empty
+    assert not digest_of([alert(1)]).empty
+
+
+def test_text_in_spanish_then_english_with_its_sections() -> None:
+    digest = digest_of(
+        [alert(1)],
+        events=[DigestEvent(1, "raised", "high", SINCE + timedelta(hours=1))],
+        actions=[
+            DigestAction(1, "protection_requested", PROTECTION, "planned", date(2026, 11, 20))
+        ],
+    )
+    es = render_digest(digest, "es-PE")
+    assert es.language == "es"
+    assert "Resumen diario 2026-11-29 para Ministerio de Justicia" in es.subject
+    for heading in (
+        "Abiertas y sin acuse de su institución (1)",
+        "Acciones vencidas / pendientes (1 vencida(s), 0 pendiente(s))",
+        "Qué cambió desde el último resumen (1 nueva(s), 0 escalada(s), 0 resuelta(s))",
+        "Flor de Ucayali (Ucayali) - Seguridad de personas defensoras - nivel ALTO",
+        "VENCIDA: Medidas de protección solicitadas (planificada, vence el 2026-11-20)",
+        "http://ews.example.org/dashboard/alerts/1",
+    ):
+        assert heading in es.text, heading
+    en = render_digest(digest, "en")
+    assert "Daily digest 2026-11-29 for Ministry of Justice" in en.subject
+    assert "OVERDUE: Protection measures requested (planned, due 2026-11-20)" in en.text
+    assert "Open and not acknowledged by your institution (1)" in en.text
+
+
+def test_the_stored_digest_renders_the_same_text() -> None:
+    digest = digest_of(
+        [alert(1), alert(2, status="resolved")],
+        events=[DigestEvent(2, "resolved", "high", SINCE + timedelta(hours=1))],
+        actions=[DigestAction(1, "protection_requested", PROTECTION, "planned", None)],
+    )
+    again = digest_from_json(digest.as_json())
+    assert again == digest
+    assert render_digest(again, "es").text == render_digest(digest, "es").text
+
+
+def test_a_synthetic_community_says_simulacro() -> None:
+    digest = digest_of([alert(1, exercise=True)])
+    text = render_digest(digest, "es")
+    assert text.subject.startswith("SIMULACRO")
+    assert "SIMULACRO - Flor de Ucayali" in text.text
