@@ -41,10 +41,15 @@ from ews.models.reference import (
     Institution,
     RoutingRule,
 )
+from ews.models.responses import ActionStatus, ActionType, AlertAction, AlertResponse
 
 __all__ = [
+    "ActionStatus",
+    "ActionType",
     "Alert",
+    "AlertAction",
     "AlertEvent",
+    "AlertResponse",
     "AlertStatus",
     "ApiKey",
     "AuditAction",

@@ -25,6 +25,8 @@ class AuditAction(StrEnum):
 
     alert_acknowledged = "alert.acknowledged"
     alert_resolved = "alert.resolved"
+    action_recorded = "action.recorded"
+    action_updated = "action.updated"
     silence_created = "silence.created"
     silence_expired = "silence.expired"
     key_created = "key.created"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ews.models import (
+    ActionType,
     CategoryContext,
     Community,
     Contact,
@@ -37,6 +38,7 @@ FIXTURE_FILES = (
     "contacts.yaml",
     "indicators.yaml",
     "routing.yaml",
+    "actions.yaml",
 )
 
 
@@ -342,6 +344,60 @@ def load_routing(session: Session, data: dict[str, Any], report: LoadReport) -> 
             report.count("routing_rule", "removed")
 
 
+def load_action_types(session: Session, data: dict[str, Any], report: LoadReport) -> None:
+    """The action catalog: per recording institution, its action types. An entry taken out of the
+    file is kept inactive (actions recorded with it keep their label) and can no longer be chosen."""
+    known = set(session.execute(select(Institution.code)).scalars())
+    seen: set[tuple[str, str]] = set()
+    for block in _entries(data, "institutions", "actions.yaml"):
+        code = block.get("institution") if isinstance(block, dict) else None
+        where = f"actions.yaml: {code or '?'}"
+        if not isinstance(block, dict) or not code:
+            msg = f"{where}: falta 'institution' / missing 'institution'"
+            raise FixtureError(msg)
+        if code not in known:
+            msg = (
+                f"{where}: institución desconocida {code!r} (no está en institutions.yaml) / "
+                f"unknown institution {code!r} (not in institutions.yaml)"
+            )
+            raise FixtureError(msg)
+        for position, entry in enumerate(_entries(block, "actions", where)):
+            if not isinstance(entry, dict):
+                msg = f"{where}: cada acción debe ser un mapa / each action must be a mapping"
+                raise FixtureError(msg)
+            entry_where = f"{where} -> {entry.get('code', '?')}"
+            _require(entry, ("code", "label_es", "label_en"), entry_where)
+            about = entry.get("about")
+            if about is not None and about not in known:
+                msg = (
+                    f"{entry_where}: 'about' nombra una institución desconocida {about!r} / "
+                    f"'about' names an unknown institution {about!r}"
+                )
+                raise FixtureError(msg)
+            key = (code, str(entry["code"]))
+            if key in seen:
+                msg = f"{entry_where}: código repetido / duplicate code"
+                raise FixtureError(msg)
+            seen.add(key)
+            _upsert(
+                session,
+                report,
+                ActionType,
+                {"institution_code": code, "code": str(entry["code"])},
+                {
+                    "label_es": str(entry["label_es"]),
+                    "label_en": str(entry["label_en"]),
+                    "about_code": about,
+                    "position": position,
+                    "active": True,
+                },
+            )
+    for row in session.execute(select(ActionType)).scalars():
+        if (row.institution_code, row.code) not in seen and row.active:
+            row.active = False
+            report.count("action_type", "removed")
+
+
 LOADERS: tuple[tuple[str, Callable[[Session, dict[str, Any], LoadReport], None]], ...] = (
     ("institutions.yaml", load_institutions),
     ("factsheet.yaml", load_factsheet),
@@ -349,6 +405,7 @@ LOADERS: tuple[tuple[str, Callable[[Session, dict[str, Any], LoadReport], None]]
     ("contacts.yaml", load_contacts),
     ("indicators.yaml", load_indicator_rules),
     ("routing.yaml", load_routing),
+    ("actions.yaml", load_action_types),
 )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ews.models import (
+    ActionType,
     Community,
     Contact,
     FactsheetItem,
@@ -148,4 +150,80 @@ def test_a_broken_fixture_names_the_file_and_entry(db: Session, tmp_path: Path) 
     del data["communities"][0]["ubigeo"]
     (broken / "communities.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(FixtureError, match=r"communities.yaml: flor-de-ucayali.*ubigeo"):
+        load_reference_data(db, broken)
+
+
+def test_the_action_catalog_is_data_per_routed_institution(db: Session) -> None:
+    types = db.execute(select(ActionType).where(ActionType.active)).scalars().all()
+    by_institution: dict[str, set[str]] = {}
+    for row in types:
+        by_institution.setdefault(row.institution_code, set()).add(row.code)
+    assert {"protection_measures_requested", "protection_measures_granted"} <= by_institution[
+        "MINJUS"
+    ]
+    assert {"field_visit", "official_letter"} <= by_institution["DP"]
+    assert {"joint_patrol", "inspection"} <= by_institution["MINAM"]
+    assert {
+        "eradication_coordination",
+        "alternative_development_coordination",
+    } <= by_institution["DEVIDA"]
+    # PNP and MPFN receive no alerts: their actions are recorded by the routed institution.
+    filed = next(
+        r for r in types if r.institution_code == "MINJUS" and r.code == "mpfn_complaint_filed"
+    )
+    assert (filed.about_code, filed.label_es) == ("MPFN", "Denuncia ante el MPFN presentada")
+    routed = set(db.execute(select(RoutingRule.institution_code)).scalars())
+    assert set(by_institution) <= routed
+
+
+def test_an_action_taken_out_of_the_catalog_stays_readable_but_inactive(
+    db: Session, tmp_path: Path
+) -> None:
+    edited = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES_DIR, edited)
+    data = yaml.safe_load((edited / "actions.yaml").read_text())
+    data["institutions"][1]["actions"] = data["institutions"][1]["actions"][1:]  # DP's field_visit
+    (edited / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+
+    report = load_reference_data(db, edited)
+
+    assert report.removed == {"action_type": 1}
+    visit = db.execute(
+        select(ActionType).where(
+            ActionType.institution_code == "DP", ActionType.code == "field_visit"
+        )
+    ).scalar_one()
+    assert (visit.active, visit.label_es) == (False, "Visita a la comunidad")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["institutions"][0].update(institution="NOPE"),
+            r"actions.yaml: NOPE.*unknown institution",
+        ),
+        (
+            lambda d: d["institutions"][0]["actions"][0].pop("label_en"),
+            r"actions.yaml: MINJUS -> protection_measures_requested.*label_en",
+        ),
+        (
+            lambda d: d["institutions"][0]["actions"].append(d["institutions"][0]["actions"][0]),
+            r"actions.yaml: MINJUS -> protection_measures_requested.*duplicate code",
+        ),
+        (
+            lambda d: d["institutions"][0]["actions"][0].update(about="XX"),
+            r"'about' names an unknown institution 'XX'",
+        ),
+    ],
+)
+def test_a_broken_action_catalog_names_the_entry(
+    db: Session, tmp_path: Path, edit: Any, message: str
+) -> None:
+    broken = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES_DIR, broken)
+    data = yaml.safe_load((broken / "actions.yaml").read_text())
+    edit(data)
+    (broken / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(FixtureError, match=message):
         load_reference_data(db, broken)
