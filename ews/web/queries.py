@@ -203,8 +203,8 @@ def latest_values(session: Session, *, community_code: str) -> dict[str, Indicat
 class Delivery:
     message: OutboxMessage
     contact_name: str
-    community_code: str
-    category: str
+    community_code: str | None  # none for a daily digest
+    category: str | None
     failed: bool
 
 
@@ -215,7 +215,7 @@ def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Deliv
     query = (
         select(OutboxMessage, Contact.name, Alert.community_code, Alert.category)
         .join(Contact, Contact.id == OutboxMessage.contact_id)
-        .join(Alert, Alert.id == OutboxMessage.alert_id)
+        .outerjoin(Alert, Alert.id == OutboxMessage.alert_id)
         .order_by(order, OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(limit + 1)
         .offset(offset)

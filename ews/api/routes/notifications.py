@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ews import audit
 from ews.api.deps import RowId, SessionDep, SettingsDep
@@ -31,13 +31,16 @@ RANK = case(
     else_=4,
 )
 MAX_RANK = 4
+# The "event" of a daily digest's message (it belongs to no alert event).
+DIGEST_EVENT = "digest"
 
 
 class NotificationOut(BaseModel):
     id: int
     message_id: str
-    alert_id: int
-    event_id: int
+    alert_id: int | None  # none for a daily digest
+    event_id: int | None
+    digest_id: int | None  # the daily digest it carries (then event is "digest")
     event: str
     contact: str
     contact_name: str
@@ -64,6 +67,7 @@ def _out(
         message_id=row.message_id,
         alert_id=row.alert_id,
         event_id=row.event_id,
+        digest_id=row.digest_id,
         event=event,
         contact=contact_code,
         contact_name=contact_name,
@@ -116,9 +120,15 @@ def list_notifications(
 ) -> NotificationPage:
     limit = min(limit, settings.page_max)
     query = (
-        select(OutboxMessage, Contact.code, Contact.name, AlertEvent.kind, RANK.label("rank"))
+        select(
+            OutboxMessage,
+            Contact.code,
+            Contact.name,
+            func.coalesce(AlertEvent.kind, DIGEST_EVENT),
+            RANK.label("rank"),
+        )
         .join(Contact, Contact.id == OutboxMessage.contact_id)
-        .join(AlertEvent, AlertEvent.id == OutboxMessage.event_id)
+        .outerjoin(AlertEvent, AlertEvent.id == OutboxMessage.event_id)
         .order_by(RANK, OutboxMessage.id.desc())
         .limit(limit + 1)
     )
@@ -169,6 +179,7 @@ def requeue_notification(
         details={"last_error": previous_error, "channel": row.channel},
     )
     contact = session.get(Contact, row.contact_id)
-    event = session.get(AlertEvent, row.event_id)
-    assert contact is not None and event is not None
-    return _out(row, contact_code=contact.code, contact_name=contact.name, event=event.kind)
+    event = session.get(AlertEvent, row.event_id) if row.event_id is not None else None
+    assert contact is not None
+    kind = event.kind if event is not None else DIGEST_EVENT
+    return _out(row, contact_code=contact.code, contact_name=contact.name, event=kind)
