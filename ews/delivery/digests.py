@@ -52,7 +52,7 @@ from ews.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from ews.models.base import new_uuid
+from ews.models.base import new_uuid, utcnow
 from ews.models.responses import ActionType, AlertAction, AlertResponse
 from ews.settings import Settings
 from indicators.levels import Level
@@ -275,6 +275,7 @@ def queue_digest(
             session.add(row)
             session.flush()  # the claim: a concurrent run fails here (unique institution + day)
             messages: list[OutboxMessage] = []
+            queued_at = utcnow()
             for contact in contacts:
                 digest = digest_for_contact(
                     contact, gathered, institution=institution, since=since, now=now
@@ -289,8 +290,9 @@ def queue_digest(
                         institution_code=institution_code,
                         channel=contact.channel,
                         status=OutboxStatus.pending,
-                        next_attempt_at=now,
-                        created_at=now,
+                        # Due at once: queued now, whatever moment the digest is made as of.
+                        next_attempt_at=queued_at,
+                        created_at=queued_at,
                         payload={
                             "kind": "digest",
                             "day": day.isoformat(),
