@@ -1,7 +1,7 @@
 """Reporter identity never leaves the service: a monitor with a distinctive name reports through the
 API, the phone of an SMS reporter and the Kobo user are known; after the fast path, an evaluation and
 delivery to a real SMTP server, none of them (nor the key, nor the stored pseudonym) appears in the
-logs, the metrics, the notifications, CAP, the Atom feed, the API answers or the exports. A photo
+logs, the metrics, the notifications, the daily digests, CAP, the Atom feed, the API answers or the exports. A photo
 whose EXIF names the phone and its owner is served with neither."""
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.auth.keys import Role, create_key
-from ews.jobs.entry_points import compute_indicators, deliver_notifications, evaluate_alerts
+from ews.jobs.entry_points import (
+    compute_indicators,
+    deliver_notifications,
+    evaluate_alerts,
+    send_digests,
+)
 from ews.logs import JsonFormatter
 from ews.models import Alert, CapMessage, Patrol, Report
 from ews.settings import Settings
@@ -117,6 +122,10 @@ def test_no_reporter_identity_anywhere(
         settings=settings, session_factory=session_factory, as_of=datetime.now(UTC)
     )
     assert delivered["sent"] >= 2  # the defender alert reached MINJUS and DP
+    # The day's digests (DESIGN section 12) go through the same outbox to the same server.
+    digested = send_digests(settings=settings, session_factory=session_factory)
+    assert digested["institutions"]["MINJUS"] == "queued"
+    deliver_notifications(settings=settings, session_factory=session_factory)
 
     pseudonyms = set(db.scalars(select(Report.reporter_pseudonym)))
     pseudonyms |= set(db.scalars(select(Patrol.submitter_pseudonym)))
@@ -188,6 +197,12 @@ def test_no_reporter_identity_anywhere(
     seen["sms reply"] = sms.text
 
     assert len(smtp.recorder.messages) >= 2
+    digests = [m for m in smtp.recorder.messages if m["X-EWS-Digest"]]
+    assert digests
+    for mail in digests:
+        # A digest carries no one's words at all, not even those a notification may quote.
+        for words in ("Hombres armados", "colonos", "trocha"):
+            assert words not in mail.as_string(), f"{words!r} in the digest to {mail['To']}"
     # Photos are never attached to a notification, nor linked from one.
     for mail in smtp.recorder.messages:
         assert "/api/v1/photos" not in mail.as_string()
