@@ -23,10 +23,15 @@ Rules (DESIGN sections 5 and 10):
   committed (the first one sure to count the report), values cannot lower the alert, and the
   first evaluation after that judges the values again (:func:`hold_released`). Whichever runs
   last, the schedule or the fast path, decides on the newer evidence;
-- ``reminded`` when an unacknowledged alert was last notified ``reminder_interval`` ago
-  (:func:`needs_reminder`);
-- ``escalated_national`` for every critical alert, and for a high alert unacknowledged
-  ``national_after`` after it became high (:func:`needs_national_escalation`);
+- each routed institution acknowledges for itself (DESIGN section 12): the alert as a whole is
+  acknowledged once every institution of its category has (or an analyst or admin acknowledged
+  it); the institutions still to acknowledge are :func:`pending_institutions`;
+- ``reminded`` when an alert with institutions still to acknowledge was last notified
+  ``reminder_interval`` ago (:func:`needs_reminder`), for those institutions only;
+- ``escalated_national`` for every critical alert, to the national contacts of every national
+  institution; and for a high alert with institutions still to acknowledge ``national_after`` after
+  it became high, to the national contacts of the national institutions (MINJUS, DP) that have not
+  acknowledged it (:func:`national_targets`, :func:`needs_national_escalation`);
 - a matching silence mutes an event (recorded, not sent); inhibition mutes a warning alert of a
   community that also has a critical alert whose institutions already cover the warning's: it adds
   nothing (:func:`mutes`). While muted, reminders and escalations to national level wait.
@@ -66,9 +71,11 @@ __all__ = [
     "holds",
     "is_new",
     "mutes",
+    "national_targets",
     "needs_auto_resolve",
     "needs_national_escalation",
     "needs_reminder",
+    "pending_institutions",
     "resolve_by_hand",
     "should_raise",
 ]
@@ -116,17 +123,37 @@ def needs_auto_resolve(draft: Decision, now: datetime, policy: Policy) -> bool:
     )
 
 
-def needs_national_escalation(draft: Decision, now: datetime, policy: Policy) -> bool:
-    """Every critical alert, and a high one unacknowledged ``national_after`` after it became high,
-    goes to the national contacts once."""
+def pending_institutions(draft: Decision) -> tuple[str, ...]:
+    """The institutions of the alert's category that have not acknowledged it at its level (none
+    once the alert as a whole is acknowledged or resolved)."""
+    if draft.acknowledged or draft.resolved:
+        return ()
+    return tuple(code for code in draft.institutions if code not in draft.acknowledged_by)
+
+
+def national_targets(draft: Decision, national: Sequence[str]) -> tuple[str, ...]:
+    """Whose national contacts an escalation to national level reaches: for a critical alert every
+    national institution; otherwise those of them that have not acknowledged the alert."""
+    if draft.level is Level.critical:
+        return tuple(national)
+    return tuple(code for code in national if code not in draft.acknowledged_by)
+
+
+def needs_national_escalation(
+    draft: Decision, now: datetime, policy: Policy, national: Sequence[str] | None = None
+) -> bool:
+    """Every critical alert, and a high one with institutions still to acknowledge
+    ``national_after`` after it became high, goes to the national contacts once: those of the
+    ``national`` institutions that have not acknowledged (none left: no escalation)."""
     if draft.national_escalated or draft.resolved:
         return False
     if draft.level is Level.critical:
         return True
     return (
         draft.level is Level.high
-        and not draft.acknowledged
+        and bool(pending_institutions(draft))
         and now - draft.level_since >= policy.national_after
+        and (national is None or bool(national_targets(draft, national)))
     )
 
 
@@ -137,8 +164,9 @@ def needs_reminder(
     now: datetime,
     policy: Policy,
 ) -> bool:
-    """An unacknowledged alert notified nothing for ``reminder_interval`` (and nothing now)."""
-    if alert is None or draft.acknowledged or draft.resolved:
+    """An alert with institutions still to acknowledge notified nothing for
+    ``reminder_interval`` (and nothing now)."""
+    if alert is None or not pending_institutions(draft):
         return False
     if any(event.notifies for event in events):
         return False
@@ -199,6 +227,7 @@ def _as_is(alert: OpenAlert) -> Decision:
         alert_id=alert.id,
         level=alert.level,
         acknowledged=alert.acknowledged,
+        acknowledged_by=alert.acknowledged_by,
         opened_at=alert.opened_at,
         level_since=alert.level_since,
         below_warning_since=alert.below_warning_since,
@@ -248,6 +277,7 @@ def _draft_existing(
             level=level,
             level_since=now,
             acknowledged=False,  # a higher level needs a new acknowledgement
+            acknowledged_by=frozenset(),  # from every institution
             events=(Event(EventKind.escalated, level, previous_level=alert.level),),
         )
     if level.rank < alert.level.rank:
@@ -317,11 +347,15 @@ def decide(
         events = [replace(event, muted_by=muted_by) for event in draft.events]
         national_escalated = draft.national_escalated
         if muted_by is None:
-            if needs_national_escalation(draft, now, policy):
+            if needs_national_escalation(draft, now, policy, national):
                 national_escalated = True
-                events.append(Event(EventKind.escalated_national, draft.level))
+                targets = national_targets(draft, national)
+                events.append(
+                    Event(EventKind.escalated_national, draft.level, institutions=targets)
+                )
             if needs_reminder(alert, draft, events, now, policy):
-                events.append(Event(EventKind.reminded, draft.level))
+                pending = pending_institutions(draft)
+                events.append(Event(EventKind.reminded, draft.level, institutions=pending))
         routed = list(draft.routed_to)
         for code in draft.institutions + (national if national_escalated else ()):
             if code not in routed:

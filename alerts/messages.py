@@ -46,6 +46,10 @@ CHANGES: dict[str, dict[str, tuple[str, str]]] = {
         "resolved": ("La alerta fue resuelta", "resuelta"),
         "deescalated": ("La alerta bajó al nivel {level}", "bajó a {level}"),
         "acknowledged": ("Se registró el acuse de recibo de la alerta", "acuse registrado"),
+        "action_overdue": (
+            "Recordatorio: la acción «{action}» de su institución venció el {due} y sigue pendiente",
+            "acción vencida: {action}",
+        ),
     },
     "en": {
         "raised": ("New alert at level {level}", "new alert"),
@@ -61,6 +65,10 @@ CHANGES: dict[str, dict[str, tuple[str, str]]] = {
         "resolved": ("The alert was resolved", "resolved"),
         "deescalated": ("The alert fell to level {level}", "fell to {level}"),
         "acknowledged": ("The alert was acknowledged", "acknowledged"),
+        "action_overdue": (
+            "Reminder: your institution's action “{action}” was due on {due} and is still open",
+            "action overdue: {action}",
+        ),
     },
 }
 
@@ -104,6 +112,8 @@ class Notice:
     reporter_words_allowed: bool = False
     # An alert of a synthetic (demo) community: every text says SIMULACRO first (alerts.exercise).
     exercise: bool = False
+    # Words the change line names, by language (an overdue action's label and due date).
+    change_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -217,13 +227,14 @@ def evidence_lines(
 def _context(notice: Notice, language: str) -> dict[str, Any]:
     level_word = LEVEL_WORDS[language].get(notice.level, notice.level)
     long, short = CHANGES[language].get(notice.event_kind, (notice.event_kind, notice.event_kind))
+    values = {"action": "?", "due": "?", **notice.change_values.get(language, {})}
     local = notice.event_at.astimezone(LIMA)
     at = local.strftime("%Y-%m-%d %H:%M") + (" hora de Perú" if language == "es" else " Peru time")
     return {
         "n": notice,
         "level_word": level_word,
-        "change": long.format(level=level_word.upper()),
-        "change_short": short.format(level=level_word),
+        "change": long.format(level=level_word.upper(), **values),
+        "change_short": short.format(level=level_word, **values),
         "category_name": notice.category_name.get(language) or notice.category,
         "action": notice.action.get(language, ""),
         "at": at,

@@ -126,7 +126,8 @@ def plan_notifications(
 
     Ordinary events go to the category's institutions (scope, region and minimum level) and, once
     the alert was escalated to national level before, to the national contacts of the national
-    institutions; an ``escalated_national`` event goes to those national contacts.
+    institutions; an ``escalated_national`` event goes to the national contacts of its targets. An
+    event naming its institutions (a reminder) reaches only their contacts.
     """
     escalated_now = any(e.kind is EventKind.escalated_national for e in decision.events)
     already_escalated = decision.national_escalated and not escalated_now
@@ -136,7 +137,9 @@ def plan_notifications(
         if not event.notifies:
             continue
         if event.kind is EventKind.escalated_national:
-            chosen = select_national_contacts(contacts, institutions=decision.national)
+            chosen = select_national_contacts(
+                contacts, institutions=event.institutions or decision.national
+            )
         else:
             chosen = select_contacts(
                 contacts,
@@ -146,6 +149,8 @@ def plan_notifications(
             )
             if already_escalated:
                 chosen += select_national_contacts(contacts, institutions=decision.national)
+            if event.institutions:  # a reminder: only the institutions that have not acknowledged
+                chosen = [c for c in chosen if c.institution_code in event.institutions]
         for contact in chosen:
             if contact.id not in seen:
                 seen.add(contact.id)

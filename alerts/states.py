@@ -111,6 +111,9 @@ class OpenAlert:
     routed_to: tuple[str, ...]
     territory_hit: bool = False
     hold_until: int | None = None
+    # The institutions that acknowledged for themselves at the current level (DESIGN section 12);
+    # ``acknowledged`` is the alert as a whole (every institution did, or an analyst or admin).
+    acknowledged_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,9 @@ class Event:
     level: Level
     previous_level: Level | None = None
     muted_by: str | None = None
+    # Whom the event is for when not every institution of the alert: a reminder goes to the
+    # institutions that have not acknowledged, an escalation to national level to its targets.
+    institutions: tuple[str, ...] = ()
 
     @property
     def notifies(self) -> bool:
@@ -182,3 +188,5 @@ class Decision:
     muted_by: str | None
     state: CategoryState | None  # new indicator evidence to keep, if any
     events: tuple[Event, ...] = field(default_factory=tuple)
+    # The institutions that acknowledged for themselves at the current level (a rise clears them).
+    acknowledged_by: frozenset[str] = frozenset()

@@ -18,6 +18,7 @@ from ews.alerting.alert_context import ContextBuilder
 from ews.alerting.cap import store_event_messages
 from ews.alerting.cap_document import CapSource
 from ews.alerting.evidence import Evidence, merged_evidence
+from ews.alerting.responses import record_marks
 from ews.models import Alert, AlertEvent, AlertStatus, OutboxMessage
 from ews.models.base import new_uuid
 
@@ -173,7 +174,9 @@ def insert_events(
             if event.previous_level is not None:
                 details["previous_level"] = event.previous_level.value
             if event.kind is EventKind.escalated_national:
-                details["national"] = list(outcome.national)
+                details["national"] = list(event.institutions or outcome.national)
+            elif event.institutions:
+                details["institutions"] = list(event.institutions)
             event_rows.append(
                 {
                     "alert_id": alert_id,
@@ -215,8 +218,9 @@ def queue_messages(
     *,
     regions: Mapping[str, str],
     contacts: Sequence[ContactInfo],
-) -> int:
-    """One ``outbox_message`` per contact chosen for each notifying event; answers how many."""
+) -> list[tuple[int, str]]:
+    """One ``outbox_message`` per contact chosen for each notifying event; answers the (alert id,
+    institution code) of each message queued."""
     messages: list[dict[str, Any]] = []
     for outcome, alert_id, event_ids in zip(outcomes, alert_ids, events.by_outcome, strict=True):
         region = regions.get(outcome.fingerprint.community_code, "")
@@ -241,7 +245,7 @@ def queue_messages(
             )
     if messages:
         session.execute(insert(cast(Table, OutboxMessage.__table__)), messages)
-    return len(messages)
+    return [(m["alert_id"], m["institution_code"]) for m in messages]
 
 
 def apply_outcomes(
@@ -271,9 +275,11 @@ def apply_outcomes(
     events = insert_events(session, outcomes, alert_ids, now=now, actor=actor, note=note)
     applied.event_ids = events.ids
     # Events inserted: their ids are in ``events`` (per outcome) from here on.
-    applied.messages = queue_messages(
+    queued = queue_messages(
         session, outcomes, alert_ids, events, regions=regions, contacts=contacts
     )
+    applied.messages = len(queued)
+    record_marks(session, outcomes, alert_ids, notified=queued, now=now)
     # One CAP message per event that notified anyone, written with the event (ews.alerting.cap).
     applied.cap_messages = store_event_messages(session, applied.event_ids, source=cap)
     return applied

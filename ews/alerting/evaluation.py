@@ -15,6 +15,7 @@ from alerts.lifecycle import decide
 from alerts.states import CategoryState, Decision, Fingerprint, OpenAlert, category_states
 from ews import counters
 from ews.alerting import loading
+from ews.alerting.actions import remind_overdue_actions
 from ews.alerting.alert_context import ContextBuilder
 from ews.alerting.apply import apply_outcomes
 from ews.alerting.cap_document import CapSource
@@ -87,10 +88,13 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         cap=CapSource.of(settings),
         now=now,
     )
+    # Overdue actions (DESIGN section 12), reminded to their institution once per local day.
+    overdue = remind_overdue_actions(session, now=now)
     return {
         "as_of": now.isoformat(),
         "indicator_values": len(values),
         "open_alerts_before": len(open_alerts),
         "changed_alerts": len(outcomes),
         **applied.summary(),
+        "overdue_actions_reminded": overdue,
     }

@@ -24,6 +24,7 @@ from alerts.states import (
 )
 from ews.models import (
     Alert,
+    AlertResponse,
     AlertStatus,
     Community,
     Contact,
@@ -179,10 +180,38 @@ def open_alert_states(session: Session) -> list[OpenAlert]:
         Alert.routed_to,
         Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
     ).where(Alert.status != AlertStatus.resolved)
+    acknowledged = acknowledged_institutions(session)
     return [
-        as_open_alert(row, territory_hit=bool(row.territory_hit))
+        as_open_alert(
+            row,
+            territory_hit=bool(row.territory_hit),
+            acknowledged_by=acknowledged.get(row.id, frozenset()),
+        )
         for row in session.execute(cast(Select[Any], query))
     ]
+
+
+def acknowledged_institutions(
+    session: Session, alert_ids: Sequence[int] | None = None
+) -> dict[int, frozenset[str]]:
+    """Per alert that is not resolved (or per alert of ``alert_ids``), the institutions that have
+    acknowledged it for themselves at its current level."""
+    query = select(AlertResponse.alert_id, AlertResponse.institution_code).where(
+        AlertResponse.acknowledged_at.is_not(None)
+    )
+    chunks: list[Sequence[int] | None] = [None]
+    if alert_ids is None:
+        query = query.join(Alert, Alert.id == AlertResponse.alert_id).where(
+            Alert.status != AlertStatus.resolved
+        )
+    else:
+        chunks = [alert_ids[start : start + CHUNK] for start in range(0, len(alert_ids), CHUNK)]
+    found: dict[int, set[str]] = {}
+    for chunk in chunks:
+        chunk_query = query if chunk is None else query.where(AlertResponse.alert_id.in_(chunk))
+        for alert_id, code in session.execute(chunk_query):
+            found.setdefault(alert_id, set()).add(code)
+    return {alert_id: frozenset(codes) for alert_id, codes in found.items()}
 
 
 def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
@@ -195,11 +224,24 @@ def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     return rows
 
 
-def as_open_alert(alert: Alert | Row[Any], *, territory_hit: bool | None = None) -> OpenAlert:
+def as_open_alert(
+    alert: Alert | Row[Any],
+    *,
+    territory_hit: bool | None = None,
+    acknowledged_by: frozenset[str] | None = None,
+    session: Session | None = None,
+) -> OpenAlert:
     """The alert as the lifecycle sees it, from its row or the columns of one; ``territory_hit``
-    is read from its evidence unless given."""
+    is read from its evidence unless given, ``acknowledged_by`` (the institutions that acknowledged
+    for themselves) from ``session`` unless given."""
     if territory_hit is None:
         territory_hit = bool(alert.evidence.get("territory_hit", False))
+    if acknowledged_by is None:
+        acknowledged_by = (
+            acknowledged_institutions(session, [alert.id]).get(alert.id, frozenset())
+            if session is not None
+            else frozenset()
+        )
     return OpenAlert(
         id=alert.id,
         fingerprint=Fingerprint(alert.community_code, alert.category),
@@ -214,6 +256,7 @@ def as_open_alert(alert: Alert | Row[Any], *, territory_hit: bool | None = None)
         hold_until=alert.hold_until,
         routed_to=tuple(alert.routed_to),
         territory_hit=territory_hit,
+        acknowledged_by=acknowledged_by,
     )
 
 

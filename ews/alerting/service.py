@@ -15,11 +15,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import resolve_by_hand
+from alerts.routing import route_institutions
 from ews import audit
 from ews.alerting import loading
 from ews.alerting.alert_context import ContextBuilder
 from ews.alerting.apply import apply_outcomes
 from ews.alerting.cap_document import CapSource
+from ews.alerting.responses import set_marks
 from ews.auth.keys import Principal, Role
 from ews.fields import row_id_in_range
 from ews.models import (
@@ -182,10 +184,33 @@ def _audit_alert_action(
 def acknowledge_alert(
     session: Session, *, principal: Principal, alert_id: int, note: str, now: datetime
 ) -> AlertEvent:
-    """Acknowledge: reminders stop (until the level rises). Audited."""
+    """Acknowledge. An institution key acknowledges for its own institution (its
+    ``alert_response``): the alert as a whole becomes ``acknowledged`` once every institution of
+    its category has, and reminders and the escalation to national level keep following the
+    others. An analyst or admin acknowledges the alert as a whole: reminders stop for everyone
+    (until the level rises). An ``acknowledged`` event with the institution in its details; audited.
+    """
     alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
-    alert.status = AlertStatus.acknowledged
-    alert.acknowledged_at = now
+    institution = principal.institution_code if principal.role is Role.institution else None
+    whole = True
+    if institution is not None:
+        set_marks(
+            session,
+            [(alert.id, institution)],
+            {"acknowledged_at": now, "acknowledged_by": principal.name, "note": note},
+        )
+        acknowledged = loading.acknowledged_institutions(session, [alert.id]).get(
+            alert.id, frozenset()
+        )
+        required = route_institutions(
+            alert.category,
+            loading.routing_rules(session),
+            territory_hit=bool(alert.evidence.get("territory_hit", False)),
+        )
+        whole = set(required) <= acknowledged
+    if whole and alert.status != AlertStatus.acknowledged:
+        alert.status = AlertStatus.acknowledged
+        alert.acknowledged_at = now
     alert.updated_at = now
     event = AlertEvent(
         alert_id=alert.id,
@@ -194,11 +219,16 @@ def acknowledge_alert(
         at=now,
         actor=principal.name,
         note=note,
-        details={"role": principal.role.value, "institution": principal.institution_code},
+        details={"role": principal.role.value, "institution": institution},
     )
     session.add(event)
-    _audit_alert_action(
-        session, principal=principal, alert=alert, action=AuditAction.alert_acknowledged, note=note
+    audit.record(
+        session,
+        actor=principal.name,
+        action=AuditAction.alert_acknowledged,
+        object_type="alert",
+        object_id=alert.id,
+        details={"note": note, "role": principal.role.value, "institution": institution},
     )
     session.flush()
     return event
@@ -217,7 +247,7 @@ def resolve_alert(
     message signed by ``cap``). Audited."""
     alert = _locked_open_alert(session, principal=principal, alert_id=alert_id)
     outcome = resolve_by_hand(
-        loading.as_open_alert(alert),
+        loading.as_open_alert(alert, session=session),
         routing=loading.routing_rules(session),
         silences=loading.active_silences(session, now=now),
         now=now,

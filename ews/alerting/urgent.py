@@ -97,7 +97,7 @@ def evaluate_report(
     outcomes = decide_in_store(
         session,
         states={fingerprint: state},
-        alerts=[loading.as_open_alert(row) for row in open_rows.values()],
+        alerts=[loading.as_open_alert(row, session=session) for row in open_rows.values()],
         settings=settings,
         now=now,
         computation=computation,

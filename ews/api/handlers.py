@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
+from ews.alerting.actions import ActionNotFound
 from ews.alerting.service import (
     AlertActionForbidden,
     AlertNotFound,
@@ -80,6 +81,11 @@ REFUSALS: dict[type[Exception], Callable[[Exception], ApiError]] = {
     AlertActionForbidden: lambda exc: Forbidden(
         "role_forbidden",
         f"Su clave ({exc}) no permite esta acción. / Your key ({exc}) may not do this.",
+    ),
+    ActionNotFound: lambda _exc: NotFound(
+        "action_not_found",
+        "No existe la acción en esta alerta, o no es de su institución. / "
+        "No such action on this alert, or it is not your institution's.",
     ),
     SilenceNotFound: lambda _exc: NotFound(
         "silence_not_found", "No existe el silencio. / No such silence."

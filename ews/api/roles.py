@@ -15,6 +15,7 @@ from ews.auth.keys import Principal, Role
 ANALYST_ADMIN = frozenset({Role.analyst, Role.admin})
 ANALYST_INSTITUTION_ADMIN = frozenset({Role.analyst, Role.institution, Role.admin})
 FEED_ADMIN = frozenset({Role.feed, Role.admin})
+INSTITUTION_ADMIN = frozenset({Role.institution, Role.admin})
 MONITOR_ADMIN = frozenset({Role.monitor, Role.admin})
 MONITOR_ANALYST_ADMIN = frozenset({Role.monitor, Role.analyst, Role.admin})
 # Roles that read some reports; which ones is decided per report (the others are 404).
@@ -41,6 +42,7 @@ def require_roles(allowed: frozenset[Role]) -> Callable[[Principal], Principal]:
 
 AnalystOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_ADMIN))]
 AnalystInstitutionOrAdmin = Annotated[Principal, Depends(require_roles(ANALYST_INSTITUTION_ADMIN))]
+InstitutionOrAdmin = Annotated[Principal, Depends(require_roles(INSTITUTION_ADMIN))]
 FeedOrAdmin = Annotated[Principal, Depends(require_roles(FEED_ADMIN))]
 MonitorOrAdmin = Annotated[Principal, Depends(require_roles(MONITOR_ADMIN))]
 MonitorAnalystOrAdmin = Annotated[Principal, Depends(require_roles(MONITOR_ANALYST_ADMIN))]

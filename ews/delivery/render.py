@@ -30,6 +30,8 @@ from ews.models import (
 from ews.settings import Settings
 
 REPORT_WORDS_MAX = 3
+# An institution's overdue action: reminded by the outbox, but not an alert update (no CAP message).
+ACTION_OVERDUE = "action_overdue"
 
 
 class RenderError(Exception):
@@ -114,7 +116,17 @@ def build_notice(
         indicator_names=cache.indicator_names,
         reporter_words_allowed=words_allowed,
         exercise=community.synthetic,
+        change_values=_change_values(event),
     )
+
+
+def _change_values(event: AlertEvent) -> dict[str, dict[str, str]]:
+    """An overdue action's label (in each language) and due date, for the change line."""
+    label = event.details.get("label")
+    if not isinstance(label, dict):
+        return {}
+    due = str(event.details.get("due") or "?")
+    return {lang: {"action": str(label.get(lang, "?")), "due": due} for lang in ("es", "en")}
 
 
 CAP_CONTENT_TYPE = "application/cap+xml"
@@ -203,7 +215,9 @@ def render_rows(
             # The CAP message written with the event, byte for byte (never re-rendered).
             cap_body = (
                 message_for_delivery(session, event_id=row.event_id, source=CapSource.of(settings))
-                if contact.channel == "webhook" and contact.payload_format == "cap"
+                if contact.channel == "webhook"
+                and contact.payload_format == "cap"
+                and events[row.event_id].kind != ACTION_OVERDUE  # no CAP: the alert is unchanged
                 else None
             )
             out[row.id] = to_outbound(

@@ -41,6 +41,8 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
         {"analyst", "institution", "admin"}
     ),
     ("POST", "/api/v1/alerts/{alert_id}/resolve"): frozenset({"analyst", "institution", "admin"}),
+    # DESIGN section 12: an institution records its own actions; an admin names the institution.
+    ("POST", "/api/v1/alerts/{alert_id}/actions"): frozenset({"institution", "admin"}),
     ("GET", "/api/v1/silences"): frozenset({"analyst", "admin"}),
     ("POST", "/api/v1/silences"): frozenset({"analyst", "admin"}),
     ("DELETE", "/api/v1/silences/{silence_id}"): frozenset({"analyst", "admin"}),

@@ -6,20 +6,21 @@ monitor and feed keys get 403. No reporter identity in any answer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ews.alerting import cap, service
+from ews.alerting import actions, cap, service
 from ews.alerting.cap import render_alerts_feed
 from ews.alerting.cap_document import CapSource
 from ews.api.deps import RowId, SessionDep, SettingsDep
 from ews.api.errors import NotFound
-from ews.api.roles import AnalystInstitutionOrAdmin
+from ews.api.roles import AnalystInstitutionOrAdmin, InstitutionOrAdmin
 from ews.auth.keys import Principal
-from ews.fields import Text
+from ews.fields import Text, WholeNumber
 from ews.models import Alert, AlertEvent, CapMessage
 from ews.models.base import utcnow
 
@@ -58,6 +59,51 @@ class AlertOut(BaseModel):
 
 class AlertDetail(AlertOut):
     events: list[EventOut]
+
+
+class ActionOut(BaseModel):
+    id: int
+    type: str
+    label: dict[str, str]  # {"es", "en"}
+    status: str
+    due: date | None
+    note: str | None
+    reason: str | None
+    overdue: bool
+    actor: str
+    updated_at: datetime
+
+
+class ResponseOut(BaseModel):
+    institution: str
+    notified_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    note: str | None
+    actions: list[ActionOut]
+
+
+class AlertWithResponses(AlertDetail):
+    responses: list[ResponseOut]
+
+
+class ActionIn(BaseModel):
+    """An action of the acting institution; with ``id``, an update of that action."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: WholeNumber | None = Field(default=None, ge=1, le=2147483647)
+    institution: str | None = Field(default=None, max_length=40)  # admin only: who acts
+    type: str | None = Field(default=None, max_length=60)
+    status: str = Field(max_length=20)
+    due: date | None = None
+    note: Text | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
+
+
+class ActionRecorded(ActionOut):
+    institution: str
+    alert_id: int
 
 
 class AlertPage(BaseModel):
@@ -148,13 +194,18 @@ def alerts_feed(
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
-@router.get("/{alert_id}", response_model=AlertDetail, summary="Una alerta / One alert")
+@router.get("/{alert_id}", response_model=AlertWithResponses, summary="Una alerta / One alert")
 def get_alert(
     session: SessionDep, principal: AnalystInstitutionOrAdmin, alert_id: RowId
-) -> AlertDetail:
+) -> AlertWithResponses:
     alert = service.get_visible_alert(session, principal=principal, alert_id=alert_id)
     events = service.alert_events(session, alert_id=alert.id)
-    return AlertDetail(**alert_out(alert).model_dump(), events=[event_out(e) for e in events])
+    responses = actions.responses_of(session, alert=alert, now=utcnow())
+    return AlertWithResponses(
+        **alert_out(alert).model_dump(),
+        events=[event_out(e) for e in events],
+        responses=[ResponseOut.model_validate(r, from_attributes=True) for r in responses],
+    )
 
 
 NO_CAP = (
@@ -247,3 +298,53 @@ def resolve(
     body: NoteIn,
 ) -> EventOut:
     return _act(session, settings, principal, alert_id, body.note, "resolve")
+
+
+@router.post(
+    "/{alert_id}/actions",
+    response_model=ActionRecorded,
+    status_code=status.HTTP_201_CREATED,
+    summary="Registrar una acción de su institución / Record an action of your institution",
+    responses={200: {"model": ActionRecorded, "description": "an existing action updated"}},
+)
+def record_action(
+    session: SessionDep, principal: InstitutionOrAdmin, alert_id: RowId, body: ActionIn
+) -> JSONResponse:
+    """An institution records an action from its catalog (``fixtures/actions.yaml``) on an alert
+    routed to it; an admin names the ``institution``. With ``id``: that action's new status, due
+    date, note (and ``reason``, required when declined). 201 for a new action, 200 for an update."""
+    now = utcnow()
+    action, created = actions.record_action(
+        session,
+        principal=principal,
+        alert_id=alert_id,
+        institution=body.institution,
+        action_id=body.id,
+        type_=body.type,
+        status=body.status,
+        due=body.due,
+        note=body.note,
+        reason=body.reason,
+        now=now,
+    )
+    known = actions.labels(session).get((action.institution_code, action.type))
+    out = ActionRecorded(
+        id=action.id,
+        alert_id=action.alert_id,
+        institution=action.institution_code,
+        type=action.type,
+        label={"es": known.label_es, "en": known.label_en}
+        if known
+        else {"es": action.type, "en": action.type},
+        status=action.status,
+        due=action.due,
+        note=action.note,
+        reason=action.reason,
+        overdue=actions.is_overdue(action, actions.lima_day(now)),
+        actor=action.actor,
+        updated_at=action.updated_at,
+    )
+    return JSONResponse(
+        out.model_dump(mode="json"),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
