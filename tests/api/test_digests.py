@@ -1,8 +1,9 @@
 """The daily digest, from the user's timeline: monitors report a defender threat and a settler
 invasion through the API, the pipeline raises alerts routed to MINJUS and DP (and MINAM), MINJUS
-has an overdue action and acknowledges the invasion; the digest job runs twice the same Lima day and
-once after Lima's midnight; a real SMTP server on loopback receives exactly one digest per
-institution per day, grouped by community and category, with the overdue action."""
+records an action due today and acknowledges the invasion; the digest job runs twice the same Lima
+day and once after Lima's midnight; a real SMTP server on loopback receives exactly one digest per
+institution per day, grouped by community and category, with the action pending the first day and
+overdue the next."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ews.api.app import create_app
 from ews.models import Alert
-from ews.models.responses import AlertAction, AlertResponse
 from ews.settings import Settings
 from indicators.days import LIMA
 from tests.support.delivery import SmtpServer
@@ -99,32 +99,28 @@ def test_one_digest_per_institution_per_lima_day(
         DIGEST_SUBJECT in m["Subject"] for m in smtp.recorder.messages
     )
 
-    # MINJUS acknowledged the invasion for itself and requested protection measures for the
-    # defender, due yesterday (rows as the acknowledgement and action routes write them).
+    # MINJUS acknowledges the invasion for itself and requests protection measures for the
+    # defender, due today: pending today, overdue tomorrow. Its notes must never reach a digest.
+    minjus_key = auth(make_key("institution", institution="MINJUS"))
     now = datetime.now(UTC)
     today = now.astimezone(LIMA).date()
-    db.add(
-        AlertResponse(
-            alert_id=invasion.id,
-            institution_code="MINJUS",
-            notified_at=now,
-            acknowledged_at=now,
-            acknowledged_by="minjus-ucayali",
-            note="Coordinamos con la fiscalía; nombre del teniente gobernador",
-        )
+    acknowledged = client.post(
+        f"/api/v1/alerts/{invasion.id}/acknowledge",
+        json={"note": "Coordinamos con el teniente gobernador Ramírez"},
+        headers=minjus_key,
     )
-    db.add(
-        AlertAction(
-            alert_id=defender.id,
-            institution_code="MINJUS",
-            type="protection_measures_requested",
-            status="planned",
-            due=today - timedelta(days=1),
-            note="Contactar a la lideresa por su celular",
-            actor="minjus-ucayali",
-        )
+    assert acknowledged.status_code == 200, acknowledged.text
+    action = client.post(
+        f"/api/v1/alerts/{defender.id}/actions",
+        json={
+            "type": "protection_measures_requested",
+            "status": "planned",
+            "due": today.isoformat(),
+            "note": "Llamar a la lideresa al celular",
+        },
+        headers=minjus_key,
     )
-    db.commit()
+    assert action.status_code == 201, action.text
 
     # Twice the same Lima day (both before its midnight), then once just after it.
     midnight = next_lima_midnight(now)
@@ -148,8 +144,8 @@ def test_one_digest_per_institution_per_lima_day(
     assert f"Alerta #{invasion.id}," not in open_section
     routed = {code: sum(code in a.routed_to for a in alerts.values()) for code in ("MINJUS", "DP")}
     assert f"Abiertas y sin acuse de su institución ({routed['MINJUS'] - 1})" in text
-    assert "VENCIDA: Medidas de protección solicitadas (planificada, vence el" in text
-    assert "Acciones vencidas / pendientes (1 vencida(s), 0 pendiente(s))" in text
+    assert f"Pendiente: Medidas de protección solicitadas (planificada, vence el {today})" in text
+    assert "Acciones vencidas / pendientes (0 vencida(s), 1 pendiente(s))" in text
     changes = text.split("== Qué cambió desde el último resumen")[1]
     assert f"alerta #{defender.id} nueva alerta" in changes
     assert f"alerta #{invasion.id} nueva alerta" in changes
@@ -176,7 +172,11 @@ def test_one_digest_per_institution_per_lima_day(
     assert (
         "Qué cambió desde el último resumen (0 nueva(s), 0 escalada(s), 0 resuelta(s))" in next_day
     )
-    assert "VENCIDA: Medidas de protección solicitadas" in next_day
+    assert f"VENCIDA: Medidas de protección solicitadas (planificada, vence el {today})" in next_day
+    assert "Acciones vencidas / pendientes (1 vencida(s), 0 pendiente(s))" in next_day
+    for mail in smtp.recorder.messages:
+        if mail["X-EWS-Digest"]:
+            assert "Ramírez" not in mail.as_string() and "celular" not in mail.as_string()
     # National offices see only what reaches them (min level critical, or escalated nationally).
     national = digests(smtp, "nacional@minjus.example.org")
     assert len(national) == 2
