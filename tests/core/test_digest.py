@@ -164,3 +164,21 @@ def test_a_synthetic_community_says_simulacro() -> None:
     text = render_digest(digest, "es")
     assert text.subject.startswith("SIMULACRO")
     assert "SIMULACRO - Flor de Ucayali" in text.text
+
+
+def test_the_delivery_log_says_what_a_digest_is_in_words() -> None:
+    from ews.web.delivery_words import describe_digest
+    from ews.web.i18n import Lang
+
+    digest = digest_of(
+        [alert(1), alert(2)],
+        actions=[DigestAction(1, "protection_requested", PROTECTION, "planned", date(2026, 11, 2))],
+    )
+    payload = {"kind": "digest", "day": "2026-11-29", "digest": digest.as_json()}
+    assert describe_digest(payload, Lang.es) == (
+        "Resumen diario del 2026-11-29: 2 alerta(s) abierta(s) sin acuse, 1 acción(es) "
+        "vencida(s) y 0 pendiente(s), 0 alerta(s) nueva(s)."
+    )
+    assert describe_digest(payload, Lang.en).startswith("Daily digest of 2026-11-29: 2 open")
+    # A row whose payload lost its digest still says what it is.
+    assert describe_digest({}, Lang.es).startswith("Resumen diario del ?")

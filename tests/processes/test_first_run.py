@@ -188,3 +188,15 @@ def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
     again = run_ews(*args, env=env, cwd=tmp_path)
     assert "Nada cambió" in again.stderr
     assert "Nothing changed" in again.stderr
+
+
+def test_run_job_send_digests_once_a_day_in_words(tmp_path: Path) -> None:
+    env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'ews.sqlite3'}")
+    assert run_ews("init", env=env, cwd=tmp_path).returncode == 0
+    args = ["run-job", "send-digests", "--as-of", "2026-11-26T07:00:00-05:00"]
+    first = run_ews(*args, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    # Nothing is open on a new installation: no mail, and the day is done for every institution.
+    assert "resumen del día 2026-11-26: 0 correos en cola para ninguna institución" in first.stderr
+    again = run_ews(*args, env=env, cwd=tmp_path)
+    assert "ya enviado hoy: DEVIDA, DP, MINAM, MINJUS" in again.stderr
