@@ -197,3 +197,44 @@ def test_one_digest_per_institution_per_lima_day(
     page = client.get("/dashboard/deliveries")
     assert page.status_code == 200, page.text
     assert "Resumen diario del" in page.text
+
+
+def test_a_refused_digest_is_dead_explained_and_requeued_like_any_message(
+    mail_client: TestClient,
+    db: Session,
+    smtp: SmtpServer,
+    make_key,  # type: ignore[no-untyped-def]
+) -> None:
+    client = mail_client
+    analyst_key = make_key("analyst")
+    analyst = auth(analyst_key)
+    monitor = auth(make_key("monitor", community=COMMUNITY))
+    body = report(threat_type="threat_to_defender", severity=5)
+    assert client.post("/api/v1/reports", json=body, headers=monitor).status_code == 201
+    run(client, analyst, "pipeline")
+    smtp.recorder.refuse[MINJUS_MAIL] = "550 5.1.1 no such user"
+    moment = datetime.now(UTC)
+    run(client, analyst, "send-digests", moment)
+    run(client, analyst, "deliver-notifications")
+    assert digests(smtp, MINJUS_MAIL) == []
+
+    dead = client.get(
+        "/api/v1/notifications", params={"status": "dead", "institution": "MINJUS"}, headers=analyst
+    ).json()["items"]
+    [refused] = [item for item in dead if item["event"] == "digest"]
+    assert refused["contact"] == "minjus-regional-email" and "550" in refused["last_error"]
+    sign_in(client, analyst_key)
+    page = client.get("/dashboard/deliveries").text
+    assert "Resumen diario del" in page
+    assert "El servidor de correo rechazó el mensaje" in page
+
+    # The address fixed, the digest is requeued and arrives once, with the same Message-ID.
+    del smtp.recorder.refuse[MINJUS_MAIL]
+    requeued = client.post(f"/api/v1/notifications/{refused['id']}/requeue", headers=analyst)
+    assert requeued.status_code == 200, requeued.text
+    assert requeued.json()["event"] == "digest"
+    run(client, analyst, "deliver-notifications")
+    [arrived] = digests(smtp, MINJUS_MAIL)
+    assert refused["message_id"] in arrived["Message-ID"]
+    # Requeueing is not a second digest of the day.
+    assert run(client, analyst, "send-digests", moment)["institutions"]["MINJUS"] == "already"
