@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from ews.alerting.evaluation import evaluate
 from ews.cli.base import console, load_settings, open_session
 from ews.demo import DemoSizes, existing_anchor, generate, load_demo
+from ews.demo.responses import add_demo_responses
 from ews.jobs.compute import compute_full
 from ews.logs import configure_logging
 from ews.models.base import utcnow
@@ -40,6 +42,9 @@ def demo(
         today = day_number(now)
         days = list(range(today - series_days + 1, today + 1))
         counts = compute_full(session, days=days, as_of=now, computed_at=now)
+        # The alerts the scheduler would raise now, and the institutions' responses on a few.
+        evaluate(session, settings=settings, now=now)
+        added["actions"] = add_demo_responses(session, now=now)
     console.print(
         "Datos sintéticos / synthetic data (anchor "
         f"{anchor.isoformat()}): añadidos / added {added}; indicadores / indicators "

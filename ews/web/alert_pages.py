@@ -4,6 +4,7 @@ alerts service does the work; ``ews.web.alert_queue`` and ``ews.web.alert_story`
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -11,10 +12,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from ews.alerting import actions as institution_actions
 from ews.alerting.cap_document import CapSource
 from ews.alerting.service import (
     AlertActionForbidden,
     AlertStateConflict,
+    InvalidInput,
     acknowledge_alert,
     alert_events,
     get_visible_alert,
@@ -112,6 +115,7 @@ def alert_page(
     alert = get_visible_alert(session, principal=principal, alert_id=alert_id)
     community = session.get(Community, alert.community_code)
     category = queries.categories(session).get(alert.category)
+    own = principal.institution_code if principal.role is Role.institution else None
     return render(
         request,
         "alert.html",
@@ -129,8 +133,60 @@ def alert_page(
             institutions={i.code: i for i in queries.institutions(session)},
             tile_template=settings.map_tile_url,
         ),
+        responses=institution_actions.responses_of(session, alert=alert, now=utcnow()),
+        action_labels={
+            f"{code}:{type_}": {"es": t.label_es, "en": t.label_en}
+            for (code, type_), t in institution_actions.labels(session).items()
+        },
+        # An institution records its own actions from the page (an admin uses the API).
+        action_catalog=institution_actions.catalog(session, own)
+        if own and own in alert.routed_to
+        else [],
+        action_statuses=institution_actions.STATUSES,
+        own_institution=own,
         notice=notice if notice in NOTICES else None,
     )
+
+
+@router.post("/alerts/{alert_id}/actions")
+def record_action_from_page(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    alert_id: RowId,
+    type_: Annotated[Text, Form(alias="type", max_length=60)] = "",
+    status: Annotated[Text, Form(max_length=20)] = "",
+    due: Annotated[Text, Form(max_length=10)] = "",
+    note: Annotated[Text, Form(max_length=2000)] = "",
+    reason: Annotated[Text, Form(max_length=2000)] = "",
+    csrf: Annotated[Text, Form(max_length=200)] = "",
+) -> Response:
+    """An institution records one of its catalog's actions on an alert routed to it, then back to
+    the alert's page with a notice (a refused action is a notice too, not an error page)."""
+    if not check_form(request, csrf, request.state.web_session.nonce):
+        raise Forbidden("form_refused", FORM_REFUSED)
+    page = f"/dashboard/alerts/{alert_id}"
+    try:
+        due_day = date.fromisoformat(due) if due.strip() else None
+    except ValueError:
+        return see_other(f"{page}?notice=action_invalid#responses")
+    try:
+        institution_actions.record_action(
+            session,
+            principal=principal,
+            alert_id=alert_id,
+            type_=type_.strip() or None,
+            status=status.strip(),
+            due=due_day,
+            note=note.strip() or None,
+            reason=reason.strip() or None,
+            now=utcnow(),
+        )
+    except AlertActionForbidden:
+        return see_other(f"{page}?notice=forbidden")
+    except InvalidInput:
+        return see_other(f"{page}?notice=action_invalid#responses")
+    return see_other(f"{page}?notice=action#responses")
 
 
 def _act(

@@ -38,7 +38,16 @@ from ews.web.session import (
 from indicators import LIMA
 
 # The notices a page may show after a redirect (``?notice=...``).
-NOTICES = {"ack", "resolved", "signed_out", "note", "forbidden", "closed"}
+NOTICES = {
+    "ack",
+    "resolved",
+    "signed_out",
+    "note",
+    "forbidden",
+    "closed",
+    "action",
+    "action_invalid",
+}
 # What an error page says is in its template (by status); the detail serves logs and programs.
 PAGE_NOT_FOUND = "La página no existe o no puede verla. / No such page, or you may not see it."
 PAGE_FORBIDDEN = "No tiene acceso a esta página. / You have no access to this page."

@@ -360,3 +360,84 @@ def test_resolve_by_hand() -> None:
     assert messages(outcome) == {"resolved": [5]}
     muted = resolve_by_hand(alert("fire", "high"), routing=ROUTING, silences=[silence()], now=NOW)
     assert muted.events[0].muted_by == "silence:3"
+
+
+# Institutions acting together (DESIGN section 12): each routed institution acknowledges for itself.
+
+
+@pytest.mark.parametrize(
+    ("category", "acknowledged_by", "reminded", "contacts"),
+    [
+        ("defender_safety", frozenset(), ("MINJUS", "DP"), [1, 3]),
+        ("defender_safety", frozenset({"MINJUS"}), ("DP",), [3]),  # only DP is still silent
+        ("defender_safety", frozenset({"MINJUS", "DP"}), None, None),
+        ("territorial_invasion", frozenset({"DP", "MINJUS"}), ("MINAM",), [5]),
+        ("fire", frozenset({"MINJUS"}), ("MINAM",), [5]),  # a non-routed acknowledgement counts not
+    ],
+)
+def test_reminders_go_to_the_institutions_that_have_not_acknowledged(
+    category: str,
+    acknowledged_by: frozenset[str],
+    reminded: tuple[str, ...] | None,
+    contacts: list[int] | None,
+) -> None:
+    open_alert = alert(
+        category,
+        "warning",
+        last_notified_at=NOW - 25 * H,
+        acknowledged_by=acknowledged_by,
+        routed_to=(),
+    )
+    outcomes = run([], [open_alert])
+    if reminded is None:
+        assert outcomes == []
+        return
+    (outcome,) = outcomes
+    assert kinds(outcome.events) == ["reminded"]
+    assert outcome.events[0].institutions == reminded
+    assert messages(outcome) == {"reminded": contacts}
+
+
+@pytest.mark.parametrize(
+    ("category", "level", "acknowledged_by", "national"),
+    [
+        ("defender_safety", "high", frozenset({"MINJUS"}), ("DP",)),  # DP escalated alone
+        ("defender_safety", "high", frozenset({"DP"}), ("MINJUS",)),
+        ("fire", "high", frozenset(), ("MINJUS", "DP")),  # MINAM silent: both national offices
+        ("territorial_invasion", "high", frozenset({"MINJUS", "DP"}), None),  # none left to reach
+        ("defender_safety", "critical", frozenset({"MINJUS"}), ("MINJUS", "DP")),  # every critical
+    ],
+)
+def test_national_escalation_reaches_the_national_institutions_that_have_not_acknowledged(
+    category: str, level: str, acknowledged_by: frozenset[str], national: tuple[str, ...] | None
+) -> None:
+    open_alert = alert(
+        category,
+        level,
+        level_since=NOW - 13 * H,
+        last_notified_at=NOW - H,
+        acknowledged_by=acknowledged_by,
+        routed_to=(),
+    )
+    outcomes = run([], [open_alert])
+    if national is None:
+        assert outcomes == []
+        return
+    (outcome,) = outcomes
+    assert kinds(outcome.events) == ["escalated_national"]
+    assert outcome.events[0].institutions == national
+    expected = {"MINJUS": 2, "DP": 4}
+    assert messages(outcome) == {"escalated_national": [expected[c] for c in national]}
+
+
+def test_a_rise_asks_every_institution_to_acknowledge_again() -> None:
+    open_alert = alert(
+        "defender_safety",
+        "warning",
+        acknowledged_by=frozenset({"MINJUS", "DP"}),
+        acknowledged=True,
+        routed_to=("MINJUS", "DP"),
+    )
+    (outcome,) = run([state("defender_safety", "high")], [open_alert])
+    assert kinds(outcome.events) == ["escalated"]
+    assert (outcome.acknowledged, outcome.acknowledged_by) == (False, frozenset())

@@ -8,10 +8,22 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ews.alerting.actions import responses_of
+from ews.alerting.evaluation import evaluate
 from ews.demo import THREAT_TYPES, DemoSizes, generate, load_demo
+from ews.demo.responses import add_demo_responses
 from ews.jobs.compute import compute_full
-from ews.models import Community, DeforestationAlert, FireHotspot, IndicatorValue, Report
+from ews.models import (
+    Alert,
+    AlertAction,
+    Community,
+    DeforestationAlert,
+    FireHotspot,
+    IndicatorValue,
+    Report,
+)
 from ews.models.base import utcnow
+from ews.settings import Settings
 from indicators import CATALOG, LIMA
 from indicators.days import day_number
 
@@ -105,3 +117,23 @@ def test_demo_data_never_touches_a_real_community(db: Session) -> None:
     ).all()
     assert values
     assert all(value == 0 and level == "none" for _code, value, level in values)
+
+
+def test_the_demo_alerts_carry_responses_and_an_overdue_action(
+    db: Session, settings: Settings
+) -> None:
+    """On the demo, an analyst opening an alert sees who knows, who acted and what is overdue."""
+    now = utcnow()
+    load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
+    compute_full(db, days=[day_number(now)], as_of=now, computed_at=now)
+    evaluate(db, settings=settings, now=now)
+    recorded = add_demo_responses(db, now=now)
+    assert recorded >= 2
+    assert add_demo_responses(db, now=now) == 0  # once
+    alerts = db.execute(select(Alert).join(AlertAction)).scalars().unique().all()
+    views = [r for alert in alerts for r in responses_of(db, alert=alert, now=now)]
+    assert any(r.acknowledged_by and r.acknowledged_by.endswith("(demo)") for r in views)
+    actions = [a for r in views for a in r.actions]
+    assert any(a.overdue for a in actions)
+    assert any(not a.overdue and a.status == "in_progress" for a in actions)
+    assert all(a.label["es"] != a.type for a in actions)  # labelled from the catalog

@@ -7,8 +7,10 @@ across Lima's midnight) run against the real jobs. After every step:
 - the stored indicator values equal a from-scratch recomputation (``indicators.compute_all`` over
   every row) of the data the last computation saw: no pending row forgotten, none counted twice,
   evidence listing exactly what each value counted;
-- every alert's level and status, and how many alerts each category raised, equal what a small
-  reference model derives from the history of the stored values and of the reports.
+- every alert's level and status, which institutions acknowledged it for themselves (an analyst
+  acknowledges it as a whole, an institution for itself; DESIGN section 12), and how many alerts
+  each category raised, equal what a small reference model derives from the history of the stored
+  values, of the reports and of the acknowledgements.
 
 The model judges "new evidence" by its own bookkeeping of when the latest value of each indicator
 changed (not by the stored revisions), so a revision that fails to grow is caught. The state machine

@@ -25,10 +25,13 @@ def test_ews_demo_command_is_idempotent(fresh_settings: Settings) -> None:
     ]
     first = run_ews(*args, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
+    # The alerts raised at once, with institutions' responses and actions (one overdue).
+    assert "'actions': 0" not in first.stderr.replace("\n", " ")
     second = run_ews(*args, env=env, timeout=300)
     assert second.returncode == 0, second.stderr
     assert "'reports': 0" in second.stderr.replace("\n", " ")
     assert "'inserted': 0" in second.stderr.replace("\n", " ")
+    assert "'actions': 0" in second.stderr.replace("\n", " ")
     job = run_ews("run-job", "pipeline", env=env, timeout=300)
     assert job.returncode == 0, job.stderr
     summary = json.loads(job.stdout.strip().splitlines()[-1])

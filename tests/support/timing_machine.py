@@ -34,7 +34,7 @@ from ews.intake.feeds.ingest import FeedSource, ingest_feed
 from ews.intake.kobo import DEFAULT_MAPPING, KoboStatus, receive_kobo
 from ews.jobs.entry_points import compute_indicators, evaluate_alerts
 from ews.jobs.frames import Frames, load_communities, load_frames, load_rules
-from ews.models import Alert, IndicatorRule, IndicatorValue
+from ews.models import Alert, AlertResponse, IndicatorRule, IndicatorValue
 from ews.settings import Settings
 from indicators import LIMA, compute_all, local_day_end, window
 from indicators.days import day_as_of
@@ -53,6 +53,7 @@ THREATS = (
 DEFENDER_TYPES = ("threat_to_defender", "armed_presence")
 START = datetime(2026, 11, 20, 9, 0, tzinfo=LIMA).astimezone(UTC)
 ANALYST = Principal(key_id=1, name="Ana Analista", role=Role.analyst)
+ANALYST_WHO = "analyst"  # the model's name for an acknowledgement of the alert as a whole
 VIIRS = (
     "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,"
     "version,bright_ti5,frp,daynight"
@@ -241,13 +242,23 @@ class TimingMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.model.alerts))
     @rule(data=st.data())
     def acknowledge(self, data: st.DataObject) -> None:
+        """An analyst acknowledges the alert as a whole, or one institution it is routed to
+        acknowledges for itself (DESIGN section 12)."""
         category = data.draw(st.sampled_from(sorted(self.model.alerts)))
         with session_scope(self.factory) as session:
-            alert_id = self._open(session, category).id
-            service.acknowledge_alert(
-                session, principal=ANALYST, alert_id=alert_id, note="visto", now=self.clock
+            alert = self._open(session, category)
+            who = data.draw(st.sampled_from([ANALYST_WHO, *sorted(alert.routed_to)]))
+            principal = (
+                ANALYST
+                if who == ANALYST_WHO
+                else Principal(
+                    key_id=2, name=f"{who} oficina", role=Role.institution, institution_code=who
+                )
             )
-        self.model.alerts[category].status = "acknowledged"
+            service.acknowledge_alert(
+                session, principal=principal, alert_id=alert.id, note="visto", now=self.clock
+            )
+        self.model.acknowledge(category, who)
 
     @precondition(lambda self: bool(self.model.alerts))
     @rule(data=st.data())
@@ -351,12 +362,19 @@ class TimingMachine(RuleBasedStateMachine):
     def alerts_follow_the_reference_model(self) -> None:
         with self.factory() as session:
             alerts = list(session.execute(select(Alert)).scalars())
+            acknowledged = session.execute(
+                select(AlertResponse.alert_id, AlertResponse.institution_code).where(
+                    AlertResponse.acknowledged_at.is_not(None)
+                )
+            ).all()
         open_alerts = {a.category: a for a in alerts if a.status != "resolved"}
         assert Tally(a.category for a in alerts) == self.model.raised
         assert set(open_alerts) == set(self.model.alerts), (open_alerts, self.model.alerts)
         for category, expected in self.model.alerts.items():
             actual = open_alerts[category]
             assert (actual.level, actual.status) == (expected.level, expected.status), category
+            institutions = {code for alert_id, code in acknowledged if alert_id == actual.id}
+            assert institutions == expected.acknowledged_by - {ANALYST_WHO}, category
 
 
 def _day_of(window_end: datetime) -> int:

@@ -13,6 +13,18 @@ from typing import Any
 from indicators.levels import Level
 
 AUTO_RESOLVE = timedelta(minutes=30)
+# Who must acknowledge each category for the alert as a whole to be acknowledged (DESIGN sections 5
+# and 12). The machine's reports lie inside the titled territory, so deforestation reaches DP too.
+MUST_ACKNOWLEDGE: dict[str, frozenset[str]] = {
+    "defender_safety": frozenset({"MINJUS", "DP"}),
+    "deforestation": frozenset({"MINAM", "DP"}),
+    "fire": frozenset({"MINAM"}),
+    "illicit_crops": frozenset({"DEVIDA"}),
+    "territorial_invasion": frozenset({"DP", "MINJUS", "MINAM"}),
+    "monitoring_gap": frozenset({"DEVIDA"}),
+    "composite": frozenset({"MINJUS", "DP"}),
+}
+ANALYST = "analyst"
 EVIDENCE_KINDS = ("report_ids", "fire_hotspot_ids", "deforestation_alert_ids")
 
 
@@ -42,6 +54,13 @@ class ModelAlert:
     hold: int | None
     rows: set[str]
     below_since: datetime | None = None
+    # Who acknowledged at the current level: institution codes, or ANALYST for the alert as a whole.
+    acknowledged_by: set[str] = field(default_factory=set)
+
+    def rise(self, level: str) -> None:
+        """A higher level asks everyone for a new acknowledgement."""
+        self.level, self.status = level, "open"
+        self.acknowledged_by.clear()
 
 
 @dataclass
@@ -70,6 +89,14 @@ class Model:
     alerts: dict[str, ModelAlert] = field(default_factory=dict)
     marks: dict[str, Mark] = field(default_factory=dict)
     raised: Tally[str] = field(default_factory=Tally)
+
+    def acknowledge(self, category: str, who: str) -> None:
+        """``who`` (an institution code, or ANALYST) acknowledges: the alert as a whole is
+        acknowledged once an analyst did or every institution its category must reach did."""
+        alert = self.alerts[category]
+        alert.acknowledged_by.add(who)
+        if ANALYST in alert.acknowledged_by or MUST_ACKNOWLEDGE[category] <= alert.acknowledged_by:
+            alert.status = "acknowledged"
 
     def resolve(self, category: str) -> None:
         alert = self.alerts.pop(category)
@@ -119,7 +146,7 @@ class Model:
                 else:
                     alert.below_since = None
                     if rank(level) > rank(alert.level):
-                        alert.status = "open"
+                        alert.rise(level)
                     alert.level = level
             if alert.below_since is not None and now - alert.below_since >= AUTO_RESOLVE:
                 self.resolve(category)
@@ -135,4 +162,4 @@ class Model:
         alert.rows |= rows
         alert.below_since = None
         if alert.level != "critical":
-            alert.level, alert.status = "critical", "open"
+            alert.rise("critical")
