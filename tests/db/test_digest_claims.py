@@ -1,6 +1,7 @@
 """Once per institution and Lima day: two schedulers (two engines, real commits) racing on the same
 day queue each institution's digest once; and any sequence of runs at any moments queues exactly
-what a from-scratch oracle says (one digest per institution per Lima day with something to say)."""
+what a from-scratch oracle says (one digest per institution per Lima day with something to say); a
+drill's digest reaches only exercise addresses."""
 
 from __future__ import annotations
 
@@ -17,9 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.digest import lima_day
 from ews.db import build_engine, build_session_factory, session_scope
 from ews.delivery.digests import send_digests
-from ews.models import InstitutionDigest, OutboxMessage
+from ews.demo import generate_communities
+from ews.jobs.entry_points import deliver_notifications
+from ews.models import Community, InstitutionDigest, OutboxMessage
+from ews.reference.loader import community_values
 from ews.settings import Settings
-from tests.support.delivery import DEFENDER_CONTACTS, queue_alert
+from tests.support.delivery import (
+    DEFENDER_CONTACTS,
+    MINJUS,
+    SmtpServer,
+    add_contact,
+    queue_alert,
+    with_smtp,
+)
 
 # 2026-11-29 10:00 in Lima.
 START = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
@@ -94,3 +105,32 @@ def test_any_runs_queue_one_digest_per_institution_and_lima_day(
     # Each institution's regional and national office (a critical alert), each once a day.
     assert set(made) == expected
     assert len(made) == 2 * len(expected)
+
+
+def test_a_drill_reaches_only_exercise_addresses_and_says_simulacro(
+    db: Session, session_factory: sessionmaker[Session], settings: Settings, smtp: SmtpServer
+) -> None:
+    entry = generate_communities(1)[0]
+    db.add(Community(code=entry["code"], **community_values(entry)))
+    db.flush()
+    real = add_contact(
+        db,
+        code="minjus-real-email",
+        institution_code="MINJUS",
+        name="MinJUS - oficina real",
+        channel="email",
+        address="alertas@minjus.gob.pe",
+    )
+    assert entry["region_ubigeo"] == real.region_ubigeo  # the drill is in its region
+    queue_alert(
+        db, contact_codes=DEFENDER_CONTACTS, community=entry["code"], at=START - timedelta(hours=2)
+    )
+    db.commit()
+    send_digests(session_factory, settings=settings, now=START)
+    db.expire_all()
+    contacts = {contact for _key, contact in digest_messages(db)}
+    assert str(real.id) not in contacts  # a real address never gets a drill's digest
+    deliver_notifications(settings=with_smtp(settings, smtp.port), session_factory=session_factory)
+    [mail] = [m for m in smtp.recorder.to(MINJUS) if m["X-EWS-Digest"]]
+    assert mail["Subject"].startswith("SIMULACRO")
+    assert smtp.recorder.to("alertas@minjus.gob.pe") == []
