@@ -2,9 +2,9 @@
 
 A busy office reads one message a day instead of fifty: what is open and not yet acknowledged by
 *its* institution, its actions that are overdue or pending, and what changed since its last digest
-(new, escalated, resolved alerts). Like Alertmanager groups notifications (``group_by: [community,
-category]``), every section is grouped by community and category, the region in the group's title,
-the most severe group first.
+(new, escalated, resolved alerts, and which institutions acknowledged them). Like Alertmanager
+groups notifications (``group_by: [community, category]``), every section is grouped by community
+and category, the region in the group's title, the most severe group first.
 
 What a digest may say is *less* than an alert notification says: community, region, category,
 level, dates, the alert's number and link, and the catalog label, status and due date of actions.
@@ -36,6 +36,8 @@ CHANGE_KINDS = {
     "escalated": "escalated",
     "escalated_national": "escalated",
     "resolved": "resolved",
+    # Who else knows: an institution's acknowledgement (its code only, never the person's key).
+    "acknowledged": "acknowledged",
 }
 LEVEL_ORDER = {Level.warning.value: 1, Level.high.value: 2, Level.critical.value: 3}
 
@@ -59,12 +61,16 @@ CHANGE_WORDS = {
         "escalated": "subió al nivel {level}",
         "escalated_national": "escalada a nivel nacional (MINJUS y Defensoría del Pueblo)",
         "resolved": "resuelta",
+        "acknowledged": "con acuse de recibo de {institution}",
+        "acknowledged_central": "con acuse de recibo del equipo de análisis",
     },
     "en": {
         "raised": "new alert at level {level}",
         "escalated": "rose to level {level}",
         "escalated_national": "escalated to national level (MINJUS and the Public Defender's Office)",
         "resolved": "resolved",
+        "acknowledged": "acknowledged by {institution}",
+        "acknowledged_central": "acknowledged by the analysis team",
     },
 }
 
@@ -95,6 +101,7 @@ class DigestEvent:
     kind: str
     level: str
     at: datetime
+    institution: str | None = None  # who acknowledged (an institution's code), for that kind
 
 
 @dataclass(frozen=True)
@@ -130,10 +137,11 @@ class ActionLine:
 @dataclass(frozen=True)
 class ChangeLine:
     alert_id: int
-    kind: str  # raised | escalated | escalated_national | resolved
+    kind: str  # raised | escalated | escalated_national | resolved | acknowledged
     level: str
     at: datetime
     url: str
+    institution: str | None = None
 
 
 Line = TypeVar("Line", OpenLine, ActionLine, ChangeLine)
@@ -271,7 +279,7 @@ def build_digest(
         if x.alert_id in by_id and x.status in PENDING_ACTION_STATUSES
     ]
     change_lines = [
-        ChangeLine(e.alert_id, e.kind, e.level, e.at, by_id[e.alert_id].url)
+        ChangeLine(e.alert_id, e.kind, e.level, e.at, by_id[e.alert_id].url, e.institution)
         for e in events
         if e.alert_id in by_id and e.kind in CHANGE_KINDS and since < e.at <= now
     ]
@@ -377,8 +385,14 @@ class _Words:
         return moment.astimezone(LIMA).strftime("%Y-%m-%d %H:%M")
 
     def change(self, line: ChangeLine) -> str:
-        words = CHANGE_WORDS[self.language].get(line.kind, line.kind)
-        return words.format(level=self.level(line.level))
+        # An acknowledgement without an institution is an analyst's or admin's, for the whole alert.
+        kind = (
+            "acknowledged_central"
+            if line.kind == "acknowledged" and not line.institution
+            else line.kind
+        )
+        words = CHANGE_WORDS[self.language].get(kind, kind)
+        return words.format(level=self.level(line.level), institution=line.institution)
 
     def status(self, status: str) -> str:
         return ACTION_STATUS_WORDS[self.language].get(status, status)

@@ -165,9 +165,15 @@ def gather(
             synthetic=community.synthetic,
         )
     events = [
-        DigestEvent(alert_id, kind, level, at)
-        for alert_id, kind, level, at in session.execute(
-            select(AlertEvent.alert_id, AlertEvent.kind, AlertEvent.level, AlertEvent.at).where(
+        DigestEvent(alert_id, kind, level, at, _acknowledging(kind, details))
+        for alert_id, kind, level, at, details in session.execute(
+            select(
+                AlertEvent.alert_id,
+                AlertEvent.kind,
+                AlertEvent.level,
+                AlertEvent.at,
+                AlertEvent.details,
+            ).where(
                 AlertEvent.alert_id.in_(ids),
                 AlertEvent.kind.in_(list(CHANGE_KINDS)),
                 AlertEvent.muted_by.is_(None),
@@ -193,6 +199,14 @@ def gather(
         )
     ]
     return Gathered(alerts, seen, events, actions)
+
+
+def _acknowledging(kind: str, details: dict[str, Any] | None) -> str | None:
+    """The institution's code of an acknowledgement (only that: never the key, never the note)."""
+    if kind != "acknowledged" or not isinstance(details, dict):
+        return None
+    code = details.get("institution")
+    return code if isinstance(code, str) else None
 
 
 def digest_for_contact(

@@ -157,6 +157,8 @@ def test_one_digest_per_institution_per_lima_day(
     dp_text = text_of(dp[0])
     assert f"Abiertas y sin acuse de su institución ({routed['DP']})" in dp_text
     assert f"Alerta #{invasion.id}," in dp_text
+    # DP reads that MINJUS acknowledged the invasion (the institution, not the person, not the note).
+    assert f"alerta #{invasion.id} con acuse de recibo de MINJUS" in dp_text
     assert "Acciones vencidas / pendientes (0 vencida(s), 0 pendiente(s))" in dp_text
     assert minjus[0]["Subject"].startswith("[EWS] Resumen diario")
     assert minjus[0]["X-EWS-Digest"] == first.astimezone(LIMA).date().isoformat()

@@ -182,3 +182,18 @@ def test_the_delivery_log_says_what_a_digest_is_in_words() -> None:
     assert describe_digest(payload, Lang.en).startswith("Daily digest of 2026-11-29: 2 open")
     # A row whose payload lost its digest still says what it is.
     assert describe_digest({}, Lang.es).startswith("Resumen diario del ?")
+
+
+def test_acknowledgements_say_which_institution_never_who() -> None:
+    digest = digest_of(
+        [alert(1)],
+        events=[
+            DigestEvent(1, "acknowledged", "high", SINCE + timedelta(hours=1), "DP"),
+            DigestEvent(1, "acknowledged", "high", SINCE + timedelta(hours=2)),  # an analyst
+        ],
+    )
+    text = render_digest(digest, "es").text
+    assert "alerta #1 con acuse de recibo de DP" in text
+    assert "alerta #1 con acuse de recibo del equipo de análisis" in text
+    assert "acknowledged by DP" in render_digest(digest, "en").text
+    assert (digest.counts.new, digest.counts.escalated, digest.counts.resolved) == (0, 0, 0)
