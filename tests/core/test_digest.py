@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from alerts.digest import (
     DigestAction,
     DigestAlert,
@@ -197,3 +200,104 @@ def test_acknowledgements_say_which_institution_never_who() -> None:
     assert "alerta #1 con acuse de recibo del equipo de análisis" in text
     assert "acknowledged by DP" in render_digest(digest, "en").text
     assert (digest.counts.new, digest.counts.escalated, digest.counts.resolved) == (0, 0, 0)
+
+
+LEVELS = ("warning", "high", "critical")
+COMMUNITIES = (("flor-de-ucayali", "Flor de Ucayali"), ("puerto-nuevo", "Puerto Nuevo"))
+CATEGORIES = (("defender_safety", DEFENDERS), ("fire", FIRE))
+KINDS = ("raised", "escalated", "escalated_national", "resolved", "reminded", "deescalated")
+
+
+@st.composite
+def situations(draw: st.DrawFn) -> tuple[list[DigestAlert], list[DigestEvent], list[DigestAction]]:
+    alerts = []
+    for alert_id in range(1, draw(st.integers(0, 6)) + 1):
+        community, name = draw(st.sampled_from(COMMUNITIES))
+        category, category_name = draw(st.sampled_from(CATEGORIES))
+        alerts.append(
+            alert(
+                alert_id,
+                community_code=community,
+                community_name=name,
+                category=category,
+                category_name=category_name,
+                level=draw(st.sampled_from(LEVELS)),
+                status=draw(st.sampled_from(("open", "acknowledged", "resolved"))),
+                acknowledged_by_institution=draw(st.booleans()),
+            )
+        )
+    ids = st.integers(1, 8)  # some name alerts that are not the institution's: ignored
+    hours = st.integers(-30, 30)
+    events = draw(
+        st.lists(
+            st.builds(
+                lambda i, k, lv, h: DigestEvent(i, k, lv, NOW + timedelta(hours=h)),
+                ids,
+                st.sampled_from(KINDS),
+                st.sampled_from(LEVELS),
+                hours,
+            ),
+            max_size=10,
+        )
+    )
+    days = st.one_of(st.none(), st.integers(-3, 3).map(lambda d: date(2026, 11, 29) + timedelta(d)))
+    actions = draw(
+        st.lists(
+            st.builds(
+                lambda i, s, d: DigestAction(i, "visit", {"es": "Visita"}, s, d),
+                ids,
+                st.sampled_from(("planned", "in_progress", "done", "declined")),
+                days,
+            ),
+            max_size=6,
+        )
+    )
+    return alerts, events, actions
+
+
+@given(situations())
+def test_sections_and_counts_agree_with_a_plain_oracle(
+    situation: tuple[list[DigestAlert], list[DigestEvent], list[DigestAction]],
+) -> None:
+    alerts, events, actions = situation
+    digest = digest_of(alerts, events, actions)
+    mine = {a.alert_id: a for a in alerts}
+    today = date(2026, 11, 29)
+    is_open = {i for i, a in mine.items() if a.status != "resolved"}
+    pending = [x for x in actions if x.alert_id in mine and x.status in ("planned", "in_progress")]
+    changes = [e for e in events if e.alert_id in mine and SINCE < e.at <= NOW]
+    changed = {
+        heading: {e.alert_id for e in changes if e.kind in kinds}
+        for heading, kinds in (
+            ("new", {"raised"}),
+            ("escalated", {"escalated", "escalated_national"}),
+            ("resolved", {"resolved"}),
+        )
+    }
+    c = digest.counts
+    assert c.open == len(is_open)
+    assert c.unacknowledged == sum(not mine[i].acknowledged_by_institution for i in is_open)
+    assert c.overdue == sum(x.due is not None and x.due < today for x in pending)
+    assert c.pending == len(pending) - c.overdue
+    assert (c.new, c.escalated, c.resolved) == (
+        len(changed["new"]),
+        len(changed["escalated"]),
+        len(changed["resolved"]),
+    )
+    for section in (digest.unacknowledged, digest.actions, digest.changes):
+        # One group per community and category, each line under its alert's group, most severe
+        # group first.
+        keys = [(g.community_code, g.category) for g in section]
+        assert len(keys) == len(set(keys))
+        for group in section:
+            for line in group.lines:
+                assert (mine[line.alert_id].community_code, mine[line.alert_id].category) == (
+                    group.community_code,
+                    group.category,
+                )
+        ranks = [LEVELS.index(g.level) for g in section]
+        assert ranks == sorted(ranks, reverse=True)
+    assert sum(len(g.lines) for g in digest.changes) == sum(
+        e.kind in ("raised", "escalated", "escalated_national", "resolved") for e in changes
+    )
+    assert digest.empty == (not is_open and not pending and not any(changed.values()))
