@@ -39,6 +39,9 @@ CHANGE_KINDS = {
     # Who else knows: an institution's acknowledgement (its code only, never the person's key).
     "acknowledged": "acknowledged",
 }
+# A section lists at most this many groups (the most severe); the rest are counted and left to the
+# dashboard's queue, so even a national office's digest stays one readable message.
+MAX_GROUPS = 30
 LEVEL_ORDER = {Level.warning.value: 1, Level.high.value: 2, Level.critical.value: 3}
 
 ACTION_STATUS_WORDS = {
@@ -184,6 +187,9 @@ class Digest:
     changes: tuple[Group[ChangeLine], ...]
     counts: DigestCounts
     exercise_only: bool = False
+    # Groups beyond MAX_GROUPS per section ("unacknowledged", "actions", "changes"), not listed.
+    left_out: Mapping[str, int] = field(default_factory=dict)
+    queue_url: str = ""  # the dashboard's alert queue, where every one of them is
 
     @property
     def empty(self) -> bool:
@@ -247,6 +253,8 @@ def build_digest(
     actions: Sequence[DigestAction],
     since: datetime,
     now: datetime,
+    queue_url: str = "",
+    max_groups: int = MAX_GROUPS,
 ) -> Digest:
     """The digest of one institution at ``now``.
 
@@ -255,7 +263,9 @@ def build_digest(
     a kind in :data:`CHANGE_KINDS` are the changes). ``actions``: the institution's own actions on
     those alerts; those planned or in progress are pending, overdue when their due day is before
     the Lima day of ``now``. Lines and events of alerts not in ``alerts`` are ignored, so the
-    caller's filter (region, scope) is the only one that decides what a contact sees.
+    caller's filter (region, scope) is the only one that decides what a contact sees. Each section
+    keeps its ``max_groups`` most severe groups; ``left_out`` counts the others (the counts are
+    always of everything).
     """
     by_id = {a.alert_id: a for a in alerts}
     today = lima_day(now)
@@ -298,23 +308,34 @@ def build_digest(
     )
     shown = {x.alert_id for x in unacknowledged} | {x.alert_id for x in action_lines}
     shown |= {x.alert_id for x in change_lines}
+    unacknowledged_groups = _group(
+        by_id, unacknowledged, order=lambda x: (-_rank(x.level), x.opened_at, x.alert_id)
+    )
+    action_groups = _group(
+        by_id,
+        action_lines,
+        order=lambda x: (not x.overdue, x.due or date.max, x.alert_id, x.type),
+    )
+    change_groups = _group(by_id, change_lines, order=lambda x: (x.at, x.alert_id))
+    sizes = {
+        "unacknowledged": len(unacknowledged_groups),
+        "actions": len(action_groups),
+        "changes": len(change_groups),
+    }
+    left_out = {name: size - max_groups for name, size in sizes.items()}
     return Digest(
         institution_code=institution_code,
         institution_name=institution_name,
         day=today,
         since=since,
         now=now,
-        unacknowledged=_group(
-            by_id, unacknowledged, order=lambda x: (-_rank(x.level), x.opened_at, x.alert_id)
-        ),
-        actions=_group(
-            by_id,
-            action_lines,
-            order=lambda x: (not x.overdue, x.due or date.max, x.alert_id, x.type),
-        ),
-        changes=_group(by_id, change_lines, order=lambda x: (x.at, x.alert_id)),
+        unacknowledged=unacknowledged_groups[:max_groups],
+        actions=action_groups[:max_groups],
+        changes=change_groups[:max_groups],
         counts=counts,
         exercise_only=bool(shown) and all(by_id[i].exercise for i in shown),
+        left_out={name: n for name, n in left_out.items() if n > 0},
+        queue_url=queue_url,
     )
 
 
@@ -364,6 +385,8 @@ def digest_from_json(raw: Mapping[str, Any]) -> Digest:
         changes=_groups(ChangeLine, raw["changes"]),
         counts=DigestCounts(**raw["counts"]),
         exercise_only=bool(raw.get("exercise_only", False)),
+        left_out={str(k): int(v) for k, v in (raw.get("left_out") or {}).items()},
+        queue_url=str(raw.get("queue_url") or ""),
     )
 
 

@@ -213,6 +213,7 @@ def digest_for_contact(
     contact: Contact,
     gathered: Gathered,
     *,
+    settings: Settings,
     institution: Institution,
     since: datetime,
     now: datetime,
@@ -227,7 +228,13 @@ def digest_for_contact(
         actions=gathered.actions,
         since=since,
         now=now,
+        queue_url=queue_url(settings, institution.code),
     )
+
+
+def queue_url(settings: Settings, institution_code: str) -> str:
+    """The dashboard's alert queue of one institution (where a long digest sends the reader)."""
+    return f"{settings.base_url.rstrip('/')}/dashboard?institution={institution_code}"
 
 
 @dataclass(frozen=True)
@@ -292,7 +299,12 @@ def queue_digest(
             queued_at = utcnow()
             for contact in contacts:
                 digest = digest_for_contact(
-                    contact, gathered, institution=institution, since=since, now=now
+                    contact,
+                    gathered,
+                    settings=settings,
+                    institution=institution,
+                    since=since,
+                    now=now,
                 )
                 if digest.empty:
                     continue

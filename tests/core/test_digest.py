@@ -301,3 +301,36 @@ def test_sections_and_counts_agree_with_a_plain_oracle(
         e.kind in ("raised", "escalated", "escalated_national", "resolved") for e in changes
     )
     assert digest.empty == (not is_open and not pending and not any(changed.values()))
+
+
+def test_a_long_digest_lists_the_most_severe_groups_and_counts_the_rest() -> None:
+    many = [
+        alert(
+            i,
+            community_code=f"c{i:02d}",
+            community_name=f"Comunidad {i:02d}",
+            level="critical" if i <= 2 else "warning",
+        )
+        for i in range(1, 36)
+    ]
+    digest = build_digest(
+        institution_code="MINAM",
+        institution_name={"es": "Ministerio del Ambiente"},
+        alerts=many,
+        events=[],
+        actions=[],
+        since=SINCE,
+        now=NOW,
+        queue_url="http://ews.example.org/dashboard?institution=MINAM",
+        max_groups=30,
+    )
+    assert len(digest.unacknowledged) == 30
+    assert [g.level for g in digest.unacknowledged[:2]] == ["critical", "critical"]
+    assert digest.counts.unacknowledged == 35 and digest.left_out == {"unacknowledged": 5}
+    text = render_digest(digest_from_json(digest.as_json()), "es").text
+    assert "Abiertas y sin acuse de su institución (35)" in text
+    assert (
+        "… y 5 grupo(s) más, en la cola de alertas del panel: "
+        "http://ews.example.org/dashboard?institution=MINAM"
+    ) in text
+    assert "and 5 more group(s)" in render_digest(digest, "en").text
