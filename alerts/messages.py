@@ -40,7 +40,7 @@ CHANGES: dict[str, dict[str, tuple[str, str]]] = {
             "escalada a nivel nacional",
         ),
         "reminded": (
-            "Recordatorio: la alerta sigue abierta y sin acuse de recibo",
+            "Recordatorio: la alerta sigue abierta y sin acuse de recibo de su institución",
             "recordatorio, sin acuse",
         ),
         "resolved": ("La alerta fue resuelta", "resuelta"),
@@ -59,7 +59,7 @@ CHANGES: dict[str, dict[str, tuple[str, str]]] = {
             "escalated to national level",
         ),
         "reminded": (
-            "Reminder: the alert is still open and unacknowledged",
+            "Reminder: the alert is still open and unacknowledged by your institution",
             "reminder, unacknowledged",
         ),
         "resolved": ("The alert was resolved", "resolved"),

@@ -293,3 +293,18 @@ def test_an_analyst_acknowledges_the_alert_as_a_whole(
     assert all(r["acknowledged_at"] is None for r in detail["responses"])
     audit = db.execute(select(AuditLog).where(AuditLog.action == "alert.acknowledged")).scalar_one()
     assert audit.details["institution"] is None
+
+
+def test_the_action_catalog_is_listed_per_institution(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    response = client.get(
+        "/api/v1/reference/actions",
+        params={"institution": "MINJUS"},
+        headers=key(make_key, "minjus"),
+    )
+    assert response.status_code == 200, response.text
+    items = {i["code"]: i for i in response.json()["items"]}
+    assert items["protection_measures_requested"]["label_en"] == "Protection measures requested"
+    assert items["mpfn_case_opened"]["about"] == "MPFN"
+    assert {i["institution"] for i in response.json()["items"]} == {"MINJUS"}

@@ -20,6 +20,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reference/institutions"): ALL,
     ("GET", "/api/v1/reference/communities"): ALL,
     ("GET", "/api/v1/reference/factsheet"): ALL,
+    ("GET", "/api/v1/reference/actions"): ALL,
     ("POST", "/api/v1/reports"): frozenset({"monitor", "admin"}),
     ("POST", "/api/v1/reports/batch"): frozenset({"monitor", "admin"}),
     ("GET", "/api/v1/reports"): frozenset({"analyst", "admin", "monitor"}),

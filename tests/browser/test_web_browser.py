@@ -5,6 +5,8 @@ Without Chromium these tests skip (``EWS_REQUIRE_BROWSER=1`` makes them fail ins
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
@@ -15,6 +17,7 @@ from ews.demo import generate_communities
 from ews.jobs.entry_points import deliver_notifications
 from ews.models import AlertEvent, Community, Report
 from ews.reference.loader import community_values
+from indicators import LIMA
 from tests.support import web_sample
 from tests.support.browser import LiveServer, Watch, shot
 from tests.support.delivery import queue_alert
@@ -247,5 +250,47 @@ def test_landing_map_alert_story_mail_view_and_docs_offline(
     # The API docs render from the service alone.
     page.goto("/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("EWS")
+    context.close()
+    watch.assert_clean()
+
+
+def test_an_institution_acknowledges_and_records_an_overdue_action_from_the_alert_page(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Issue 16: MINJUS acknowledges for itself and records "medidas de protección solicitadas"
+    due yesterday; its response shows who, the note and the action marked overdue, DP's shows no
+    acknowledgement, and the alert stays open until DP acknowledges too."""
+    db = live_server.session
+    sample = web_sample.populate(db, now=web_sample.utc_now())
+    _row, key = create_key(
+        db, role=Role.institution, name="Mecanismo MINJUS", institution_code="MINJUS"
+    )
+    db.commit()
+    defender_alert = sample.alert_ids[0]
+    watch = Watch(live_server.url)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    watch.attach(context)
+    page = context.new_page()
+    page.goto("/dashboard/login")
+    page.fill("#key", key)
+    page.click("form[action='/dashboard/login'] button")
+    page.goto(f"/dashboard/alerts/{defender_alert}")
+    page.fill("#ack-note", "Mecanismo activado.")
+    page.click("#ack-form button")
+    expect(page.locator("#response-MINJUS .ack")).to_contain_text("Mecanismo MINJUS")
+    expect(page.locator("#response-DP .ack")).to_contain_text("sin acuse de recibo")
+    expect(page.locator("#alert-status")).to_have_text("abierta")
+    page.select_option("#action-type", "protection_measures_requested")
+    page.select_option("#action-status", "in_progress")
+    yesterday = (web_sample.utc_now().astimezone(LIMA) - timedelta(days=1)).date()
+    page.fill("#action-due", yesterday.isoformat())
+    page.fill("#action-note", "Solicitud a la Dirección General.")
+    page.click("#action-form button")
+    expect(page.locator(".notice")).to_have_text("Acción registrada.")
+    overdue = page.locator("#response-MINJUS li.overdue")
+    expect(overdue).to_contain_text("Medidas de protección solicitadas")
+    expect(overdue).to_contain_text("vencida")
+    expect(page.locator("#timeline li.ev-action_recorded")).to_contain_text("MINJUS")
+    shot(page, "dashboard-alert-responses")
     context.close()
     watch.assert_clean()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -139,3 +140,22 @@ def test_the_webhook_json_carries_the_alert_and_its_text() -> None:
     assert data["acknowledge_url"] == "https://ews.example.org/dashboard/alerts/7"
     assert data["evidence"][0] == "Deforestación (ha): 23.5 ha (nivel alto; lo usual: 4)"
     assert "María" not in json.dumps(body, ensure_ascii=False)
+
+
+def test_an_overdue_action_reminder_names_the_action_and_its_due_date() -> None:
+    overdue = replace(
+        notice("action_overdue", category="defender_safety"),
+        change_values={
+            "es": {"action": "Medidas de protección solicitadas", "due": "2026-11-30"},
+            "en": {"action": "Protection measures requested", "due": "2026-11-30"},
+        },
+    )
+    spanish = render_message(overdue, "es")
+    assert (
+        "la acción «Medidas de protección solicitadas» de su institución venció el 2026-11-30"
+        in spanish.text
+    )
+    assert "acción vencida: Medidas de protección solicitadas" in spanish.subject
+    english = render_message(overdue, "en")
+    assert "“Protection measures requested” was due on 2026-11-30" in english.text
+    assert len(spanish.sms_text) <= 160

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from ews.api.deps import SessionDep, get_principal
-from ews.models import Community, FactsheetItem, Institution
+from ews.models import ActionType, Community, FactsheetItem, Institution
 
 router = APIRouter(
     prefix="/api/v1/reference", tags=["reference"], dependencies=[Depends(get_principal)]
@@ -152,3 +152,44 @@ def factsheet(session: SessionDep) -> Factsheet:
             )
         )
     return Factsheet(source="COPOLAD country fact sheet: Peru", **sections)
+
+
+class ActionTypeOut(BaseModel):
+    institution: str  # who records it
+    code: str
+    label_es: str
+    label_en: str
+    about: str | None  # the institution that carries it out, when another one (PNP, MPFN)
+
+
+class ActionTypePage(BaseModel):
+    items: list[ActionTypeOut]
+    next: str | None = None
+
+
+@router.get(
+    "/actions",
+    response_model=ActionTypePage,
+    summary="Catálogo de acciones por institución / Action catalog per institution",
+)
+def list_action_types(session: SessionDep, institution: str | None = None) -> ActionTypePage:
+    """The action types each institution may record on alerts routed to it
+    (``fixtures/actions.yaml``); ``institution`` narrows to one."""
+    query = select(ActionType).where(ActionType.active)
+    if institution is not None:
+        query = query.where(ActionType.institution_code == institution)
+    rows = session.execute(
+        query.order_by(ActionType.institution_code, ActionType.position)
+    ).scalars()
+    return ActionTypePage(
+        items=[
+            ActionTypeOut(
+                institution=r.institution_code,
+                code=r.code,
+                label_es=r.label_es,
+                label_en=r.label_en,
+                about=r.about_code,
+            )
+            for r in rows
+        ]
+    )
