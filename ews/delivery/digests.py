@@ -38,6 +38,7 @@ from alerts.digest import (
 )
 from alerts.exercise import exercise_recipient_refusal
 from alerts.routing import NATIONAL_SCOPE, REGIONAL_SCOPE
+from ews.alerting.service import routed_to_clause
 from ews.db import session_scope
 from ews.delivery.render import ack_url
 from ews.models import (
@@ -105,16 +106,19 @@ def gather(
     """The alerts routed to ``institution`` that are open or were resolved after ``since``, their
     changes in ``(since, now]`` (muted events were never notified: left out), and its pending
     actions with their catalog labels. No evidence, note or name is read."""
-    candidates = session.scalars(
-        select(Alert).where(
-            or_(
-                Alert.status != AlertStatus.resolved,
-                and_(Alert.resolved_at.is_not(None), Alert.resolved_at > since),
-            ),
-            Alert.opened_at <= now,
+    # What the institution sees through the API too (``routed_to``), and nothing else.
+    routed = list(
+        session.scalars(
+            select(Alert).where(
+                or_(
+                    Alert.status != AlertStatus.resolved,
+                    and_(Alert.resolved_at.is_not(None), Alert.resolved_at > since),
+                ),
+                Alert.opened_at <= now,
+                routed_to_clause(session, institution),
+            )
         )
     )
-    routed = [a for a in candidates if institution in (a.routed_to or [])]
     ids = [a.id for a in routed]
     if not ids:
         return Gathered([], {}, [], [])
