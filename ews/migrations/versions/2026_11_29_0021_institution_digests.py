@@ -8,6 +8,7 @@ Create Date: 2026-11-29 04:20:00
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,9 +37,65 @@ def _json(name: str) -> sa.Column[object]:
     )
 
 
-# SQLite's batch mode reflects the live outbox table rather than restating it (no ``copy_from``):
-# other revisions of the same days change this table too (community contacts), and a restated
-# table would drop their columns whichever order the revisions are chained in.
+def _outbox(*, with_digests: bool) -> sa.Table:
+    """The outbox table before (or after) this revision, so SQLite's batch mode needs no live
+    database to reflect it (``alembic upgrade --sql``)."""
+    metadata = sa.MetaData(naming_convention=ews.models.base.NAMING_CONVENTION)
+    sa.Table("alert", metadata, sa.Column("id", sa.Integer(), primary_key=True))
+    sa.Table("alert_event", metadata, sa.Column("id", sa.Integer(), primary_key=True))
+    sa.Table("contact", metadata, sa.Column("id", sa.Integer(), primary_key=True))
+    sa.Table("institution", metadata, sa.Column("code", sa.String(length=40), primary_key=True))
+    sa.Table("institution_digest", metadata, sa.Column("id", sa.Integer(), primary_key=True))
+    digests = (
+        [
+            sa.Column(
+                "digest_id", sa.Integer(), sa.ForeignKey("institution_digest.id"), nullable=True
+            ),
+            sa.UniqueConstraint("digest_id", "contact_id"),
+            sa.CheckConstraint(EVENT_OR_DIGEST, name="event_or_digest"),
+        ]
+        if with_digests
+        else []
+    )
+    return sa.Table(
+        "outbox_message",
+        metadata,
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("message_id", sa.String(length=36), nullable=False, unique=True),
+        sa.Column("alert_id", sa.Integer(), sa.ForeignKey("alert.id"), nullable=with_digests),
+        sa.Column("event_id", sa.Integer(), sa.ForeignKey("alert_event.id"), nullable=with_digests),
+        sa.Column("contact_id", sa.Integer(), sa.ForeignKey("contact.id"), nullable=False),
+        sa.Column(
+            "institution_code",
+            sa.String(length=40),
+            sa.ForeignKey("institution.code"),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        _when("next_attempt_at", nullable=False),
+        sa.Column("claimed_by", sa.String(length=120), nullable=True),
+        _when("claimed_until"),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        _when("created_at", nullable=False),
+        _when("sent_at"),
+        _json("payload"),
+        sa.UniqueConstraint("event_id", "contact_id"),
+        sa.Index("ix_outbox_message_alert_id", "alert_id"),
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        *digests,
+    )
+
+
+def _batch_outbox(*, with_digests: bool) -> Any:
+    """SQLite's batch mode on the outbox table. Online it reflects the live table rather than
+    restating it: other revisions of the same days change this table too (community contacts), and
+    a restated table would drop their columns. Offline (``alembic upgrade --sql``) there is no table
+    to reflect, so it is restated as this revision knows it (:func:`_outbox`)."""
+    if op.get_context().as_sql:
+        return op.batch_alter_table("outbox_message", copy_from=_outbox(with_digests=with_digests))
+    return op.batch_alter_table("outbox_message")
 
 
 def upgrade() -> None:
@@ -61,7 +118,7 @@ def upgrade() -> None:
             "institution_code", "day", name=op.f("uq_institution_digest_institution_code_day")
         ),
     )
-    with op.batch_alter_table("outbox_message") as batch_op:
+    with _batch_outbox(with_digests=False) as batch_op:
         batch_op.alter_column("alert_id", existing_type=sa.Integer(), nullable=True)
         batch_op.alter_column("event_id", existing_type=sa.Integer(), nullable=True)
         batch_op.add_column(sa.Column("digest_id", sa.Integer(), nullable=True))
@@ -82,7 +139,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # A digest's messages have no place before this revision: they go first.
     op.execute("DELETE FROM outbox_message WHERE digest_id IS NOT NULL")
-    with op.batch_alter_table("outbox_message") as batch_op:
+    with _batch_outbox(with_digests=True) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_outbox_message_event_or_digest"), type_="check")
         batch_op.drop_constraint(
             batch_op.f("uq_outbox_message_digest_id_contact_id"), type_="unique"
