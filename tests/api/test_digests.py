@@ -102,8 +102,7 @@ def test_one_digest_per_institution_per_lima_day(
     # MINJUS acknowledges the invasion for itself and requests protection measures for the
     # defender, due today: pending today, overdue tomorrow. Its notes must never reach a digest.
     minjus_key = auth(make_key("institution", institution="MINJUS"))
-    now = datetime.now(UTC)
-    today = now.astimezone(LIMA).date()
+    today = datetime.now(UTC).astimezone(LIMA).date()
     acknowledged = client.post(
         f"/api/v1/alerts/{invasion.id}/acknowledge",
         json={"note": "Coordinamos con el teniente gobernador Ramírez"},
@@ -121,6 +120,7 @@ def test_one_digest_per_institution_per_lima_day(
         headers=minjus_key,
     )
     assert action.status_code == 201, action.text
+    now = datetime.now(UTC)  # after everything above: the digests are made later
 
     # Twice the same Lima day (both before its midnight), then once just after it.
     midnight = next_lima_midnight(now)
