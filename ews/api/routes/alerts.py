@@ -277,7 +277,10 @@ def _act(
 @router.post(
     "/{alert_id}/acknowledge",
     response_model=EventOut,
-    summary="Atender (detiene los recordatorios) / Acknowledge (stops reminders)",
+    summary=(
+        "Acusar recibo: una institución por sí misma, analista o admin por toda la alerta / "
+        "Acknowledge: an institution for itself, an analyst or admin for the whole alert"
+    ),
 )
 def acknowledge(
     session: SessionDep,
