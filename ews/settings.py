@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     deliver_interval_seconds: int = 0
     feed_pull_interval_minutes: int = 60
     feed_pull_sources: list[str] = Field(default_factory=list)
+    # The daily digest of each institution (`send-digests`) is made at this Lima hour (0-23).
+    digest_hour: int = Field(default=7, ge=0, le=23)
 
     # Alert lifecycle intervals.
     reminder_interval_hours: float = 24.0

@@ -81,9 +81,13 @@ def store_event_messages(session: Session, event_ids: Sequence[int], *, source: 
     evaluation writes thousands)."""
     notified: list[int] = []
     for chunk in _chunks(event_ids):
-        notified += session.scalars(
-            select(OutboxMessage.event_id).where(OutboxMessage.event_id.in_(chunk)).distinct()
-        ).all()
+        notified += [
+            event_id
+            for event_id in session.scalars(
+                select(OutboxMessage.event_id).where(OutboxMessage.event_id.in_(chunk)).distinct()
+            )
+            if event_id is not None
+        ]
     known: set[int] = set()
     for chunk in _chunks(notified):
         known.update(

@@ -124,6 +124,16 @@ def _in_words(job: str, summary: dict[str, Any]) -> str:
             f"{summary.get('sent', 0)} enviados, {summary.get('retried', 0)} por reintentar, "
             f"{summary.get('dead', 0)} muertos / sent, to retry, dead"
         )
+    if job == "send-digests":
+        said = summary.get("institutions") or {}
+        queued = sorted(code for code, status in said.items() if status == "queued")
+        already = sorted(code for code, status in said.items() if status == "already")
+        return (
+            f"resumen del día {summary.get('day', '?')}: {summary.get('queued', 0)} correos en cola "
+            f"para {', '.join(queued) or 'ninguna institución'}; ya enviado hoy: "
+            f"{', '.join(already) or '-'}; las demás no tenían nada abierto / daily digest: "
+            f"mails queued, already sent today, the others had nothing open"
+        )
     return ", ".join(
         f"{key} {value}" for key, value in summary.items() if not isinstance(value, dict)
     )

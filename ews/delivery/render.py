@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.channels import Envelope
+from alerts.digest import digest_from_json, render_digest
 from alerts.exercise import exercise_recipient_refusal
 from alerts.messages import Notice, render_message, webhook_json
 from ews.alerting.cap import message_for_delivery
@@ -177,8 +178,8 @@ def render_rows(
     session: Session, *, settings: Settings, rows: Sequence[OutboxMessage], cache: ReferenceCache
 ) -> dict[int, Envelope | RenderError]:
     """Each row's message, or why it cannot have one. Reads alerts, events and contacts in bulk."""
-    alerts = _by_id(session, Alert, {r.alert_id for r in rows})
-    events = _by_id(session, AlertEvent, {r.event_id for r in rows})
+    alerts = _by_id(session, Alert, {r.alert_id for r in rows if r.alert_id is not None})
+    events = _by_id(session, AlertEvent, {r.event_id for r in rows if r.event_id is not None})
     contacts = _by_id(session, Contact, {r.contact_id for r in rows if r.contact_id is not None})
     community_contacts = _by_id(
         session,
@@ -200,6 +201,10 @@ def render_rows(
                 f"{contact.channel}"
             )
             continue
+        if row.digest_id is not None:
+            out[row.id] = digest_envelope(settings=settings, row=row, contact=contact)
+            continue
+        assert row.alert_id is not None and row.event_id is not None
         community = cache.communities.get(alerts[row.alert_id].community_code)
         refusal = (
             exercise_recipient_refusal(contact.channel, contact.address)
@@ -255,6 +260,33 @@ def community_envelope(
         body=b"",
         content_type="text/plain",
         headers={"X-EWS-Alert-Id": str(row.alert_id), "X-EWS-Event": "community_told"},
+    )
+
+
+def digest_envelope(
+    *, settings: Settings, row: OutboxMessage, contact: Contact
+) -> Envelope | RenderError:
+    """A daily digest's mail, written from the digest the outbox row keeps (what was true when it
+    was made), in the contact's language."""
+    try:
+        digest = digest_from_json(row.payload["digest"])
+    except (KeyError, TypeError, ValueError) as exc:
+        return RenderError(f"no se pudo redactar el resumen / cannot render the digest: {exc!r}")
+    rendered = render_digest(digest, contact.language)
+    return Envelope(
+        message_id=row.message_id,
+        address=contact.address,
+        contact=contact.code,
+        subject=rendered.subject,
+        text=rendered.text,
+        language=rendered.language,
+        body=b"",
+        content_type="text/plain",
+        headers={
+            # Threads an institution's digests together in its mail client.
+            "References": f"<digest-{digest.institution_code}@{_sender_domain(settings)}>",
+            "X-EWS-Digest": digest.day.isoformat(),
+        },
     )
 
 

@@ -14,6 +14,7 @@ from ews.alerting import community
 from ews.alerting.evaluation import evaluate
 from ews.db import in_snapshot, session_scope
 from ews.delivery.channels import build_channels
+from ews.delivery.digests import send_digests as queue_digests
 from ews.delivery.worker import deliver_pass
 from ews.intake.pull import pull_source
 from ews.jobs.compute import compute, start_computation
@@ -87,3 +88,12 @@ def pull_feeds(
         entry: pull_source(entry, settings=settings, session_factory=session_factory, as_of=as_of)
         for entry in settings.feed_pull_sources
     }
+
+
+def send_digests(
+    *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime | None = None
+) -> dict[str, Any]:
+    """Job: queue each institution's daily digest for the Lima day of ``as_of`` (default now), once
+    per institution and day however often it runs; the delivery worker sends them. Answers
+    ``{"day", "queued", "institutions": {code: queued | nothing | already}}``."""
+    return queue_digests(session_factory, settings=settings, now=as_of or utcnow())

@@ -15,6 +15,7 @@ from ews.jobs.entry_points import (
     evaluate_alerts,
     pull_feeds,
     tell_communities,
+    send_digests,
 )
 from ews.models.base import utcnow
 from ews.photos.kobo import fetch_photos
@@ -34,7 +35,10 @@ JOBS: dict[str, Job] = {
     "deliver-notifications": deliver_notifications,
     "pull-feeds": pull_feeds,
     "fetch-photos": fetch_photos,
+    "send-digests": send_digests,
 }
+# Jobs run once a day at a Lima hour (see ``daily_schedules``), not on an interval.
+DAILY = ("send-digests",)
 PIPELINE = ("compute-indicators", "evaluate-alerts", "tell-communities", "deliver-notifications")
 # A scheduled tick of the key runs these right after it, with the same tick (each claimed on its
 # own), so alerts are always evaluated on the values just computed.
@@ -76,3 +80,8 @@ def schedules(settings: Settings) -> dict[str, float]:
         "fetch-photos": settings.photo_fetch_interval_minutes * 60 if settings.kobo_url else 0,
     }
     return {name: float(seconds) for name, seconds in every.items() if seconds > 0}
+
+
+def daily_schedules(settings: Settings) -> dict[str, int]:
+    """The Lima hour of each daily job."""
+    return {"send-digests": settings.digest_hour}

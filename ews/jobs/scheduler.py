@@ -12,13 +12,15 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews.jobs.registry import FOLLOWERS, schedules
+from ews.jobs.registry import FOLLOWERS, daily_schedules, schedules
 from ews.jobs.runs import run_job
 from ews.models.base import utcnow
 from ews.settings import Settings
+from indicators.days import LIMA
 
 logger = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -28,6 +30,34 @@ def tick_for(moment: datetime, seconds: float) -> datetime:
     """The start of the interval ``moment`` falls in (intervals aligned to :data:`EPOCH`)."""
     elapsed = (moment - EPOCH).total_seconds()
     return EPOCH + timedelta(seconds=(elapsed // seconds) * seconds)
+
+
+def daily_tick_for(moment: datetime, hour: int) -> datetime:
+    """The latest ``hour``:00 Lima time at or before ``moment`` (in UTC): a daily job's tick."""
+    local = moment.astimezone(LIMA)
+    tick = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if tick > local:
+        tick -= timedelta(days=1)
+    return tick.astimezone(UTC)
+
+
+def daily_due(moment: datetime, hour: int) -> bool:
+    """Whether today's (Lima) run of a daily job at ``hour`` is due at ``moment``: not before
+    the hour, so a scheduler started at 3 a.m. does not send the day's digest early (nor
+    yesterday's late)."""
+    return daily_tick_for(moment, hour).astimezone(LIMA).date() == moment.astimezone(LIMA).date()
+
+
+def _daily_runner(
+    name: str, hour: int, settings: Settings, factory: sessionmaker[Session]
+) -> Callable[[], None]:
+    def run() -> None:
+        now = utcnow()
+        if daily_due(now, hour):
+            tick = daily_tick_for(now, hour)
+            run_job(name, settings=settings, session_factory=factory, tick=tick, as_of=now)
+
+    return run
 
 
 def _tick_runner(
@@ -63,4 +93,18 @@ def build_scheduler(
             misfire_grace_time=max(1, int(seconds)),
         )
         logger.info("scheduled %s every %s s", name, seconds)
+    for name, hour in daily_schedules(settings).items():
+        scheduler.add_job(
+            _daily_runner(name, hour, settings, factory),
+            CronTrigger(hour=hour, minute=0, timezone=LIMA),
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            # At once as well: a service (re)started after the hour catches up on today's run (the
+            # claims keep it to one); before the hour, the run waits for it.
+            next_run_time=utcnow(),
+            misfire_grace_time=3600,
+        )
+        logger.info("scheduled %s daily at %02d:00 Lima time", name, hour)
     return scheduler

@@ -29,7 +29,7 @@ from ews.models.intake import (
     SmsMessage,
 )
 from ews.models.keys import ApiKey
-from ews.models.outbox import OutboxMessage, OutboxStatus
+from ews.models.outbox import InstitutionDigest, OutboxMessage, OutboxStatus
 from ews.models.patrols import Patrol
 from ews.models.photos import Photo, PhotoFetch
 from ews.models.reference import (
@@ -76,6 +76,7 @@ __all__ = [
     "IndicatorValue",
     "IngestBatch",
     "Institution",
+    "InstitutionDigest",
     "JobRun",
     "JobStatus",
     "OutboxMessage",

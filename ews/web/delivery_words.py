@@ -7,7 +7,9 @@ Spanish or English. The raw error stays available on the page for whoever needs 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ews.models import OutboxStatus
 from ews.web.i18n import Lang
@@ -183,3 +185,24 @@ def _cause(error: str | None, english: bool) -> Explanation | None:
         if re.search(pattern, error):
             return Explanation(what_en, todo_en) if english else Explanation(what_es, todo_es)
     return None
+
+
+def describe_digest(payload: Mapping[str, Any], lang: Lang) -> str:
+    """What a daily digest's message is, in words: its day and what it counted (``payload`` is the
+    outbox row's, as :mod:`ews.delivery.digests` writes it)."""
+    digest = payload.get("digest")
+    digest = digest if isinstance(digest, Mapping) else {}
+    counts = digest.get("counts")
+    counts = counts if isinstance(counts, Mapping) else {}
+    day = str(payload.get("day") or digest.get("day") or "?")
+    n = {k: int(counts.get(k) or 0) for k in ("unacknowledged", "overdue", "pending", "new")}
+    if lang is Lang.en:
+        return (
+            f"Daily digest of {day}: {n['unacknowledged']} open and unacknowledged alert(s), "
+            f"{n['overdue']} overdue and {n['pending']} pending action(s), {n['new']} new alert(s)."
+        )
+    return (
+        f"Resumen diario del {day}: {n['unacknowledged']} alerta(s) abierta(s) sin acuse, "
+        f"{n['overdue']} acción(es) vencida(s) y {n['pending']} pendiente(s), "
+        f"{n['new']} alerta(s) nueva(s)."
+    )

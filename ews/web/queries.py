@@ -205,8 +205,8 @@ def latest_values(session: Session, *, community_code: str) -> dict[str, Indicat
 class Delivery:
     message: OutboxMessage
     contact_name: str
-    community_code: str
-    category: str
+    community_code: str | None  # none for a daily digest
+    category: str | None
     failed: bool
 
 
@@ -223,7 +223,7 @@ def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Deliv
         )
         .outerjoin(Contact, Contact.id == OutboxMessage.contact_id)
         .outerjoin(CommunityContact, CommunityContact.id == OutboxMessage.community_contact_id)
-        .join(Alert, Alert.id == OutboxMessage.alert_id)
+        .outerjoin(Alert, Alert.id == OutboxMessage.alert_id)
         .order_by(order, OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(limit + 1)
         .offset(offset)

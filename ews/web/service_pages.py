@@ -13,7 +13,7 @@ from ews.api.deps import SessionDep, SettingsDep
 from ews.fields import MAX_ROW_ID
 from ews.models.base import utcnow
 from ews.web import queries
-from ews.web.delivery_words import explain_delivery
+from ews.web.delivery_words import describe_digest, explain_delivery
 from ews.web.pages import AnalystPrincipal, WebPrincipal, WebRoute, render, request_lang
 
 router = APIRouter(prefix="/dashboard", route_class=WebRoute, include_in_schema=False)
@@ -42,6 +42,11 @@ def deliveries_page(
                 lang=lang,
             )
             for d in rows
+        },
+        digests={
+            d.message.id: describe_digest(d.message.payload, lang)
+            for d in rows
+            if d.message.digest_id is not None
         },
         catches_mail=settings.catches_mail,
         mail_dir=settings.mail_dir,

@@ -1,10 +1,10 @@
 """Reporter identity never leaves the service: a monitor with a distinctive name reports through the
 API, the phone of an SMS reporter and the Kobo user are known; after the fast path, an evaluation and
 delivery to a real SMTP server, none of them (nor the key, nor the stored pseudonym) appears in the
-logs, the metrics, the notifications, CAP, the Atom feed, the API answers or the exports. A photo
-whose EXIF names the phone and its owner is served with neither. The community's leader hears back
-by SMS (a loopback gateway) with no evidence, no reporter and no community named; the leader of
-another community hears nothing."""
+logs, the metrics, the notifications, the daily digests, CAP, the Atom feed, the API answers or the
+exports. A photo whose EXIF names the phone and its owner is served with neither. The community's
+leader hears back by SMS (a loopback gateway) with no evidence, no reporter and no community named;
+the leader of another community hears nothing."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from ews.jobs.entry_points import (
     compute_indicators,
     deliver_notifications,
     evaluate_alerts,
+    send_digests,
     tell_communities,
 )
 from ews.logs import JsonFormatter
@@ -158,6 +159,10 @@ def test_no_reporter_identity_anywhere(
     # Only Flor de Ucayali's leader: its alerts, nothing for (or about) the other community.
     assert {body["to"] for body in community_sms} == {"+51961222333"}
     assert any("MinJUS" in body["text"] for body in community_sms)
+    # The day's digests (DESIGN section 12) go through the same outbox to the same server.
+    digested = send_digests(settings=settings, session_factory=session_factory)
+    assert digested["institutions"]["MINJUS"] == "queued"
+    deliver_notifications(settings=settings, session_factory=session_factory)
 
     pseudonyms = set(db.scalars(select(Report.reporter_pseudonym)))
     pseudonyms |= set(db.scalars(select(Patrol.submitter_pseudonym)))
@@ -232,6 +237,12 @@ def test_no_reporter_identity_anywhere(
     seen["sms reply"] = sms.text
 
     assert len(smtp.recorder.messages) >= 2
+    digests = [m for m in smtp.recorder.messages if m["X-EWS-Digest"]]
+    assert digests
+    for mail in digests:
+        # A digest carries no one's words at all, not even those a notification may quote.
+        for words in ("Hombres armados", "colonos", "trocha"):
+            assert words not in mail.as_string(), f"{words!r} in the digest to {mail['To']}"
     # Photos are never attached to a notification, nor linked from one.
     for mail in smtp.recorder.messages:
         assert "/api/v1/photos" not in mail.as_string()

@@ -149,7 +149,8 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
         for mail in mails:
             links = re.findall(r"https?://\S+", mail.get_content())
             assert links
-            assert all(link.startswith(f"{base}/dashboard/alerts/") for link in links)
+            # An alert's page, or (a long daily digest) the institution's queue on the dashboard.
+            assert all(link.startswith(f"{base}/dashboard") for link in links), links
         alerts = httpx.get(f"{base}/api/v1/alerts", headers=auth(token), timeout=10).json()
         alert_id = alerts["items"][0]["id"]
         cap = etree.fromstring(
@@ -188,3 +189,15 @@ def test_run_job_says_in_words_what_it_did(tmp_path: Path) -> None:
     again = run_ews(*args, env=env, cwd=tmp_path)
     assert "Nada cambió" in again.stderr
     assert "Nothing changed" in again.stderr
+
+
+def test_run_job_send_digests_once_a_day_in_words(tmp_path: Path) -> None:
+    env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'ews.sqlite3'}")
+    assert run_ews("init", env=env, cwd=tmp_path).returncode == 0
+    args = ["run-job", "send-digests", "--as-of", "2026-11-26T07:00:00-05:00"]
+    first = run_ews(*args, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    # Nothing is open on a new installation: no mail, and the day is done for every institution.
+    assert "resumen del día 2026-11-26: 0 correos en cola para ninguna institución" in first.stderr
+    again = run_ews(*args, env=env, cwd=tmp_path)
+    assert "ya enviado hoy: DEVIDA, DP, MINAM, MINJUS" in again.stderr

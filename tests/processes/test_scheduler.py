@@ -1,4 +1,5 @@
-"""Two real scheduler processes on one database never run the same tick."""
+"""Two real scheduler processes on one database never run the same tick, nor make a day's digests
+twice."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
-from ews.db import build_engine
-from ews.models import JobRun
+from ews.db import build_engine, build_session_factory, session_scope
+from ews.models import InstitutionDigest, JobRun, OutboxMessage
+from ews.models.base import utcnow
 from ews.settings import Settings
+from tests.support.delivery import DEFENDER_CONTACTS, queue_alert
 from tests.support.paths import REPO
 from tests.support.processes import ews_env
 from tests.support.wait import wait_until
@@ -108,3 +112,63 @@ def test_ews_serve_embeds_the_scheduler(fresh_settings: Settings) -> None:
     assert runs
     assert runs[0].status in ("running", "succeeded")
     app.state.engine.dispose()
+
+
+def test_two_scheduler_processes_make_each_days_digest_once(
+    fresh_settings: Settings, tmp_path: Path
+) -> None:
+    """Both real ``ews scheduler`` processes start after the digest hour (0: midnight in Lima), so
+    both catch up on today's digests at once: each institution's is queued once."""
+    engine = build_engine(fresh_settings)
+    try:
+        with session_scope(build_session_factory(engine)) as session:
+            queue_alert(session, contact_codes=DEFENDER_CONTACTS, at=utcnow() - timedelta(hours=1))
+        env = ews_env(
+            fresh_settings.database_url,
+            secret_key=fresh_settings.secret_key,
+            EWS_DIGEST_HOUR="0",
+            EWS_COMPUTE_INTERVAL_MINUTES="0",  # only the digests run
+            EWS_LOG_LEVEL="INFO",
+        )
+        log_paths = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
+        log_files = [path.open("w") for path in log_paths]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ews", "scheduler"],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+            for log_file in log_files
+        ]
+
+        def both_tried() -> bool:
+            said = [path.read_text() for path in log_paths]
+            return all(
+                re.search(r"job send-digests tick \S+ (already claimed|succeeded)", s) for s in said
+            )
+
+        try:
+            wait_until(both_tried, timeout=60, interval=0.2, message="the digests did not run")
+        finally:
+            for process, log_file in zip(processes, log_files, strict=True):
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+                log_file.close()
+        with session_scope(build_session_factory(engine)) as session:
+            digests = session.execute(
+                select(InstitutionDigest.institution_code, InstitutionDigest.day)
+            ).all()
+            messages = session.scalars(
+                select(OutboxMessage.contact_id).where(OutboxMessage.digest_id.is_not(None))
+            ).all()
+            runs = session.scalars(select(JobRun.status).where(JobRun.job == "send-digests")).all()
+        assert len(digests) == len(set(digests)) and {code for code, _day in digests} >= {
+            "MINJUS",
+            "DP",
+        }
+        assert len(messages) == len(set(messages)) == 4  # a critical alert: 2 offices each
+        assert runs == ["succeeded"]  # one process ran today's tick, the other stood aside
+    finally:
+        engine.dispose()

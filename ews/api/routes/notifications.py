@@ -39,13 +39,16 @@ RANK = case(
     else_=4,
 )
 MAX_RANK = 4
+# The "event" of a daily digest's message (it belongs to no alert event).
+DIGEST_EVENT = "digest"
 
 
 class NotificationOut(BaseModel):
     id: int
     message_id: str
-    alert_id: int
-    event_id: int
+    alert_id: int | None  # none for a daily digest
+    event_id: int | None
+    digest_id: int | None  # the daily digest it carries (then event is "digest")
     event: str
     contact: str
     contact_name: str
@@ -73,6 +76,7 @@ def _out(
         message_id=row.message_id,
         alert_id=row.alert_id,
         event_id=row.event_id,
+        digest_id=row.digest_id,
         event=event,
         contact=contact_code,
         contact_name=contact_name,
@@ -130,12 +134,12 @@ def list_notifications(
             OutboxMessage,
             func.coalesce(Contact.code, CommunityContact.code),
             func.coalesce(Contact.name, COMMUNITY_ROLE_NAME),
-            AlertEvent.kind,
+            func.coalesce(AlertEvent.kind, DIGEST_EVENT),
             RANK.label("rank"),
         )
         .outerjoin(Contact, Contact.id == OutboxMessage.contact_id)
         .outerjoin(CommunityContact, CommunityContact.id == OutboxMessage.community_contact_id)
-        .join(AlertEvent, AlertEvent.id == OutboxMessage.event_id)
+        .outerjoin(AlertEvent, AlertEvent.id == OutboxMessage.event_id)
         .order_by(RANK, OutboxMessage.id.desc())
         .limit(limit + 1)
     )
@@ -185,13 +189,13 @@ def requeue_notification(
         object_id=row.id,
         details={"last_error": previous_error, "channel": row.channel},
     )
-    event = session.get(AlertEvent, row.event_id)
-    assert event is not None
+    event = session.get(AlertEvent, row.event_id) if row.event_id is not None else None
+    kind = event.kind if event is not None else DIGEST_EVENT
     if row.community_contact_id is not None:
         member = session.get(CommunityContact, row.community_contact_id)
         assert member is not None
         name = "líder comunal" if member.role == "leader" else "monitor comunal"
-        return _out(row, contact_code=member.code, contact_name=name, event=event.kind)
+        return _out(row, contact_code=member.code, contact_name=name, event=kind)
     contact = session.get(Contact, row.contact_id)
     assert contact is not None
-    return _out(row, contact_code=contact.code, contact_name=contact.name, event=event.kind)
+    return _out(row, contact_code=contact.code, contact_name=contact.name, event=kind)

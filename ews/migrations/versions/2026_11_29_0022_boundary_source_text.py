@@ -7,7 +7,7 @@ PostgreSQL changes the type in place. SQLite cannot alter a column's type, and r
 the column is added anew, filled, the old one dropped and the new one renamed (SQLite 3.35+).
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 Create Date: 2026-11-29 04:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0018"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
