@@ -14,8 +14,8 @@ from ews.jobs.entry_points import (
     deliver_notifications,
     evaluate_alerts,
     pull_feeds,
-    tell_communities,
     send_digests,
+    tell_communities,
 )
 from ews.models.base import utcnow
 from ews.photos.kobo import fetch_photos
