@@ -219,6 +219,7 @@ def test_pipeline_runs_the_registered_jobs_in_order(
 
     monkeypatch.setitem(JOBS, "deliver-notifications", recorder("deliver-notifications"))
     monkeypatch.setitem(JOBS, "evaluate-alerts", recorder("evaluate-alerts"))
+    monkeypatch.setitem(JOBS, "tell-communities", recorder("tell-communities"))
     as_of = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     outcome = run_job(
         "pipeline", settings=settings, session_factory=session_factory, tick=utcnow(), as_of=as_of
@@ -227,9 +228,10 @@ def test_pipeline_runs_the_registered_jobs_in_order(
     assert list(outcome.summary) == [
         "compute-indicators",
         "evaluate-alerts",
+        "tell-communities",
         "deliver-notifications",
     ]
-    assert order == ["evaluate-alerts", "deliver-notifications"]
+    assert order == ["evaluate-alerts", "tell-communities", "deliver-notifications"]
     assert outcome.summary["compute-indicators"]["inserted"] == len(CATALOG)
 
 
