@@ -5,6 +5,8 @@ part), clearly marked synthetic."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from typing import Any
 
@@ -69,11 +71,18 @@ def national_communities(n: int, *, seed: int = 17) -> list[dict[str, Any]]:
     return entries
 
 
+@functools.cache
+def _national_rows(n: int) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(code, column values) of ``national_communities(n)``, computed once per test process (the
+    buffer rings take a while)."""
+    return tuple((e["code"], community_values(e)) for e in national_communities(n))
+
+
 def add_national_communities(session: Session, n: int) -> list[str]:
     """Adds ``n`` synthetic communities through the model; returns their codes."""
     codes = []
-    for entry in national_communities(n):
-        session.add(Community(code=entry["code"], **community_values(entry)))
-        codes.append(entry["code"])
+    for code, values in _national_rows(n):
+        session.add(Community(code=code, **copy.deepcopy(values)))
+        codes.append(code)
     session.flush()
     return codes
