@@ -32,12 +32,12 @@ class BulkWriter:
         key: Sequence[str] = (),
     ) -> None:
         self.connection = session.connection()
-        # Each chunk is written in the order of the table's unique key, so the index pages it
-        # touches are near each other (random order costs SQLite most: its page cache is small).
-        self._order = operator.itemgetter(*(self.columns.index(c) for c in key)) if key else None
         self.dialect = self.connection.dialect.name
         self.table = table
         self.columns = list(columns)
+        # Each chunk is written in the order of the table's unique key, so the index pages it
+        # touches are near each other (random order costs SQLite most: its page cache is small).
+        self._order = operator.itemgetter(*(self.columns.index(c) for c in key)) if key else None
         self.ingested_at = ingested_at
         self.batch_id = batch_id
         self._stage: str | None = None
@@ -89,7 +89,10 @@ class BulkWriter:
     def _execute(self, sql: str, params: Any = None) -> int:
         cursor = self.connection.connection.cursor()
         try:
-            cursor.execute(sql, params)
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, params)
             return int(cursor.rowcount)
         finally:
             cursor.close()
