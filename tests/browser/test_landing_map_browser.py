@@ -44,7 +44,7 @@ def test_the_landing_map_draws_2300_communities_in_their_colours(
     fresh.add_cookies(context.cookies())
     watch.attach(fresh)
     landing = fresh.new_page()
-    landing.on("response", loaded.append)
+    landing.on("response", lambda response: loaded.append(response))
     landing.goto("/dashboard")
     places = landing.locator("#overview-map a.place")
     expect(places).to_have_count(NATIONAL_COMMUNITIES + 1)  # and Flor de Ucayali
