@@ -92,8 +92,11 @@ async def _load(base: str, token: str, seconds: float, path: str) -> tuple[int, 
                     else:
                         response = await client.post(path, json=_report())
                         ok = response.status_code == 201
-                except httpx.HTTPError:
+                    if not ok:
+                        print(f"closed-loop error: {response.status_code} {response.text[:300]}")
+                except httpx.HTTPError as exc:
                     ok = False
+                    print(f"closed-loop error: {type(exc).__name__} {exc}"[:300])
                 latencies.append(time.perf_counter() - start)
                 errors += 0 if ok else 1
 
