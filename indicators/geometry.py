@@ -83,8 +83,8 @@ def overview_shape(boundary: dict[str, Any]) -> dict[str, Any]:
         point = territory.representative_point()
         return {"type": "Point", "coordinates": [round(point.x, 3), round(point.y, 3)]}
     shape = polygons[0] if len(polygons) == 1 else geometry.MultiPolygon(polygons)
-    mapping: dict[str, Any] = _as_lists(geometry.mapping(shape))
-    return _rounded(mapping)
+    rounded: dict[str, Any] = _rounded(_as_lists(geometry.mapping(shape)))
+    return rounded
 
 
 def _rounded(value: Any) -> Any:

@@ -42,6 +42,7 @@ def _points(
     empty = pd.DataFrame(columns=["id", "longitude", "latitude", "seen"])
     if west is None:
         return empty.assign(seen_ns=pd.Series(dtype="int64"), day=pd.Series(dtype="int64"))
+    query: Any
     if source is CheckSource.firms:
         query = select(
             FireHotspot.id, FireHotspot.longitude, FireHotspot.latitude, FireHotspot.acquired_at

@@ -52,7 +52,7 @@ def overview_shapes(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
     ``community.overview``; one missing (a row written around the ORM) is simplified here."""
     rows = session.execute(select(Community.code, Community.name, Community.overview)).all()
     missing = [code for code, _name, shape in rows if shape is None]
-    boundaries = (
+    boundaries: dict[str, dict[str, Any]] = (
         dict(
             session.execute(
                 select(Community.code, Community.boundary).where(Community.code.in_(missing))

@@ -105,7 +105,8 @@ class BulkWriter:
         cursor = self.connection.connection.cursor()
         try:
             cursor.execute(sql)
-            return cursor.fetchone()[0]
+            row = cursor.fetchone()
+            return row[0] if row else None
         finally:
             cursor.close()
 
