@@ -1,7 +1,7 @@
 """Patrol effort on the ground: how long a track is and which cells of a territory it covers (pure).
 
 The territory and its approach zone (the buffer ring) are cut into square cells of ``cell_m``
-metres in the metric projection of :mod:`indicators.geometry` (UTM 18S); a cell belongs to the
+metres in the territory's own UTM zone (:func:`indicators.geometry.metric_crs`); a cell belongs to the
 zone its centre falls in. A track covers a cell when the cell's centre lies within ``reach_m``
 metres of it (what a patrol sees either side of its path). Coverage is the share, 0-100, of the
 cells covered by at least one track.
@@ -19,7 +19,7 @@ import shapely
 from pyproj import Geod
 from shapely import geometry
 
-from indicators.geometry import GEOGRAPHIC_CRS, METRIC_CRS, reproject
+from indicators.geometry import GEOGRAPHIC_CRS, metric_crs, reproject
 from indicators.zones import BUFFER, CORE
 
 _GEOD = Geod(ellps="WGS84")
@@ -51,12 +51,14 @@ def track_length_km(track: Mapping[str, Any]) -> float:
 
 @dataclass(frozen=True)
 class Grid:
-    """The cells of a territory and its ring: centres in metres and each cell's zone."""
+    """The cells of a territory and its ring: centres in metres (in ``crs``, the territory's UTM
+    zone) and each cell's zone."""
 
     x: np.ndarray
     y: np.ndarray
     zone: np.ndarray  # CORE | BUFFER per cell
     cell_m: float
+    crs: str
 
     def __len__(self) -> int:
         return len(self.x)
@@ -67,8 +69,10 @@ def territory_grid(
 ) -> Grid:
     """Square cells of ``cell_m`` metres over the territory (``core``) and its ring (``buffer``),
     kept where their centre lies in one of them (the territory wins on the shared edge)."""
-    core = reproject(_shape(boundary), GEOGRAPHIC_CRS, METRIC_CRS)
-    ring = reproject(_shape(buffer), GEOGRAPHIC_CRS, METRIC_CRS) if buffer else None
+    territory = _shape(boundary)
+    crs = metric_crs(territory)
+    core = reproject(territory, GEOGRAPHIC_CRS, crs)
+    ring = reproject(_shape(buffer), GEOGRAPHIC_CRS, crs) if buffer else None
     whole = core if ring is None else shapely.union(core, ring)
     west, south, east, north = whole.bounds
     xs = np.arange(west + cell_m / 2, east, cell_m)
@@ -79,7 +83,7 @@ def territory_grid(
     in_ring = shapely.intersects(ring, centres) if ring is not None else np.zeros_like(in_core)
     keep = in_core | in_ring
     zone = np.where(in_core, CORE, BUFFER)[keep].astype(object)
-    return Grid(x=gx[keep], y=gy[keep], zone=zone, cell_m=float(cell_m))
+    return Grid(x=gx[keep], y=gy[keep], zone=zone, cell_m=float(cell_m), crs=crs)
 
 
 def covered_cells(track: Mapping[str, Any], grid: Grid, reach_m: float) -> np.ndarray:
@@ -87,7 +91,7 @@ def covered_cells(track: Mapping[str, Any], grid: Grid, reach_m: float) -> np.nd
     lines = [line for line in track_lines(track) if len(line) >= 2]
     if not lines or not len(grid):
         return np.array([], dtype=np.int64)
-    metric = reproject(geometry.MultiLineString(lines), GEOGRAPHIC_CRS, METRIC_CRS)
+    metric = reproject(geometry.MultiLineString(lines), GEOGRAPHIC_CRS, grid.crs)
     near = shapely.dwithin(metric, shapely.points(grid.x, grid.y), reach_m)
     return np.flatnonzero(near).astype(np.int64)
 

@@ -1,7 +1,9 @@
-"""Territory geometry: the buffer ring around a territory, computed in metres (UTM 18S)."""
+"""Territory geometry in metres: each territory is measured in its own UTM zone (Peru spans 17S,
+18S and 19S), chosen by the longitude of its centroid, so a 5 km ring is 5 km wherever it is."""
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -9,28 +11,49 @@ import shapely
 from pyproj import Transformer
 from shapely import geometry
 
-# UTM zone 18S covers the Ucayali basin; metres are true enough there for a 5 km ring.
-METRIC_CRS = "EPSG:32718"
 GEOGRAPHIC_CRS = "EPSG:4326"
+UTM_ZONE_DEGREES = 6
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=32)
 def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
-def buffer_ring(boundary: dict[str, Any], buffer_m: float) -> dict[str, Any]:
-    """Return the ring ``buffer(boundary, buffer_m) - boundary`` as a GeoJSON geometry (WGS84).
+def utm_crs(lon: float, lat: float) -> str:
+    """The WGS84 UTM zone of a point as ``"EPSG:327NN"`` (south) or ``"EPSG:326NN"`` (north).
+
+    Peru: zone 17S (EPSG:32717) west of 78°W, 18S (EPSG:32718) from 78°W to 72°W, 19S (EPSG:32719)
+    east of 72°W.
+    """
+    zone = min(math.floor((lon + 180.0) / UTM_ZONE_DEGREES) + 1, 60)
+    return f"EPSG:{32700 + zone if lat < 0 else 32600 + zone}"
+
+
+def metric_crs(boundary: dict[str, Any] | Any) -> str:
+    """The UTM zone a territory (GeoJSON or shapely, lon/lat) is measured in: its centroid's."""
+    shape = boundary if isinstance(boundary, shapely.Geometry) else geometry.shape(boundary)
+    centre = shape.centroid
+    return utm_crs(float(centre.x), float(centre.y))
+
+
+def buffer_ring(
+    boundary: dict[str, Any], buffer_m: float, *, crs: str | None = None
+) -> dict[str, Any]:
+    """Return the ring ``buffer(boundary, buffer_m) - boundary`` as a GeoJSON geometry (WGS84),
+    drawn in the territory's own UTM zone (or ``crs``).
 
     Parameters
     ----------
     boundary : GeoJSON Polygon or MultiPolygon in lon/lat.
     buffer_m : width of the approach zone in metres.
+    crs : the metric CRS to draw in; by default :func:`metric_crs` of the boundary.
     """
     territory = geometry.shape(boundary)
-    metric = _reproject(territory, GEOGRAPHIC_CRS, METRIC_CRS)
+    metric_name = crs or metric_crs(territory)
+    metric = reproject(territory, GEOGRAPHIC_CRS, metric_name)
     ring_metric = metric.buffer(buffer_m, quad_segs=16).difference(metric)
-    ring = _reproject(ring_metric, METRIC_CRS, GEOGRAPHIC_CRS)
+    ring = reproject(ring_metric, metric_name, GEOGRAPHIC_CRS)
     if ring.geom_type == "Polygon":
         ring = geometry.polygon.orient(ring)
     mapping: dict[str, Any] = _as_lists(geometry.mapping(ring))
@@ -43,12 +66,10 @@ def reproject(geom: Any, source: str, target: str) -> Any:
     return shapely.transform(geom, transformer.transform, interleaved=False)
 
 
-_reproject = reproject
-
-
 def area_ha(boundary: dict[str, Any]) -> float:
-    """Area of a lon/lat GeoJSON geometry in hectares."""
-    metric = _reproject(geometry.shape(boundary), GEOGRAPHIC_CRS, METRIC_CRS)
+    """Area of a lon/lat GeoJSON geometry in hectares (in its own UTM zone)."""
+    shape = geometry.shape(boundary)
+    metric = reproject(shape, GEOGRAPHIC_CRS, metric_crs(shape))
     return float(metric.area / 10_000)
 
 
@@ -96,3 +117,6 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, list):
         return [_rounded(item) for item in value]
     return value
+
+
+as_lists = _as_lists

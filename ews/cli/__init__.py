@@ -6,12 +6,13 @@ import sys
 
 from pydantic import ValidationError
 
-from ews.cli import delivery, demo, encryption, ingest, jobs, keys, service
+from ews.cli import communities, delivery, demo, encryption, ingest, jobs, keys, service
 from ews.cli.base import DATABASE_ERRORS, app, console, database_problem
 from ews.settings import Settings
 
 app.add_typer(keys.app, name="keys")
 app.add_typer(encryption.app, name="encryption")
+app.add_typer(communities.app, name="communities")
 service.register(app)
 ingest.register(app)
 delivery.register(app)

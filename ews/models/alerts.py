@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     notification_requeued = "notification.requeued"
     sign_in_failed = "dashboard.sign_in_failed"
     signed_in = "dashboard.signed_in"
+    communities_imported = "communities.imported"
 
 
 class Alert(Base):

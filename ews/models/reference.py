@@ -80,7 +80,9 @@ class Community(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # Geometry kept as GeoJSON (WGS84); the buffer ring is computed at load in a metric projection.
     boundary: Mapped[dict[str, Any]]
-    boundary_source: Mapped[str] = mapped_column(String(40))
+    # Where the boundary came from: "illustrative", a fixture file, or an imported file, its layer
+    # and the time of the import (ews communities import).
+    boundary_source: Mapped[str] = mapped_column(Text)
     buffer_m: Mapped[float] = mapped_column(Float)
     buffer: Mapped[dict[str, Any]]  # the ring (territory + buffer minus territory)
     # The territory simplified for the national overview map (indicators.geometry.overview_shape),

@@ -163,13 +163,42 @@ def load_factsheet(session: Session, data: dict[str, Any], report: LoadReport) -
         )
 
 
+# Where a fixture community's boundary comes from when its entry does not say.
+FIXTURE_BOUNDARY_SOURCE = "fixtures/communities.yaml"
+# The columns that follow from a community's boundary (written together, by the fixtures or an import).
+GEOMETRY_COLUMNS = (
+    "boundary",
+    "boundary_source",
+    "buffer_m",
+    "buffer",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+)
+
+
+def geometry_values(boundary: dict[str, Any], buffer_m: float) -> dict[str, Any]:
+    """The boundary, its approach-zone ring (drawn in the community's own UTM zone) and the box of
+    both, as community columns (all of :data:`GEOMETRY_COLUMNS` but ``boundary_source``)."""
+    min_lon, min_lat, max_lon, max_lat = shape(boundary).bounds
+    ring = buffer_ring(boundary, buffer_m)
+    ring_bounds = (
+        shape(ring).bounds if ring.get("coordinates") else (min_lon, min_lat, max_lon, max_lat)
+    )
+    return {
+        "boundary": boundary,
+        "buffer_m": buffer_m,
+        "buffer": ring,
+        "min_lon": min(min_lon, ring_bounds[0]),
+        "min_lat": min(min_lat, ring_bounds[1]),
+        "max_lon": max(max_lon, ring_bounds[2]),
+        "max_lat": max(max_lat, ring_bounds[3]),
+    }
+
+
 def community_values(entry: dict[str, Any]) -> dict[str, Any]:
     """Columns of a community row from its fixture entry (the buffer ring computed here)."""
-    boundary = entry["boundary"]
-    min_lon, min_lat, max_lon, max_lat = shape(boundary).bounds
-    buffer_m = float(entry.get("buffer_m", 5000))
-    ring = buffer_ring(boundary, buffer_m)
-    ring_bounds = shape(ring).bounds
     return {
         "name": entry["name"],
         "people": entry.get("people"),
@@ -182,14 +211,8 @@ def community_values(entry: dict[str, Any]) -> dict[str, Any]:
         "ubigeo": str(entry["ubigeo"]),
         "access_es": entry.get("access_es"),
         "notes": entry.get("notes"),
-        "boundary": boundary,
-        "boundary_source": entry.get("boundary_source", "illustrative"),
-        "buffer_m": buffer_m,
-        "buffer": ring,
-        "min_lon": min(min_lon, ring_bounds[0]),
-        "min_lat": min(min_lat, ring_bounds[1]),
-        "max_lon": max(max_lon, ring_bounds[2]),
-        "max_lat": max(max_lat, ring_bounds[3]),
+        **geometry_values(entry["boundary"], float(entry.get("buffer_m", 5000))),
+        "boundary_source": entry.get("boundary_source") or FIXTURE_BOUNDARY_SOURCE,
         "synthetic": bool(entry.get("synthetic", False)),
     }
 
@@ -218,6 +241,11 @@ def load_communities(session: Session, data: dict[str, Any], report: LoadReport)
             raise FixtureError(msg) from exc
         if entry.get("monitored_since") is not None:
             values["monitored_since"] = _date(entry["monitored_since"], where, "monitored_since")
+        existing = session.get(Community, entry["code"])
+        if existing is not None and existing.boundary_source != values["boundary_source"]:
+            # A boundary loaded since (ews communities import) is kept over the fixture's.
+            for column in GEOMETRY_COLUMNS:
+                values.pop(column)
         row = _upsert(session, report, Community, {"code": entry["code"]}, values)
         if row.monitored_since is None:
             row.monitored_since = lima_today()  # enrolled now: watched from today

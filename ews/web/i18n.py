@@ -108,6 +108,7 @@ EN: dict[str, str] = {
     "Mostrar": "Show",
     "Mapa del territorio y su zona de aproximación": "Map of the territory and its approach zone",
     "Límite ilustrativo": "Illustrative boundary",
+    "Origen del límite": "Boundary source",
     "puntos agrupados": "points grouped",
     "Indicadores": "Indicators",
     "Índice de amenaza": "Threat index",

@@ -17,7 +17,7 @@ from ews.models import Community, IndicatorRule, IndicatorValue, Patrol
 from ews.web import geo
 from indicators import LIMA
 from indicators.coverage import covered_cells, grid_of, track_lines
-from indicators.geometry import GEOGRAPHIC_CRS, METRIC_CRS, reproject
+from indicators.geometry import GEOGRAPHIC_CRS, reproject
 
 WINDOW_DAYS = 30
 EARTH_M = 2 * math.pi * 6_378_137.0
@@ -71,7 +71,7 @@ def _cells_paths(
         hit.update(int(i) for i in covered_cells(track, grid, reach_m))
     if not len(grid):
         return "", "", 0, 0
-    centres = reproject(shapely.points(grid.x, grid.y), METRIC_CRS, GEOGRAPHIC_CRS)
+    centres = reproject(shapely.points(grid.x, grid.y), grid.crs, GEOGRAPHIC_CRS)
     lat_mid = (community.min_lat + community.max_lat) / 2
     metres_per_px = EARTH_M * math.cos(math.radians(lat_mid)) / (geo.TILE_PX * 2**project.zoom)
     side = round(cell_m / metres_per_px, 1)

@@ -12,7 +12,7 @@ from indicators import compute_all, rules_from_entries
 from indicators.columns import no_deforestation, no_fire_hotspots, no_patrols, no_reports
 from indicators.coverage import coverage_of_tracks, territory_grid, track_length_km
 from indicators.effort import encounter_rate
-from indicators.geometry import GEOGRAPHIC_CRS, METRIC_CRS, reproject
+from indicators.geometry import GEOGRAPHIC_CRS, reproject, utm_crs
 from tests.support.paths import FIXTURES_DIR
 
 RULES = rules_from_entries(
@@ -21,22 +21,24 @@ RULES = rules_from_entries(
 
 
 def _metric_square(west: float, south: float, side_m: float) -> dict:
-    """A square of ``side_m`` metres (exactly, in UTM 18S) as lon/lat GeoJSON."""
+    """A square of ``side_m`` metres (exactly, in the UTM zone of its corner) as lon/lat GeoJSON."""
     from shapely import geometry
 
-    corner = reproject(geometry.Point(west, south), GEOGRAPHIC_CRS, METRIC_CRS)
+    crs = utm_crs(west, south)
+    corner = reproject(geometry.Point(west, south), GEOGRAPHIC_CRS, crs)
     x, y = corner.x, corner.y
     square = geometry.box(x, y, x + side_m, y + side_m)
-    back = reproject(square, METRIC_CRS, GEOGRAPHIC_CRS)
+    back = reproject(square, crs, GEOGRAPHIC_CRS)
     return geometry.mapping(back)
 
 
 def _metric_line(west: float, south: float, points_m: list[tuple[float, float]]) -> dict:
     from shapely import geometry
 
-    corner = reproject(geometry.Point(west, south), GEOGRAPHIC_CRS, METRIC_CRS)
+    crs = utm_crs(west, south)
+    corner = reproject(geometry.Point(west, south), GEOGRAPHIC_CRS, crs)
     line = geometry.LineString([(corner.x + dx, corner.y + dy) for dx, dy in points_m])
-    back = reproject(line, METRIC_CRS, GEOGRAPHIC_CRS)
+    back = reproject(line, crs, GEOGRAPHIC_CRS)
     return {"type": "LineString", "coordinates": [list(p) for p in back.coords]}
 
 
@@ -44,14 +46,19 @@ def _metric_line(west: float, south: float, points_m: list[tuple[float, float]])
 TERRITORY = _metric_square(-74.1, -8.3, 2000.0)
 
 
-def test_a_track_along_the_first_row_of_centres_covers_that_row_only() -> None:
+@pytest.mark.parametrize("west", [-78.9, -74.1, -70.5], ids=["17S", "18S", "19S"])
+def test_a_track_along_the_first_row_of_centres_covers_that_row_only(west: float) -> None:
     # Along y = 250 m from x = 0 to 2000: the four centres of the first row are on the track, the
-    # next row's (y = 750 m) are 500 m away, beyond a reach of 250 m.
-    track = _metric_line(-74.1, -8.3, [(0.0, 250.0), (2000.0, 250.0)])
+    # next row's (y = 750 m) are 500 m away, beyond a reach of 250 m. The cells are cut in the
+    # territory's own UTM zone, in each of Peru's three.
+    territory = _metric_square(west, -8.3, 2000.0)
+    track = _metric_line(west, -8.3, [(0.0, 250.0), (2000.0, 250.0)])
     share, core, ring = coverage_of_tracks(
-        [track], boundary=TERRITORY, buffer=None, cell_m=500, reach_m=250
+        [track], boundary=territory, buffer=None, cell_m=500, reach_m=250
     )
-    assert len(territory_grid(TERRITORY, None, 500)) == 16
+    grid = territory_grid(territory, None, 500)
+    assert len(grid) == 16
+    assert grid.crs == utm_crs(west, -8.3)
     assert share == pytest.approx(25.0)
     assert core == pytest.approx(25.0)
     assert ring == 0.0

@@ -5,7 +5,7 @@
   whenever the boundary is written; filled here for the communities already loaded.
 
 Revision ID: 0019f
-Revises: 0018
+Revises: 0022
 Create Date: 2026-11-29 04:00:00
 """
 
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from indicators.geometry import overview_shape
 
 revision: str = "0019f"
-down_revision: str | None = "0018"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
