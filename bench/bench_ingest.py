@@ -1,13 +1,16 @@
 """Ingest a generated FIRMS VIIRS file through the code path of ``ews ingest`` (``ingest_feed`` in
 one ``open_session`` transaction), against the floor measured in the same run on the same data:
 the file read with the csv module, converted without checks, and written the plainest way (SQLite:
-one ``executemany`` in one transaction; PostgreSQL: ``COPY``). Peak memory is measured on the full
-file and on a file a quarter its size: flat means the two peaks match."""
+one ``executemany`` in one transaction into a table with the same unique key and nothing else;
+PostgreSQL: ``COPY`` into ``fire_hotspot``). ``EWS_BENCH_INGEST_ROWS`` sets the file's rows.
+Peak memory is measured on the full file and on a file a quarter its size: flat means the two
+peaks match."""
 
 from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +97,17 @@ def ingest_path(url: str, path: Path) -> float:
     return elapsed[0]
 
 
+# The SQLite floor: the same columns and the same unique key as ``fire_hotspot``, nothing else (no
+# pending-work triggers, no other index).
+SQLITE_FLOOR_TABLE = (
+    "CREATE TABLE floor_hotspot (id INTEGER PRIMARY KEY, instrument VARCHAR, satellite VARCHAR, "
+    "acquired_at DATETIME, latitude FLOAT, longitude FLOAT, lat_e4 INTEGER, lon_e4 INTEGER, "
+    "confidence VARCHAR, confidence_pct INTEGER, brightness FLOAT, frp FLOAT, daynight VARCHAR, "
+    "version VARCHAR, ingested_at DATETIME, batch_id VARCHAR, synthetic BOOLEAN, "
+    "UNIQUE (satellite, instrument, acquired_at, lat_e4, lon_e4))"
+)
+
+
 def _plain_rows(path: Path, sqlite: bool) -> Any:
     stamp = utcnow().replace(tzinfo=None).isoformat(sep=" ") if sqlite else utcnow()
     suffix = ".000000" if sqlite else "+00"
@@ -116,11 +130,14 @@ def floor(engine_name: str, url: str, path: Path) -> float:
         import sqlite3
 
         database = url.removeprefix("sqlite:///")
+        setup = sqlite3.connect(database, isolation_level=None)
+        setup.execute(SQLITE_FLOOR_TABLE)
+        setup.close()
         with timer() as elapsed:
             connection = sqlite3.connect(database, isolation_level=None)
             connection.execute("BEGIN")
             connection.executemany(
-                f"INSERT INTO fire_hotspot ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
+                f"INSERT INTO floor_hotspot ({COLUMNS}) VALUES ({', '.join('?' * 16)})",
                 list(_plain_rows(path, sqlite=True)),
             )
             connection.execute("COMMIT")
@@ -136,16 +153,16 @@ def floor(engine_name: str, url: str, path: Path) -> float:
     return elapsed[0]
 
 
-def _count(url: str) -> int:
+def _count(url: str, table: str = "fire_hotspot") -> int:
     engine = create_engine(normalize_url(url))
     with engine.connect() as connection:
-        rows = int(connection.execute(text("SELECT count(*) FROM fire_hotspot")).scalar_one())
+        rows = int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     engine.dispose()
     return rows
 
 
 def run(ctx: BenchContext) -> list[BenchResult]:
-    rows = 100_000 if ctx.quick else 1_000_000
+    rows = int(os.environ.get("EWS_BENCH_INGEST_ROWS", 100_000 if ctx.quick else 1_000_000))
     full = generate(ctx.work_dir / f"viirs-{rows}.csv", rows)
     quarter = generate(ctx.work_dir / f"viirs-{rows // 4}.csv", rows // 4)
     label = f"ingest FIRMS VIIRS {rows:,} rows"
@@ -158,7 +175,8 @@ def run(ctx: BenchContext) -> list[BenchResult]:
             assert _count(url) == rows
         with ctx.database(engine_name) as url:
             floor_seconds, floor_peak = in_child(floor, engine_name, url, full)
-            assert _count(url) == rows
+            floor_table = "floor_hotspot" if engine_name == "sqlite" else "fire_hotspot"
+            assert _count(url, floor_table) == rows
         got = {"seconds": seconds, "peak": peak, "quarter_peak": quarter_peak}
         rate, floor_rate = rows / got["seconds"], rows / floor_seconds
         results.append(
@@ -168,8 +186,8 @@ def run(ctx: BenchContext) -> list[BenchResult]:
                 metric="rows/s",
                 value=rate,
                 floor=floor_rate,
-                target=">= 0.5 of floor",
-                passed=rate / floor_rate >= 0.5,
+                target=">= 0.7 of floor",
+                passed=rate / floor_rate >= 0.7,
                 extra={
                     "seconds": round(got["seconds"], 2),
                     "floor_seconds": round(floor_seconds, 2),

@@ -82,4 +82,41 @@ def _as_lists(value: Any) -> Any:
     return value
 
 
+# The national overview map: about 20 degrees across in ~1,000 drawing units, so a unit is ~0.02°.
+# Simplifying at half of that and keeping a 0.001° grid (~110 m) loses nothing visible there.
+OVERVIEW_TOLERANCE_DEG = 0.01
+OVERVIEW_GRID_DEG = 0.001
+
+
+def overview_shape(boundary: dict[str, Any]) -> dict[str, Any]:
+    """A territory simplified for a national map (GeoJSON, lon/lat): the outline simplified with
+    ``OVERVIEW_TOLERANCE_DEG`` (topology kept, holes and parts kept while they still have area),
+    coordinates on a ``OVERVIEW_GRID_DEG`` grid; a territory smaller than the tolerance becomes a
+    Point (where it lies: a point inside it), drawn as a marker."""
+    territory = shapely.make_valid(geometry.shape(boundary))
+    simple = shapely.simplify(territory, OVERVIEW_TOLERANCE_DEG, preserve_topology=True)
+    simple = shapely.set_precision(simple, OVERVIEW_GRID_DEG)
+    polygons = [
+        g for g in getattr(simple, "geoms", [simple]) if g.geom_type == "Polygon" and g.area > 0
+    ]
+    min_lon, min_lat, max_lon, max_lat = territory.bounds
+    if not polygons or max(max_lon - min_lon, max_lat - min_lat) < OVERVIEW_TOLERANCE_DEG:
+        point = territory.representative_point()
+        return {"type": "Point", "coordinates": [round(point.x, 3), round(point.y, 3)]}
+    shape = polygons[0] if len(polygons) == 1 else geometry.MultiPolygon(polygons)
+    rounded: dict[str, Any] = _rounded(_as_lists(geometry.mapping(shape)))
+    return rounded
+
+
+def _rounded(value: Any) -> Any:
+    """Coordinates rounded to the grid's decimals (set_precision leaves float noise behind)."""
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
+
+
 as_lists = _as_lists

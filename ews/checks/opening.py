@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,10 +29,25 @@ def _points(
     session: Session, source: CheckSource, batch_id: str | None, since: datetime | None
 ) -> pd.DataFrame:
     """The batch's points (every point when ``batch_id`` is None; those seen from ``since`` if
-    given) with ``seen_ns`` and ``day``."""
+    given) with ``seen_ns`` and ``day``; only those inside the box around every community and its
+    approach zone (a national file's other points can open no check, so they are not read)."""
+    west, south, east, north = session.execute(
+        select(
+            func.min(Community.min_lon),
+            func.min(Community.min_lat),
+            func.max(Community.max_lon),
+            func.max(Community.max_lat),
+        )
+    ).one()
+    empty = pd.DataFrame(columns=["id", "longitude", "latitude", "seen"])
+    if west is None:
+        return empty.assign(seen_ns=pd.Series(dtype="int64"), day=pd.Series(dtype="int64"))
+    query: Any
     if source is CheckSource.firms:
         query = select(
             FireHotspot.id, FireHotspot.longitude, FireHotspot.latitude, FireHotspot.acquired_at
+        ).where(
+            FireHotspot.longitude.between(west, east), FireHotspot.latitude.between(south, north)
         )
         if batch_id is not None:
             query = query.where(FireHotspot.batch_id == batch_id)
@@ -44,6 +59,9 @@ def _points(
             DeforestationAlert.longitude,
             DeforestationAlert.latitude,
             DeforestationAlert.alert_date,
+        ).where(
+            DeforestationAlert.longitude.between(west, east),
+            DeforestationAlert.latitude.between(south, north),
         )
         if batch_id is not None:
             query = query.where(DeforestationAlert.batch_id == batch_id)

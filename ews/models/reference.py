@@ -7,11 +7,22 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ews.crypto import EncryptedText
 from ews.models.base import Base
+from indicators.geometry import overview_shape
 
 
 class Institution(Base):
@@ -75,6 +86,9 @@ class Community(Base):
     boundary_source: Mapped[str] = mapped_column(Text)
     buffer_m: Mapped[float] = mapped_column(Float)
     buffer: Mapped[dict[str, Any]]  # the ring (territory + buffer minus territory)
+    # The territory simplified for the national overview map (indicators.geometry.overview_shape),
+    # kept current by ``_boundary_set`` whenever the boundary is written through the ORM.
+    overview: Mapped[dict[str, Any] | None]
     min_lon: Mapped[float] = mapped_column(Float)
     min_lat: Mapped[float] = mapped_column(Float)
     max_lon: Mapped[float] = mapped_column(Float)
@@ -83,6 +97,13 @@ class Community(Base):
     # The local day its monitoring began: patrol silence counts from here until a first report, so
     # a community just enrolled is not reported as a month-long monitoring gap.
     monitored_since: Mapped[date | None] = mapped_column(Date)
+
+
+@event.listens_for(Community.boundary, "set")
+def _boundary_set(target: Community, value: dict[str, Any], old: Any, _initiator: Any) -> None:
+    """A new boundary: its simplified overview shape is recomputed (an unchanged one is kept)."""
+    if value is not None and value != old:
+        target.overview = overview_shape(value)
 
 
 class Contact(Base):

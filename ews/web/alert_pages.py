@@ -32,6 +32,7 @@ from ews.models.base import utcnow
 from ews.settings import Settings
 from ews.web import alert_queue, geo, queries
 from ews.web.alert_story import build_story
+from ews.web.i18n import Lang, gettext_for, label
 from ews.web.pages import (
     FORM_REFUSED,
     NOTICES,
@@ -62,6 +63,8 @@ def alert_queue_page(
         status_filter = "active"
     level = level if level in alert_queue.LEVEL_ORDER else ""
     institution = institution if principal.role is not Role.institution else ""
+    names = queries.community_names(session)
+    community = _community_code(community.strip(), names)
     alerts, next_cursor = alert_queue.queue(
         session,
         principal=principal,
@@ -82,25 +85,51 @@ def alert_queue_page(
     next_url = (
         f"/dashboard?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None
     )
-    communities = queries.communities(session)
     filtered = any(v for k, v in filters.items() if k != "status") or status_filter != "active"
     active = alert_queue.queue(session, principal=principal)[0] if filtered else alerts
+    overview = geo.build_overview(
+        queries.overview_shapes(session), alert_queue.highest_levels(active)
+    )
+    lang = request_lang(request)
     return render(
         request,
         "queue.html",
-        overview=geo.build_overview(
-            [(c.code, c.name, c.boundary) for c in communities], alert_queue.highest_levels(active)
-        ),
+        overview=overview,
+        overview_data=overview.data(_overview_texts(lang)),
         alerts=alerts,
         filters=filters,
         next_url=next_url,
-        communities=communities,
-        community_names={c.code: c.name for c in communities},
+        communities=names if len(names) <= COMMUNITY_SELECT_MAX else None,
+        community_names=dict(names),
         categories=queries.categories(session),
         institutions=queries.institutions(session),
         statuses=alert_queue.QUEUE_STATUSES,
         notice=None,
     )
+
+
+# Up to this many communities the filter is a list to pick from; beyond, a field to type a name
+# in (the page's script offers the names the map already carries).
+COMMUNITY_SELECT_MAX = 100
+
+
+def _community_code(value: str, names: list[tuple[str, str]]) -> str:
+    """The code of the community typed in the filter: its code, or its name in any case."""
+    if not value or any(code == value for code, _ in names):
+        return value
+    folded = value.casefold()
+    return next((code for code, name in names if name.casefold() == folded), value)
+
+
+def _overview_texts(lang: Lang) -> dict[str, str]:
+    """The words the map's script writes into each community's tooltip."""
+    gettext = gettext_for(lang)
+    return {
+        **{level: label(lang, "level", level) for level in ("critical", "high", "warning")},
+        "one": gettext.get("alerta abierta", "alerta abierta"),
+        "many": gettext.get("alertas abiertas", "alertas abiertas"),
+        "none": gettext.get("sin alertas abiertas", "sin alertas abiertas"),
+    }
 
 
 @router.get("/alerts/{alert_id}")

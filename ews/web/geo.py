@@ -7,11 +7,16 @@ is the extent in those pixels; the browser scales it to the page width.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import shapely
+import shapely.geometry
 
 from indicators.levels import Level
 
@@ -250,60 +255,137 @@ def geometry_bounds(*geometries: dict[str, Any]) -> tuple[float, float, float, f
 
 @dataclass(frozen=True)
 class Place:
-    """One community on the overview map: its outline, a dot at its middle, its highest level."""
+    """One community on the overview map: its simplified outline (``path``, relative moves; empty
+    for a territory too small to draw at this scale, then drawn as a marker at x, y), its highest
+    open level and how many alerts are open."""
 
     code: str
     name: str
     level: str  # critical | high | warning | none
     open_alerts: int
     path: str
-    x: float
-    y: float
+    x: int
+    y: int
 
 
 @dataclass
 class Overview:
-    width: float
-    height: float
+    width: int
+    height: int
     places: list[Place]
 
+    def data(self, texts: dict[str, str]) -> str:
+        """The map as compact JSON for the page's script (``overview.js`` draws it): one array
+        per community, [code, name, level, open alerts, x, y, path], safe inside a ``<script>``."""
+        body = {
+            "w": self.width,
+            "h": self.height,
+            "t": texts,
+            "c": [[p.code, p.name, p.level, p.open_alerts, p.x, p.y, p.path] for p in self.places],
+        }
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
-OVERVIEW_MAX_HEIGHT_PX = 520
+
+OVERVIEW_WIDTH = 1000  # drawing units across; the browser scales the SVG to the page
 OVERVIEW_ASPECT = 1.6  # width over height, at least
+UNIT_TOLERANCE = 0.7  # the outlines' second simplification, in drawing units
+MIN_SHAPE_UNITS = 3  # a territory narrower than this on the map is drawn as a marker
 
 
 def _rank(level: str) -> int:
     return Level(level).rank if level in Level.__members__ else 0
 
 
+def _mercator_y(lat: float) -> float:
+    sin = math.sin(math.radians(max(min(lat, 85.0), -85.0)))
+    return math.degrees(math.log((1 + sin) / (1 - sin)) / 2)
+
+
+def _points(shape: dict[str, Any]) -> list[tuple[float, float]]:
+    if shape.get("type") == "Point":
+        lon, lat, *_ = shape["coordinates"]
+        return [(lon, lat)]
+    return [(lon, lat) for ring in _rings(shape) for lon, lat, *_ in ring]
+
+
+def relative_path(rings: Iterable[Sequence[tuple[int, int]]]) -> str:
+    """``M x y`` then relative moves (``l dx dy ...``) and ``z`` per ring, on whole units,
+    repeated points dropped; a ring left with fewer than 3 points is dropped."""
+    parts = []
+    for ring in rings:
+        points: list[tuple[int, int]] = []
+        for point in ring:
+            if not points or point != points[-1]:
+                points.append(point)
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()
+        if len(points) < 3:
+            continue
+        (x0, y0), previous = points[0], points[0]
+        moves = []
+        for x, y in points[1:]:
+            moves.append(f"{x - previous[0]} {y - previous[1]}")
+            previous = (x, y)
+        parts.append(f"M{x0} {y0}l" + " ".join(moves).replace(" -", "-") + "z")
+    return "".join(parts)
+
+
 def build_overview(
     communities: Sequence[tuple[str, str, dict[str, Any]]], levels: dict[str, tuple[str, int]]
 ) -> Overview:
-    """Every community (code, name, boundary) on one map, coloured by its highest open alert
-    (``levels``: code -> (level, open alerts)); the most urgent are drawn last, so on top. Each
-    gets a dot at the middle of its box as well, so a small territory stays visible and clickable
-    at national scale."""
-    lons: list[float] = []
-    lats: list[float] = []
-    for _code, _name, boundary in communities:
-        for ring in _rings(boundary):
-            for lon, lat, *_ in ring:
-                lons.append(lon)
-                lats.append(lat)
+    """Every community (code, name, overview shape: ``indicators.geometry.overview_shape``) on one
+    map, coloured by its highest open alert (``levels``: code -> (level, open alerts)); the most
+    urgent drawn last, so on top. Coordinates are whole units of a map ``OVERVIEW_WIDTH`` wide
+    (north up, Mercator); a territory under ``MIN_SHAPE_UNITS`` across is drawn as a marker."""
+    shapes = [(code, name, shape, _points(shape)) for code, name, shape in communities]
+    lons = [lon for *_, points in shapes for lon, _lat in points]
+    ys = [_mercator_y(lat) for *_, points in shapes for _lon, lat in points]
     if not lons:
-        return Overview(width=TARGET_WIDTH_PX, height=TARGET_WIDTH_PX / 2, places=[])
-    west, south, east, north = min(lons), min(lats), max(lons), max(lats)
-    # A landscape map fills the page: widen a tall extent (near the equator, degrees of longitude
-    # and latitude draw about the same length).
-    widen = max(OVERVIEW_ASPECT * (north - south) - (east - west), 0.0) / 2
-    project = Projection(
-        (west - widen, south, east + widen, north), max_height_px=OVERVIEW_MAX_HEIGHT_PX
-    )
+        return Overview(width=OVERVIEW_WIDTH, height=OVERVIEW_WIDTH // 2, places=[])
+    west, east, bottom, top = min(lons), max(lons), min(ys), max(ys)
+    across = max(east - west, OVERVIEW_ASPECT * (top - bottom), 0.01)
+    scale = OVERVIEW_WIDTH / (across * (1 + 2 * MARGIN_FRACTION))
+    margin_x = (OVERVIEW_WIDTH - (east - west) * scale) / 2
+    margin_y = MARGIN_FRACTION * across * scale
+    height = round((top - bottom) * scale + 2 * margin_y)
+
+    def project(lon: float, lat: float) -> tuple[int, int]:
+        return (
+            round((lon - west) * scale + margin_x),
+            round((top - _mercator_y(lat)) * scale + margin_y),
+        )
+
+    def to_units(coords: np.ndarray) -> np.ndarray:
+        lat = np.radians(np.clip(coords[:, 1], -85.0, 85.0))
+        y = np.degrees(np.log((1 + np.sin(lat)) / (1 - np.sin(lat))) / 2)
+        return np.column_stack(
+            ((coords[:, 0] - west) * scale + margin_x, (top - y) * scale + margin_y)
+        )
+
     places = []
-    for code, name, boundary in communities:
-        left, bottom, right, top = geometry_bounds(boundary)
-        x, y = project((left + right) / 2, (bottom + top) / 2)
+    for code, name, shape, points in shapes:
         level, count = levels.get(code, ("none", 0))
-        places.append(Place(code, name, level, count, svg_path(boundary, project), x, y))
+        projected = [project(lon, lat) for lon, lat in points]
+        xs = [x for x, _ in projected]
+        ys_ = [y for _, y in projected]
+        x, y = (min(xs) + max(xs)) // 2, (min(ys_) + max(ys_)) // 2
+        path = ""
+        if (
+            shape.get("type") != "Point"
+            and max(max(xs) - min(xs), max(ys_) - min(ys_)) >= MIN_SHAPE_UNITS
+        ):
+            # Simplified again on the map's own units, so whole units carry no zig-zag.
+            drawn = shapely.simplify(
+                shapely.transform(shapely.geometry.shape(shape), to_units),
+                UNIT_TOLERANCE,
+                preserve_topology=True,
+            )
+            path = relative_path(
+                [(round(px), round(py)) for px, py in ring.coords]
+                for polygon in getattr(drawn, "geoms", [drawn])
+                for ring in (polygon.exterior, *polygon.interiors)
+            )
+        places.append(Place(code, name, level, count, path, x, y))
     places.sort(key=lambda p: (_rank(p.level), p.name))
-    return Overview(width=project.width, height=project.height, places=places)
+    return Overview(width=OVERVIEW_WIDTH, height=height, places=places)

@@ -254,6 +254,10 @@ EN: dict[str, str] = {
     "alertas abiertas": "open alerts",
     "alerta abierta": "open alert",
     "sin alertas abiertas": "no open alerts",
+    "El mapa necesita JavaScript; la cola de alertas de abajo funciona sin él.": (
+        "The map needs JavaScript; the alert queue below works without it."
+    ),
+    "nombre o código": "name or code",
     "No hay comunidades cargadas.": "No communities loaded.",
     # Mail kept in development.
     "Correo": "Mail",

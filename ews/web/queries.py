@@ -29,6 +29,7 @@ from ews.models import (
     RoutingRule,
 )
 from ews.web.charts import DayValue
+from indicators.geometry import overview_shape
 from indicators.levels import Level
 
 LEVEL_RANK = {level.value: level.rank for level in Level}
@@ -36,6 +37,36 @@ LEVEL_RANK = {level.value: level.rank for level in Level}
 
 def communities(session: Session) -> list[Community]:
     return list(session.execute(select(Community).order_by(Community.name)).scalars())
+
+
+def community_names(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of every community by name, without their geometry."""
+    return [
+        (code, name)
+        for code, name in session.execute(
+            select(Community.code, Community.name).order_by(Community.name)
+        )
+    ]
+
+
+def overview_shapes(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
+    """(code, name, simplified shape) of every community for the landing map: the shape kept in
+    ``community.overview``; one missing (a row written around the ORM) is simplified here."""
+    rows = session.execute(select(Community.code, Community.name, Community.overview)).all()
+    missing = [code for code, _name, shape in rows if shape is None]
+    boundaries: dict[str, dict[str, Any]] = (
+        dict(
+            session.execute(
+                select(Community.code, Community.boundary).where(Community.code.in_(missing))
+            ).tuples()
+        )
+        if missing
+        else {}
+    )
+    return [
+        (code, name, shape if shape is not None else overview_shape(boundaries[code]))
+        for code, name, shape in rows
+    ]
 
 
 def categories(session: Session) -> dict[str, CategoryContext]:

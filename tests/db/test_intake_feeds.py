@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ews.intake.feeds import FeedError, FeedSource, ingest_feed
-from ews.models import DeforestationAlert, FireHotspot, IngestBatch, QuarantineRow
+from ews.models import (
+    DeforestationAlert,
+    FireHotspot,
+    IngestBatch,
+    PendingWork,
+    QuarantineRow,
+)
 from tests.support.web import auth
 
 VIIRS = (
@@ -120,6 +126,26 @@ def test_reload_inserts_nothing_and_counts_duplicates(db: Session) -> None:
         (4, 0, 4, "viirs"),
         (3, 0, 3, "viirs"),
     ]
+
+
+def _pending_days(db: Session) -> set[date]:
+    days = db.execute(select(PendingWork.day).where(PendingWork.source == "fire_hotspot"))
+    return {date(1970, 1, 1) + timedelta(days=day) for day in days.scalars()}
+
+
+def test_chunks_new_then_known_then_new_mark_every_new_day_pending(db: Session) -> None:
+    """New rows, then a chunk holding a row already stored, then new rows again: every new row is
+    stored, counted and its local day (Lima) left for the next computation."""
+    first = ingest(db, "firms", csv_bytes(VIIRS, VIIRS_ROWS[:1]))
+    assert first["inserted"] == 1
+    db.execute(delete(PendingWork))
+    later = "-8.28000,-74.03000,310.0,0.40,0.37,2026-11-25,1200,N,VIIRS,n,2.0NRT,280.0,1.0,D"
+    rows = [VIIRS_ROWS[1], VIIRS_ROWS[0], VIIRS_ROWS[2], later]
+    result = ingest(db, "firms", csv_bytes(VIIRS, rows), chunk_rows=1)
+    assert (result["rows"], result["inserted"], result["duplicates"]) == (4, 3, 1)
+    assert len(db.execute(select(FireHotspot)).scalars().all()) == 4
+    # 17:42 UTC on the 20th and 00:33 UTC on the 21st are both the 20th in Lima; noon on the 25th.
+    assert _pending_days(db) == {date(2026, 11, 20), date(2026, 11, 25)}
 
 
 BAD_ROWS = [

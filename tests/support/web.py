@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -38,3 +40,16 @@ def sign_in(client: TestClient, key: str) -> None:
     response = submit_sign_in(client, key)
     assert response.status_code == 303, response.text
     assert response.headers["location"] == "/dashboard"
+
+
+def overview_places(html: str) -> dict[str, list[Any]]:
+    """The landing map's communities as the page ships them to its script: code -> [code, name,
+    level, open alerts, x, y, path]."""
+    found = re.search(r'<script type="application/json" id="overview-data">(.*?)</script>', html)
+    assert found, "the landing page carries no map data"
+    return {place[0]: place for place in json.loads(found.group(1))["c"]}
+
+
+def overview_levels(html: str) -> dict[str, str]:
+    """code -> the colour (level) each community has on the landing map."""
+    return {code: place[2] for code, place in overview_places(html).items()}

@@ -34,6 +34,11 @@ class FeedSource(StrEnum):
 
 
 TABLES = {FeedSource.firms: "fire_hotspot", FeedSource.gfw: "deforestation_alert"}
+# Each table's unique key: a row already stored under it is a duplicate.
+KEYS = {
+    FeedSource.firms: ("satellite", "instrument", "acquired_at", "lat_e4", "lon_e4"),
+    FeedSource.gfw: ("dataset", "alert_date", "lat_e4", "lon_e4"),
+}
 
 
 @dataclass
@@ -100,7 +105,12 @@ def ingest_feed(
     session.flush()
     columns = firms.COLUMNS if source is FeedSource.firms else gfw.COLUMNS
     writer = BulkWriter(
-        session, table=TABLES[source], columns=columns, ingested_at=now, batch_id=batch.id
+        session,
+        table=TABLES[source],
+        columns=columns,
+        ingested_at=now,
+        batch_id=batch.id,
+        key=KEYS[source],
     )
     summary = IngestSummary(batch_id=batch.id, layout=layout.name)
     if isinstance(layout, firms.FirmsLayout):
@@ -117,36 +127,39 @@ def ingest_feed(
         if progress is not None:
             progress()
 
-    for line, fields in rows:
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # blank lines, e.g. a trailing CRLF
-        summary.rows += 1
-        try:
-            row = parse(fields)
-        except RowError as exc:
-            summary.rejected_total += 1
-            if len(summary.rejected) < REJECTED_SHOWN:
-                summary.rejected.append({"row": line, "error": str(exc)})
-            raw = ",".join(fields)
-            bad.append(
-                {
-                    "batch_id": batch.id,
-                    "source": source.value,
-                    "origin": origin,
-                    "row_number": line,
-                    "raw": raw[:2000],
-                    "error": str(exc),
-                    "received_at": now,
-                    # The row's own text: the same bad row sent again (the file resent, or a pull
-                    # that overlaps the last one) is kept once.
-                    "fingerprint": fingerprint(source.value, raw),
-                }
-            )
-        else:
-            good.append(row)
-        if len(good) + len(bad) >= chunk_rows:
-            flush()
-    flush()
+    try:
+        for line, fields in rows:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank lines, e.g. a trailing CRLF
+            summary.rows += 1
+            try:
+                row = parse(fields)
+            except RowError as exc:
+                summary.rejected_total += 1
+                if len(summary.rejected) < REJECTED_SHOWN:
+                    summary.rejected.append({"row": line, "error": str(exc)})
+                raw = ",".join(fields)
+                bad.append(
+                    {
+                        "batch_id": batch.id,
+                        "source": source.value,
+                        "origin": origin,
+                        "row_number": line,
+                        "raw": raw[:2000],
+                        "error": str(exc),
+                        "received_at": now,
+                        # The row's own text: the same bad row sent again (the file resent, or a pull
+                        # that overlaps the last one) is kept once.
+                        "fingerprint": fingerprint(source.value, raw),
+                    }
+                )
+            else:
+                good.append(row)
+            if len(good) + len(bad) >= chunk_rows:
+                flush()
+        flush()
+    finally:
+        writer.close()
     summary.duplicates = summary.rows - summary.rejected_total - summary.inserted
     batch.rows = summary.rows
     batch.inserted = summary.inserted
