@@ -121,3 +121,7 @@ class JobRun(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]]
+    # A shard of a shared computation (job ``compute-indicators/shard-NNNN``), or a run not yet
+    # planned: until when its process holds it (renewed while it works; another process takes
+    # it over once it has passed).
+    lease_until: Mapped[datetime | None]

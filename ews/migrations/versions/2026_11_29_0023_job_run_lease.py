@@ -1,0 +1,32 @@
+"""job_run.lease_until: the shards of a computation are claimed as job_run rows (job
+``compute-indicators/shard-NNNN``, the run's tick); the process computing one renews its lease, and
+another process takes over a shard whose lease ran out (DESIGN section 13)
+
+Revision ID: 0023
+Revises: 0018
+Create Date: 2026-11-29 04:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import ews.models.base
+
+revision: str = "0023"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("job_run", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("lease_until", ews.models.base.UTCDateTime(), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("job_run", schema=None) as batch_op:
+        batch_op.drop_column("lease_until")
