@@ -39,7 +39,9 @@ def claim(
                 runner=runner_name(),
                 started_at=now,
                 summary={},
-                lease_until=None if lease_seconds is None else now + timedelta(seconds=lease_seconds),
+                lease_until=None
+                if lease_seconds is None
+                else now + timedelta(seconds=lease_seconds),
             )
             session.add(run)
             session.flush()
@@ -116,8 +118,8 @@ def finish(
         update(JobRun)
         .where(JobRun.id == run_id, JobRun.status == JobStatus.running)
         .values(
-                status=JobStatus.failed if error else JobStatus.succeeded,
-                finished_at=finished,
+            status=JobStatus.failed if error else JobStatus.succeeded,
+            finished_at=finished,
             duration_s=(finished - started).total_seconds(),
             error=error,
             summary=summary or {},

@@ -51,6 +51,7 @@ from ews.jobs.frames import (
     load_patrols,
     load_rules,
 )
+from ews.models import IndicatorRollup, PendingWork
 from indicators import LIMA, local_day_end, lookback_days
 from indicators import planning as plan
 from indicators.catalog import indicators_from_rollups
@@ -59,7 +60,6 @@ from indicators.events import indicator_events
 from indicators.rollups import daily_rollups
 from indicators.rules import Rule
 from indicators.zones import _geometry, locate_points, locate_reports
-from ews.models import IndicatorRollup, PendingWork
 
 
 def _events(frames: Frames, communities: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:

@@ -199,7 +199,9 @@ def upsert_values(
         return {"inserted": 0, "updated": 0, "unchanged": 0}
     ends = sorted({pd.Timestamp(e).to_pydatetime() for e in values["window_end"].unique()})
     stored = _stored(session, ends, sorted(set(values["community_code"])))
-    rank = {code: index for index, code in enumerate(order or sorted(set(values["community_code"])))}
+    rank = {
+        code: index for index, code in enumerate(order or sorted(set(values["community_code"])))
+    }
     ordered = values.assign(
         _rank=[rank.get(c, len(rank)) for c in values["community_code"]]
     ).sort_values(["_rank", "community_code", "code", "window_end"], kind="stable")

@@ -22,9 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("job_run", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("lease_until", ews.models.base.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("lease_until", ews.models.base.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:

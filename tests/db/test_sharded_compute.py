@@ -1,0 +1,118 @@
+"""A computation in shards stores what the same computation in one shard stores: the same values,
+levels, details and revisions, and the same rollups, on a full run and on the incremental run after
+new rows (SQLite and PostgreSQL); shard sizes 1 and 4 over 9 communities (the planning itself is
+tested with hypothesis in tests/core/test_shard_planning.py)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ews.demo import DemoSizes, generate, load_demo
+from ews.jobs.entry_points import compute_indicators
+from ews.models import Community, FireHotspot, IndicatorRollup, IndicatorValue, Report
+from ews.models.base import utcnow
+from ews.settings import Settings
+from indicators import LIMA
+
+SMALL = DemoSizes(communities=9, reports=500, hotspots=3_000, alerts=1_200)
+
+
+def stored(db: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    db.expire_all()
+    values = sorted(
+        (r.code, r.community_code, r.window_end, r.window_start, r.value, r.level, r.baseline)
+        + (r.inputs, repr(r.details), r.revision)
+        for r in db.execute(select(IndicatorValue)).scalars()
+    )
+    rollups = sorted(
+        (r.code, r.community_code, r.day, round(r.core_value, 9), round(r.buffer_value, 9))
+        + (r.inputs, r.severe)
+        for r in db.execute(select(IndicatorRollup)).scalars()
+    )
+    return values, rollups
+
+
+def new_rows(db: Session, now: Any) -> None:
+    """Rows arriving after the first run, observed today and two days ago, in several communities."""
+    communities = db.execute(select(Community).order_by(Community.code)).scalars().all()
+    for index, community in enumerate(communities[::2]):
+        lon = (community.min_lon + community.max_lon) / 2
+        lat = (community.min_lat + community.max_lat) / 2
+        observed = now - timedelta(days=2 * (index % 2), minutes=5)
+        db.add(
+            Report(
+                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"shard-test/{community.code}")),
+                community_code=community.code,
+                threat_type="illegal_logging",
+                severity=3 + index % 3,
+                observed_at=observed,
+                received_at=now,
+                reporter_pseudonym="p" * 64,
+                content_hash=uuid.uuid4().hex * 2,
+                longitude=lon,
+                latitude=lat,
+            )
+        )
+        db.add(
+            FireHotspot(
+                id=90_000_000 + index,  # the same ids in every run (a sequence is not rolled back)
+                instrument="VIIRS",
+                satellite="N20",
+                acquired_at=observed,
+                latitude=lat,
+                longitude=lon,
+                lat_e4=round(lat * 10_000) + 3,
+                lon_e4=round(lon * 10_000) + 3,
+                confidence="high",
+            )
+        )
+    db.commit()
+
+
+def run_twice(
+    factory: sessionmaker[Session], app_settings: Settings, shard_size: int, now: datetime
+) -> list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """A full run, new rows, an incremental run: what is stored after each."""
+    shaped = app_settings.model_copy(update={"shard_size": shard_size})
+    first = compute_indicators(settings=shaped, session_factory=factory, as_of=now)
+    assert first["mode"] == "full"
+    with factory() as db:
+        after_full = stored(db)
+        new_rows(db, now)
+    second = compute_indicators(settings=shaped, session_factory=factory, as_of=now)
+    assert second["mode"] == "incremental"
+    assert second["updated"] + second["inserted"] > 0
+    with factory() as db:
+        return [after_full, stored(db)]
+
+
+def test_shards_store_the_values_and_revisions_of_one_shard(
+    connection: Connection,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    now = utcnow()
+    with session_factory() as db:
+        data = generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL)
+        load_demo(db, data, now=now - timedelta(hours=1))
+        db.commit()
+    results = {}
+    for size in (0, 1, 4):  # 0: the whole country in one shard; 9 communities
+        savepoint = connection.begin_nested()  # each starts from the same rows, nothing computed
+        try:
+            results[size] = run_twice(session_factory, settings, size, now)
+        finally:
+            savepoint.rollback()
+    one = results.pop(0)
+    assert one[0][0], "the full run stored values"
+    for size, sharded in results.items():
+        for stage in range(2):
+            for part in range(2):
+                only_one = sorted(set(one[stage][part]) - set(sharded[stage][part]))
+                only_sharded = sorted(set(sharded[stage][part]) - set(one[stage][part]))
+                assert (only_one, only_sharded) == ([], []), (size, stage, part)
