@@ -3,6 +3,8 @@ east, the same plan for the same communities whatever order they come in."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,7 +36,7 @@ def test_every_community_lands_in_one_shard_of_at_most_the_size(
         assert all(len(shard) == size for shard in planned[:-1])
     # West to east: a shard never reaches west of the one before it.
     bands = [[longitudes[code] for code in shard] for shard in planned]
-    assert all(max(a) <= min(b) for a, b in zip(bands, bands[1:], strict=False))
+    assert all(max(a) <= min(b) for a, b in itertools.pairwise(bands))
     # The plan does not depend on the order the communities were read in.
     assert shards(codes[::-1], xs[::-1], size) == planned
 

@@ -25,13 +25,30 @@ SMALL = DemoSizes(communities=9, reports=500, hotspots=3_000, alerts=1_200)
 def stored(db: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     db.expire_all()
     values = sorted(
-        (r.code, r.community_code, r.window_end, r.window_start, r.value, r.level, r.baseline)
-        + (r.inputs, repr(r.details), r.revision)
+        (
+            r.code,
+            r.community_code,
+            r.window_end,
+            r.window_start,
+            r.value,
+            r.level,
+            r.baseline,
+            r.inputs,
+            repr(r.details),
+            r.revision,
+        )
         for r in db.execute(select(IndicatorValue)).scalars()
     )
     rollups = sorted(
-        (r.code, r.community_code, r.day, round(r.core_value, 9), round(r.buffer_value, 9))
-        + (r.inputs, r.severe)
+        (
+            r.code,
+            r.community_code,
+            r.day,
+            round(r.core_value, 9),
+            round(r.buffer_value, 9),
+            r.inputs,
+            r.severe,
+        )
         for r in db.execute(select(IndicatorRollup)).scalars()
     )
     return values, rollups
