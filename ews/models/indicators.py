@@ -57,6 +57,7 @@ class IndicatorRollup(Base):
     __table_args__ = (
         UniqueConstraint("code", "community_code", "day"),
         Index("ix_indicator_rollup_day", "day"),
+        Index("ix_indicator_rollup_community_day", "community_code", "day"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,6 +1,7 @@
 """job_run.lease_until: the shards of a computation are claimed as job_run rows (job
 ``compute-indicators/shard-NNNN``, the run's tick); the process computing one renews its lease, and
-another process takes over a shard whose lease ran out (DESIGN section 13)
+another process takes over a shard whose lease ran out (DESIGN section 13); an index of the
+rollups by community (a shard reads and replaces its communities' rollups)
 
 Revision ID: 0023
 Revises: 0018
@@ -26,5 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_indicator_rollup_community_day", table_name="indicator_rollup")
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.drop_column("lease_until")
