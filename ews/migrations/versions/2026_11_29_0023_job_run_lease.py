@@ -24,6 +24,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lease_until", ews.models.base.UTCDateTime(), nullable=True))
+    # A shard reads, replaces and compares the rollups of its communities.
+    op.create_index(
+        "ix_indicator_rollup_community_day", "indicator_rollup", ["community_code", "day"]
+    )
 
 
 def downgrade() -> None:
