@@ -8,7 +8,8 @@ process), computes and commits it, and records it done. A process renews its lea
 computes every third of ``shard_lease_seconds``; a shard whose lease ran out (its process died)
 is taken over by another process of the run, and so is an unplanned run. When every shard is
 done, the first process to finish the run records the computation as done (the fast path's
-``computations_done``); the others answer ``skipped``. Every process waits for the run to be
+``computations_done``); the others answer ``skipped``. A process first helps finish any planned
+run of an earlier tick still going, so computations are done in order. Every process waits for the run to be
 finished before it answers, so the evaluation that follows (claimed by one of them) sees every
 shard's values. A shard that fails fails the run, which gives its pending days back.
 
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ews.db import in_snapshot, session_scope
@@ -136,6 +137,19 @@ def _planned_run(
         time.sleep(settings.shard_poll_seconds)  # another process is planning it
 
 
+def _unfinished_before(
+    factory: sessionmaker[Session], *, job: str, tick: datetime
+) -> list[datetime]:
+    """The ticks before ``tick`` whose planned run of ``job`` is still going, oldest first."""
+    with session_scope(factory) as session:
+        rows = session.execute(
+            select(JobRun.tick, JobRun.summary)
+            .where(JobRun.job == job, JobRun.status == JobStatus.running, JobRun.tick < tick)
+            .order_by(JobRun.tick)
+        ).all()
+    return [row.tick for row in rows if "plan" in (row.summary or {})]
+
+
 def _compute_claimed(
     factory: sessionmaker[Session], settings: Settings, work: Plan, index: int, shard_id: int
 ) -> dict[str, Any]:
@@ -155,6 +169,10 @@ def run_shared(
     for the process that finished it, ``failed``, else ``skipped``), the run's id, the summary
     (with ``shards_here``: the shards this process computed) and the error."""
     factory = session_factory
+    for older in _unfinished_before(factory, job=job, tick=tick):
+        # One computation at a time: an earlier tick's run still going (its planner may be gone)
+        # is finished first, so no later one records itself done before it.
+        run_shared(settings=settings, session_factory=factory, tick=older, as_of=older, job=job)
     planned = _planned_run(factory, settings, job=job, tick=tick, as_of=as_of)
     if planned is None:
         return JobStatus.skipped, None, {}, None

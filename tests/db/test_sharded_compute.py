@@ -133,3 +133,42 @@ def test_shards_store_the_values_and_revisions_of_one_shard(
                 only_one = sorted(set(one[stage][part]) - set(sharded[stage][part]))
                 only_sharded = sorted(set(sharded[stage][part]) - set(one[stage][part]))
                 assert (only_one, only_sharded) == ([], []), (size, stage, part)
+
+
+def test_a_planned_run_left_by_a_dead_process_is_finished_before_the_next_tick(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """A scheduler planned a tick's run and died before computing a shard (no lease on a planned
+    run: nobody else's to wait for). The next tick's run finishes it first, then runs its own:
+    the earlier computation is done before the later one."""
+    from ews import counters
+    from ews.jobs import claims, run_job, shared_runs
+    from ews.models import JobRun
+
+    now = utcnow()
+    with session_factory() as db:
+        load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
+        db.commit()
+    shaped = settings.model_copy(update={"shard_size": 4})
+    earlier = now - timedelta(minutes=15)
+    run_id = claims.claim(
+        session_factory, job=shared_runs.JOB, tick=earlier, lease_seconds=shaped.shard_lease_seconds
+    )
+    assert run_id is not None
+    planned = shared_runs._plan(session_factory, shaped, run_id=run_id, as_of=earlier)  # then dies
+    outcome = run_job(
+        "compute-indicators", settings=shaped, session_factory=session_factory, tick=now
+    )
+    assert outcome.status == "succeeded", outcome.error
+    with session_factory() as db:
+        rows = (
+            db.execute(select(JobRun).where(JobRun.job == shared_runs.JOB).order_by(JobRun.tick))
+            .scalars()
+            .all()
+        )
+        assert [row.status for row in rows] == ["succeeded", "succeeded"]
+        assert rows[0].finished_at <= rows[1].finished_at
+        assert rows[0].summary["computation"] == planned.computation
+        assert rows[0].summary["shards"] == 3  # 9 communities in shards of 4
+        assert counters.read(db, counters.COMPUTATIONS_DONE) == outcome.summary["computation"]
+        assert db.execute(select(IndicatorValue)).first() is not None
