@@ -172,3 +172,52 @@ def test_a_planned_run_left_by_a_dead_process_is_finished_before_the_next_tick(
         assert rows[0].summary["shards"] == 3  # 9 communities in shards of 4
         assert counters.read(db, counters.COMPUTATIONS_DONE) == outcome.summary["computation"]
         assert db.execute(select(IndicatorValue)).first() is not None
+
+
+def test_a_failing_shard_fails_the_run_and_gives_its_pending_days_back(
+    session_factory: sessionmaker[Session], settings: Settings, monkeypatch: Any
+) -> None:
+    from sqlalchemy import func
+
+    from ews import counters
+    from ews.jobs import run_job, shared_runs
+    from ews.models import PendingWork
+
+    now = utcnow()
+    with session_factory() as db:
+        load_demo(db, generate(now.astimezone(LIMA).date() - timedelta(days=1), SMALL), now=now)
+        db.commit()
+        pending = set(db.execute(select(PendingWork.day)).scalars())
+    shaped = settings.model_copy(update={"shard_size": 4})
+    real = shared_runs.compute_shard
+
+    def broken(session: Session, work: Any, index: int) -> dict[str, Any]:
+        if index == 1:
+            raise RuntimeError("disk full")
+        return real(session, work, index)
+
+    monkeypatch.setattr(shared_runs, "compute_shard", broken)
+    failed = run_job(
+        "compute-indicators", settings=shaped, session_factory=session_factory, tick=now
+    )
+    assert failed.status == "failed"
+    assert failed.error is not None and "disk full" in failed.error
+    with session_factory() as db:
+        assert set(db.execute(select(PendingWork.day)).scalars()) == pending
+        assert counters.read(db, counters.COMPUTATIONS_DONE) == 0
+    monkeypatch.setattr(shared_runs, "compute_shard", real)
+    later = run_job(
+        "compute-indicators",
+        settings=shaped,
+        session_factory=session_factory,
+        tick=now + timedelta(minutes=15),
+        as_of=now,
+    )
+    assert later.status == "succeeded", later.error
+    with session_factory() as db:
+        assert db.execute(select(func.count()).select_from(PendingWork)).scalar_one() == 0
+        communities = db.execute(select(func.count()).select_from(Community)).scalar_one()
+        with_values = db.execute(
+            select(func.count(func.distinct(IndicatorValue.community_code)))
+        ).scalar_one()
+        assert with_values == communities
