@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     # the changes of one interval go out as one SMS per alert and contact (0: only after each
     # evaluation).
     community_update_interval_minutes: float = 10
+    # The computation runs in shards of this many communities (0: one shard), each read, computed,
+    # stored and freed before the next: peak memory follows the shard, not the country. Several
+    # `ews scheduler` processes on one PostgreSQL share a tick's shards (claimed in job_run).
+    shard_size: int = 250
+    # A process computing a shard renews its lease every third of this; a shard whose lease ran out
+    # (its process died) is taken over by another process of the run.
+    shard_lease_seconds: float = 60
+    # How often a process that has no shard left to claim looks whether the run is finished.
+    shard_poll_seconds: float = 1.0
     # The delivery worker (`ews worker`, or inside `ews serve`) delivers; set this to also run a
     # delivery pass on the scheduler's ticks.
     deliver_interval_seconds: int = 0

@@ -107,3 +107,17 @@ def rules_hash(rules: Rules) -> str:
     spec = {c: [r.window_days, dict(r.params)] for c, r in sorted(rules.items())}
     raw = json.dumps([ALGORITHM_VERSION, spec], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def shards(codes: Sequence[str], xs: Sequence[float], size: int) -> list[list[str]]:
+    """Communities in shards of at most ``size`` (``size`` < 1: one shard), west to east by
+    ``xs`` (each community's longitude; ties by code), so a shard covers a narrow band of the
+    country and reads only the satellite points in it. Every code once, in one shard; the order of
+    the shards, concatenated, is the order a computation numbers its revisions in."""
+    if len(codes) != len(xs):
+        raise ValueError("one longitude per community")
+    ordered = [code for _, code in sorted(zip((float(x) for x in xs), codes, strict=True))]
+    if not ordered:
+        return []
+    step = size if size >= 1 else len(ordered)
+    return [ordered[i : i + step] for i in range(0, len(ordered), step)]

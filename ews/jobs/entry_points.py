@@ -17,7 +17,13 @@ from ews.delivery.channels import build_channels
 from ews.delivery.digests import send_digests as queue_digests
 from ews.delivery.worker import deliver_pass
 from ews.intake.pull import pull_source
-from ews.jobs.compute import compute, start_computation
+from ews.jobs.compute import (
+    compute_shard,
+    finish_computation,
+    plan_computation,
+    start_computation,
+    summarize,
+)
 from ews.models.base import utcnow
 from ews.settings import Settings
 
@@ -26,14 +32,33 @@ def compute_indicators(
     *, settings: Settings, session_factory: sessionmaker[Session], as_of: datetime
 ) -> dict[str, Any]:
     """Job: every indicator for every community as of ``as_of`` (plus the earlier days whose rows
-    changed), in one transaction. Answers the mode and counts of rows inserted, updated, unchanged."""
+    changed), in this process, shard after shard (each its own transaction). Answers the mode and
+    counts of rows inserted, updated, unchanged. (A scheduled or API run goes through
+    :mod:`ews.jobs.shared_runs` instead, where several processes share the shards.)"""
     computation = start_computation(session_factory)
-    summary = in_snapshot(
+    work = in_snapshot(
         session_factory,
-        lambda session: compute(
-            session, as_of=as_of, computation=computation, computed_at=utcnow()
+        lambda session: plan_computation(
+            session,
+            as_of=as_of,
+            computation=computation,
+            computed_at=utcnow(),
+            shard_size=settings.shard_size,
         ),
     )
+    parts = []
+    try:
+        for index in range(len(work.shards)):
+            parts.append(
+                in_snapshot(session_factory, lambda s, i=index: compute_shard(s, work, i))  # type: ignore[misc]
+            )
+    except BaseException:
+        with session_scope(session_factory) as session:
+            finish_computation(session, work, failed=True)
+        raise
+    with session_scope(session_factory) as session:
+        finish_computation(session, work)
+    summary = summarize(work, parts)
     summary["as_of"] = as_of.isoformat()
     return summary
 

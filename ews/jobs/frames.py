@@ -13,7 +13,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    false,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -42,6 +51,9 @@ from indicators.columns import (
 from indicators.days import EPOCH, day_start
 
 READ_CHUNK = 200_000
+# A shard's area, (west, south, east, north) in degrees: satellite points outside it reach none of
+# its communities, so a shard reads only the points inside.
+Area = tuple[float, float, float, float]
 
 
 @dataclass
@@ -68,14 +80,15 @@ def load_rules(session: Session) -> dict[str, Rule]:
     )
 
 
-def load_communities(session: Session) -> pd.DataFrame:
-    """Every community's code, territory, approach ring and the day its monitoring began
-    (``monitored_day``: days since 1970-01-01, NaN when unknown)."""
-    rows = session.execute(
-        select(
-            Community.code, Community.boundary, Community.buffer, Community.monitored_since
-        ).order_by(Community.code)
-    ).all()
+def load_communities(session: Session, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every community's (or those of ``codes``) code, territory, approach ring and the day its
+    monitoring began (``monitored_day``: days since 1970-01-01, NaN when unknown)."""
+    query = select(
+        Community.code, Community.boundary, Community.buffer, Community.monitored_since
+    ).order_by(Community.code)
+    if codes is not None:
+        query = query.where(Community.code.in_(list(codes)))
+    rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["code", "boundary", "buffer", "monitored_since"])
     frame["monitored_day"] = [
         float((day - EPOCH).days) if day is not None else np.nan
@@ -150,6 +163,18 @@ def _utc(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, format="ISO8601")
 
 
+def _inside(model: Any, area: Area | None) -> ColumnElement[bool]:
+    if area is None:
+        return true()
+    west, south, east, north = area
+    return and_(
+        model.longitude >= west,
+        model.longitude <= east,
+        model.latitude >= south,
+        model.latitude <= north,
+    )
+
+
 def _points(frame: pd.DataFrame) -> pd.DataFrame:
     for axis in ("longitude", "latitude"):
         frame[axis] = frame[axis].astype(float)
@@ -214,19 +239,23 @@ def load_frames(
     deforestation_from: datetime,
     end: datetime,
     communities: Sequence[str] | None = None,
+    area: Area | None = None,
 ) -> Frames:
     """Reports and fire hotspots observed from their start to ``end`` (a local midnight) and
-    deforestation alerts dated on the local days in between; only ``communities``' reports if
-    given."""
+    deforestation alerts dated on the local days in between; only ``communities``' reports and
+    patrols if given, only the satellite points inside ``area`` if given."""
     report = select(*_raw(Report, REPORT_COLUMNS)).where(
         Report.observed_at >= reports_from, Report.observed_at < end
     )
     fire_hotspot = select(*_hotspot_columns()).where(
-        FireHotspot.acquired_at >= fire_hotspots_from, FireHotspot.acquired_at < end
+        FireHotspot.acquired_at >= fire_hotspots_from,
+        FireHotspot.acquired_at < end,
+        _inside(FireHotspot, area),
     )
     deforestation_alert = select(*_deforestation_columns()).where(
         DeforestationAlert.alert_date >= deforestation_from.date(),
         DeforestationAlert.alert_date < end.date(),
+        _inside(DeforestationAlert, area),
     )
     if communities is not None:
         report = report.where(Report.community_code.in_(list(communities)))
@@ -239,10 +268,17 @@ def load_frames(
     )
 
 
-def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) -> Frames:
+def load_day_frames(
+    connection: Connection,
+    spans: Sequence[tuple[int, int]],
+    *,
+    communities: Sequence[str] | None = None,
+    area: Area | None = None,
+) -> Frames:
     """Every report, fire hotspot, deforestation alert and patrol observed (a patrol: ended) on the
-    local days of ``spans`` (``(first, last)`` day numbers, inclusive), whatever community: what
-    the rollups of those days are built from."""
+    local days of ``spans`` (``(first, last)`` day numbers, inclusive): what the rollups of those
+    days are built from. Only ``communities``' reports and patrols if given (else whatever
+    community), only the satellite points inside ``area`` if given."""
     reports: list[ColumnElement[bool]] = [false()]
     fire_hotspots: list[ColumnElement[bool]] = [false()]
     deforestation: list[ColumnElement[bool]] = [false()]
@@ -255,28 +291,38 @@ def load_day_frames(connection: Connection, spans: Sequence[tuple[int, int]]) ->
                 EPOCH + timedelta(days=first), EPOCH + timedelta(days=last)
             )
         )
+    report = select(*_raw(Report, REPORT_COLUMNS)).where(or_(*reports))
+    if communities is not None:
+        report = report.where(Report.community_code.in_(list(communities)))
     return Frames(
         reports=read_frame(
             connection,
-            select(*_raw(Report, REPORT_COLUMNS)).where(or_(*reports)),
+            report,
             REPORT_COLUMNS,
             _reports,
         ),
         fire_hotspots=read_frame(
             connection,
-            select(*_hotspot_columns()).where(or_(*fire_hotspots)),
+            select(*_hotspot_columns()).where(or_(*fire_hotspots), _inside(FireHotspot, area)),
             FIRE_HOTSPOT_READ,
             _fire_hotspots,
         ),
         deforestation=read_frame(
             connection,
-            select(*_deforestation_columns()).where(or_(*deforestation)),
+            select(*_deforestation_columns()).where(
+                or_(*deforestation), _inside(DeforestationAlert, area)
+            ),
             DEFORESTATION_READ,
             _deforestation,
         ),
         patrols=pd.concat(
             [
-                load_patrols(connection, start=day_start(first), end=day_start(last + 1))
+                load_patrols(
+                    connection,
+                    start=day_start(first),
+                    end=day_start(last + 1),
+                    communities=communities,
+                )
                 for first, last in spans
             ]
             or [no_patrols()],

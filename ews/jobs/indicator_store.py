@@ -83,12 +83,19 @@ def load_rollups(
 
 
 def replace_rollups(
-    session: Session, rollups: pd.DataFrame, *, days: Sequence[int] | None = None
+    session: Session,
+    rollups: pd.DataFrame,
+    *,
+    days: Sequence[int] | None = None,
+    communities: Sequence[str] | None = None,
 ) -> None:
-    """Replace the stored rollups (of ``days`` only, if given) with ``rollups``."""
+    """Replace the stored rollups (of ``days`` only, of ``communities`` only, if given) with
+    ``rollups``."""
     statement = delete(IndicatorRollup)
     if days is not None:
         statement = statement.where(IndicatorRollup.day.in_([int(d) for d in days]))
+    if communities is not None:
+        statement = statement.where(IndicatorRollup.community_code.in_(list(communities)))
     session.execute(statement)
     frame = rollups[ROLLUP_COLUMNS].copy()
     frame["inputs"] = frame["inputs"].astype(np.int64)
@@ -174,19 +181,30 @@ def _stored(session: Session, ends: list[datetime], codes: list[str]) -> dict[tu
 
 
 def upsert_values(
-    session: Session, *, values: pd.DataFrame, computed_at: datetime
+    session: Session,
+    *,
+    values: pd.DataFrame,
+    computed_at: datetime,
+    order: Sequence[str] | None = None,
 ) -> dict[str, int]:
     """Insert new rows, update rows whose numbers changed, leave equal rows untouched.
 
     Revisions: a row whose value, level or details change gets a new one (from the
-    ``indicator_revision`` counter); a new row equal to the row of the day before keeps that row's
+    ``indicator_revision`` counter), numbered community by community in ``order`` (default: by
+    code), then by indicator and day; so shards stored one after another in that order number
+    them as one computation would. A new row equal to the row of the day before keeps that row's
     revision, so a new day with the same numbers is nothing new to an alert.
     """
     if values.empty:
         return {"inserted": 0, "updated": 0, "unchanged": 0}
     ends = sorted({pd.Timestamp(e).to_pydatetime() for e in values["window_end"].unique()})
     stored = _stored(session, ends, sorted(set(values["community_code"])))
-    ordered = values.sort_values(["code", "community_code", "window_end"], kind="stable")
+    rank = {
+        code: index for index, code in enumerate(order or sorted(set(values["community_code"])))
+    }
+    ordered = values.assign(
+        _rank=[rank.get(c, len(rank)) for c in values["community_code"]]
+    ).sort_values(["_rank", "community_code", "code", "window_end"], kind="stable")
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     unchanged = 0

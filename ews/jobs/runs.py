@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ews.jobs import claims
+from ews.jobs import claims, shared_runs
+from ews.jobs.entry_points import compute_indicators
 from ews.jobs.registry import get_job, job_names
 from ews.models import JobStatus
 from ews.settings import Settings
@@ -50,6 +51,8 @@ def run_job(
     if job is None:
         raise UnknownJobError(name)
     as_of = as_of or tick
+    if name == shared_runs.JOB and get_job(name) is compute_indicators:
+        return _run_shared(name, settings=settings, factory=session_factory, tick=tick, as_of=as_of)
     run_id = claims.claim(session_factory, job=name, tick=tick)
     if run_id is None:
         logger.info("job %s tick %s already claimed elsewhere; skipped", name, tick.isoformat())
@@ -67,6 +70,33 @@ def run_job(
     logger.info("job %s tick %s succeeded: %s", name, tick.isoformat(), summary)
     return JobOutcome(
         job=name, tick=tick, as_of=as_of, status=JobStatus.succeeded, run_id=run_id, summary=summary
+    )
+
+
+def _run_shared(
+    name: str,
+    *,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    tick: datetime,
+    as_of: datetime,
+) -> JobOutcome:
+    """The computation, its shards shared with every process running the same tick."""
+    status, run_id, summary, error = shared_runs.run_shared(
+        settings=settings, session_factory=factory, tick=tick, as_of=as_of, job=name
+    )
+    if status == JobStatus.skipped:
+        logger.info("job %s tick %s finished by another process", name, tick.isoformat())
+    else:
+        logger.info("job %s tick %s %s: %s", name, tick.isoformat(), status, error or summary)
+    return JobOutcome(
+        job=name,
+        tick=tick,
+        as_of=as_of,
+        status=status,
+        run_id=run_id,
+        summary=summary,
+        error=error,
     )
 
 

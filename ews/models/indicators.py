@@ -57,6 +57,7 @@ class IndicatorRollup(Base):
     __table_args__ = (
         UniqueConstraint("code", "community_code", "day"),
         Index("ix_indicator_rollup_day", "day"),
+        Index("ix_indicator_rollup_community_day", "community_code", "day"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -121,3 +122,7 @@ class JobRun(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]]
+    # A shard of a shared computation (job ``compute-indicators/shard-NNNN``), or a run not yet
+    # planned: until when its process holds it (renewed while it works; another process takes
+    # it over once it has passed).
+    lease_until: Mapped[datetime | None]

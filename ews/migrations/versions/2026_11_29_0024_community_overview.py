@@ -4,8 +4,8 @@
   tolerance, 0.001° grid, a Point for a territory smaller than that), recomputed by the model
   whenever the boundary is written; filled here for the communities already loaded.
 
-Revision ID: 0019f
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-11-29 04:00:00
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql
 
 from indicators.geometry import overview_shape
 
-revision: str = "0019f"
-down_revision: str | None = "0022"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
