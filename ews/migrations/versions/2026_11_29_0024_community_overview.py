@@ -28,8 +28,11 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("community") as batch:
-        batch.add_column(sa.Column("overview", JSON, nullable=True))
+    # A plain ADD COLUMN on both engines: a batch rebuild of ``community`` on SQLite trips the
+    # foreign keys of every table that points at it.
+    op.add_column("community", sa.Column("overview", JSON, nullable=True))
+    if op.get_context().as_sql:
+        return  # offline: no rows to read; the landing map simplifies a missing shape itself
     bind = op.get_bind()
     community = sa.table(
         "community",
@@ -49,5 +52,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("community") as batch:
-        batch.drop_column("overview")
+    op.drop_column("community", "overview")  # SQLite 3.35+ drops a column in place
