@@ -120,12 +120,16 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
     var/mail, never to a server; every link in mail, CAP and Atom points at the port served."""
     env = clean_env(EWS_DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'ews.sqlite3'}")
     assert run_ews("init", env=env, cwd=tmp_path).returncode == 0
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # `ews demo` evaluates its alerts itself, and a CAP message is written once, when its event is:
+    # the demo is told the address the service will answer at (the server below is not).
     small = ["--communities", "2", "--reports", "200", "--hotspots", "400", "--alerts", "300"]
-    demo = run_ews("demo", *small, "--series-days", "2", env=env, cwd=tmp_path)
+    demo_env = {**env, "EWS_BASE_URL": base}
+    demo = run_ews("demo", *small, "--series-days", "2", env=demo_env, cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     key = run_ews("keys", "create", "--role", "analyst", "--name", "Ana", env=env, cwd=tmp_path)
     token = key.stdout.split()[-1]
-    port = free_port()
     server = subprocess.Popen(
         [*EWS, "serve", "--port", str(port)],
         env=env,
@@ -134,7 +138,6 @@ def test_serve_on_another_port_links_to_it_and_keeps_its_mail(tmp_path: Path) ->
         stderr=subprocess.PIPE,
         text=True,
     )
-    base = f"http://127.0.0.1:{port}"
     folder = tmp_path / "var" / "mail"
     try:
 
