@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ews.models import Patrol
+from indicators.days import LIMA
 from tests.support.web import auth, sign_in
 
 COMMUNITY = "flor-de-ucayali"
@@ -35,7 +36,9 @@ def patrol(**overrides: Any) -> dict[str, Any]:
 
 
 def gpx(points: list[tuple[float, float]], *, with_times: bool = True) -> str:
-    start = datetime.now(UTC) - timedelta(hours=2)
+    """A GPX track walked at one point every 10 minutes, its last point a minute ago (so the patrol
+    ends on today's local day, whatever the hour: a test run just after Lima's midnight too)."""
+    start = datetime.now(UTC) - timedelta(minutes=10 * (len(points) - 1) + 1)
     rows = "".join(
         f'<trkpt lat="{lat}" lon="{lon}">'
         + (
@@ -101,7 +104,9 @@ def test_gpx_patrol_then_a_run_changes_effort_and_ends_silence_the_same_day(
     assert coverage["details"]["evidence"]["patrol_ids"] == [patrol_id]
     silence = _latest(client, admin, "patrol_silence_days")
     assert silence_before["value"] >= 0
-    assert silence["value"] == 0
+    # Zero the day it ended (Lima); in the minute after Lima's midnight it ended yesterday.
+    ended = datetime.fromisoformat(stored["ended_at"]).astimezone(LIMA).date()
+    assert silence["value"] == (datetime.now(LIMA).date() - ended).days
     assert silence["window_end"] == silence_before["window_end"]  # the same day
     # The community page maps the track.
     sign_in(client, make_key("analyst"))
