@@ -143,6 +143,7 @@ _MESSAGES: dict[str, str] = {
     "too_long": "demasiados elementos / too many items",
     "too_short": "faltan elementos / too few items",
     "string_too_long": "texto demasiado largo / text too long",
+    "string_too_short": "texto demasiado corto / text too short",
 }
 
 
@@ -165,6 +166,16 @@ def _text_too_long(limit: object) -> str:
     )
 
 
+def _text_too_short(limit: object) -> str:
+    """A text under its length (pydantic says ``too_short`` for an optional text, as for a list)."""
+    if limit is None:
+        return _MESSAGES["string_too_short"]
+    return (
+        f"texto demasiado corto: al menos {limit} caracteres / text too short: at least {limit} "
+        "characters"
+    )
+
+
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     """Turn pydantic errors into ``{"field", "message"}`` pairs with human words."""
     result = []
@@ -179,6 +190,8 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
             message = f"{bound[1]} {limit} / {bound[2]} {limit}"
         if kind in ("too_long", "string_too_long") and isinstance(error.get("input"), str):
             message = _text_too_long(context.get("max_length"))
+        if kind in ("too_short", "string_too_short") and isinstance(error.get("input"), str):
+            message = _text_too_short(context.get("min_length"))
         if message is None:
             raw = str(error.get("msg", "valor inválido / invalid value"))
             message = raw.removeprefix("Value error, ")

@@ -27,3 +27,17 @@ def test_a_text_too_long_says_text_and_its_limit_not_items() -> None:
 
 def test_a_list_too_long_says_items() -> None:
     assert _messages(photos=[1, 2, 3]) == {"photos": "demasiados elementos / too many items"}
+
+
+class _Contact(BaseModel):
+    phone: Text = Field(min_length=6)
+    codes: list[int] = Field(min_length=1)
+
+
+def test_a_text_too_short_says_text_and_its_limit_not_items() -> None:
+    with pytest.raises(ValidationError) as caught:
+        _Contact.model_validate({"phone": "12", "codes": []})
+    assert {e["field"]: e["message"] for e in field_errors(caught.value.errors())} == {
+        "phone": "texto demasiado corto: al menos 6 caracteres / text too short: at least 6 characters",
+        "codes": "faltan elementos / too few items",
+    }
