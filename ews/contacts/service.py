@@ -225,10 +225,8 @@ def update_contact(
         setattr(row, key, value)
     row.managed_by = MANAGED_BY_API
     session.flush()
-    action = (
-        AuditAction.contact_deactivated
-        if changed.keys() == {"active"} and not changed["active"]
-        else AuditAction.contact_updated
+    action = _update_action(
+        changed, deactivated=AuditAction.contact_deactivated, updated=AuditAction.contact_updated
     )
     audit.record(
         session,
@@ -374,10 +372,10 @@ def update_community_contact(
     for key, value in changed.items():
         setattr(row, key, value)
     session.flush()
-    action = (
-        AuditAction.community_contact_deactivated
-        if changed.keys() == {"active"} and not changed["active"]
-        else AuditAction.community_contact_updated
+    action = _update_action(
+        changed,
+        deactivated=AuditAction.community_contact_deactivated,
+        updated=AuditAction.community_contact_updated,
     )
     audit.record(
         session,
@@ -396,3 +394,10 @@ def deactivate_community_contact(
     return update_community_contact(
         session, actor=actor, secret_key=secret_key, code=code, changes={"active": False}
     )
+
+
+def _update_action(
+    changed: dict[str, Any], *, deactivated: AuditAction, updated: AuditAction
+) -> AuditAction:
+    """An update that only switches a contact off is audited as its deactivation."""
+    return deactivated if changed.keys() == {"active"} and not changed["active"] else updated
