@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,10 @@ from ews.models import (
 from ews.models.base import utcnow
 from indicators import ALGORITHM_VERSION
 from indicators.columns import ROLLUP_COLUMNS
-from indicators.days import day_number
+from indicators.days import day_number, utc_ns
 
 STATE = "rollups"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What a revision follows: a change of these makes a new one (not of the baseline or inputs).
 REVISED = ("value", "level", "details")
 
@@ -141,11 +142,16 @@ def _clean(value: float | None) -> float | None:
     return round(float(value), 6)
 
 
-def _end_key(window_end: Any) -> str:
-    return pd.Timestamp(window_end).tz_convert("UTC").isoformat()
+def _end_key(window_end: datetime) -> int:
+    """A stored row's end as microseconds since the epoch (the key :func:`upsert_values` matches
+    the computed rows' ends by, computed for a whole column at once there)."""
+    aware = window_end if window_end.tzinfo is not None else window_end.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(microseconds=1)
 
 
-def _stored(session: Session, ends: list[datetime], codes: list[str]) -> dict[tuple[str, str], Any]:
+def _stored(
+    session: Session, ends: list[datetime], codes: list[str]
+) -> dict[tuple[str, str], dict[int | str, Any]]:
     """Per (code, community): the stored rows of ``ends`` by end, and under ``"before"`` the row of
     the last stored day before them (a series with a gap there has none: its next row is new)."""
     columns = (
@@ -171,7 +177,7 @@ def _stored(session: Session, ends: list[datetime], codes: list[str]) -> dict[tu
     if len(codes) < 500:
         same = same.where(IndicatorValue.community_code.in_(codes))
         before = before.where(IndicatorValue.community_code.in_(codes))
-    found: dict[tuple[str, str], Any] = {}
+    found: dict[tuple[str, str], dict[int | str, Any]] = {}
     for row in session.execute(same):
         found.setdefault((row.code, row.community_code), {})[_end_key(row.window_end)] = row
     if previous_end is not None:
@@ -209,11 +215,13 @@ def upsert_values(
     updates: list[dict[str, Any]] = []
     unchanged = 0
     previous: dict[tuple[str, str], dict[str, Any]] = {}
-    for code, community, start, end, value, level, baseline, inputs, details in zip(
+    end_keys = utc_ns(ordered["window_end"]) // 1000
+    for code, community, start, end, end_key, value, level, baseline, inputs, details in zip(
         ordered["code"],
         ordered["community_code"],
         ordered["window_start"],
         ordered["window_end"],
+        end_keys.tolist(),
         ordered["value"],
         ordered["level"],
         ordered["baseline"],
@@ -231,7 +239,7 @@ def upsert_values(
         }
         key = (code, community)
         rows = stored.get(key, {})
-        old = rows.get(_end_key(end))
+        old = rows.get(end_key)
         before = previous.get(key)
         if before is None and rows.get("before") is not None:
             row = rows["before"]
