@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from ews import counters
-from ews.bulk import bulk_insert
+from ews.bulk import bulk_insert, bulk_read
 from ews.jobs.frames import read_frame
 from ews.models import (
     Community,
@@ -35,6 +35,15 @@ STATE = "rollups"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What a revision follows: a change of these makes a new one (not of the baseline or inputs).
 REVISED = ("value", "level", "details")
+ROLLUP_DTYPES = {
+    "code": "str",
+    "community_code": "str",
+    "day": "int64",
+    "core_value": "float64",
+    "buffer_value": "float64",
+    "inputs": "int64",
+    "severe": "int64",
+}
 
 
 def take_pending_days(session: Session) -> list[int]:
@@ -75,6 +84,9 @@ def load_rollups(
         query = query.where(IndicatorRollup.day.in_([int(d) for d in days]))
     if communities is not None:
         query = query.where(IndicatorRollup.community_code.in_(list(communities)))
+    copied = bulk_read(session.connection(), query, ROLLUP_DTYPES)
+    if copied is not None:
+        return copied
     frame = read_frame(session.connection(), query, ROLLUP_COLUMNS)
     for column in ("core_value", "buffer_value"):
         frame[column] = frame[column].astype(float)
