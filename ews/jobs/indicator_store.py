@@ -161,40 +161,54 @@ def _end_key(window_end: datetime) -> int:
     return (aware - _EPOCH) // timedelta(microseconds=1)
 
 
+_STORED_COLUMNS = (
+    IndicatorValue.id,
+    IndicatorValue.code,
+    IndicatorValue.community_code,
+    IndicatorValue.window_end,
+    IndicatorValue.value,
+    IndicatorValue.level,
+    IndicatorValue.baseline,
+    IndicatorValue.inputs,
+    IndicatorValue.details,
+    IndicatorValue.algorithm_version,
+    IndicatorValue.revision,
+)
+
+
 def _stored(
-    session: Session, ends: list[datetime], codes: list[str]
+    session: Session, ends: list[datetime], codes: list[str], wanted: set[tuple[str, str, int]]
 ) -> dict[tuple[str, str], dict[int | str, Any]]:
-    """Per (code, community): the stored rows of ``ends`` by end, and under ``"before"`` the row of
-    the last stored day before them (a series with a gap there has none: its next row is new)."""
-    columns = (
-        IndicatorValue.id,
-        IndicatorValue.code,
-        IndicatorValue.community_code,
-        IndicatorValue.window_end,
-        IndicatorValue.value,
-        IndicatorValue.level,
-        IndicatorValue.baseline,
-        IndicatorValue.inputs,
-        IndicatorValue.details,
-        IndicatorValue.algorithm_version,
-        IndicatorValue.revision,
-    )
+    """Per (code, community): the stored rows of ``ends`` by end (microseconds since the epoch),
+    and under ``"before"`` the row of the last stored day before them (a series with a gap there
+    has none: its next row is new). The rows before are read only if some of ``wanted`` (code,
+    community, end) has no stored row yet: a run that rewrites stored days needs none."""
+    found: dict[tuple[str, str], dict[int | str, Any]] = {}
+    same = select(*_STORED_COLUMNS).where(IndicatorValue.window_end.in_(ends))
+    if len(codes) < 500:
+        same = same.where(IndicatorValue.community_code.in_(codes))
+    for row in session.execute(same):
+        found.setdefault((row.code, row.community_code), {})[_end_key(row.window_end)] = row
+    new = {
+        (code, community)
+        for code, community, end in wanted
+        if end not in found.get((code, community), {})
+    }
+    if not new:
+        return found
     previous_end = _as_datetime(
         session.execute(
             select(func.max(IndicatorValue.window_end)).where(IndicatorValue.window_end < min(ends))
         ).scalar_one_or_none()
     )
-    same = select(*columns).where(IndicatorValue.window_end.in_(ends))
-    before = select(*columns).where(IndicatorValue.window_end == previous_end)
-    if len(codes) < 500:
-        same = same.where(IndicatorValue.community_code.in_(codes))
-        before = before.where(IndicatorValue.community_code.in_(codes))
-    found: dict[tuple[str, str], dict[int | str, Any]] = {}
-    for row in session.execute(same):
-        found.setdefault((row.code, row.community_code), {})[_end_key(row.window_end)] = row
-    if previous_end is not None:
-        for row in session.execute(before):
-            found.setdefault((row.code, row.community_code), {})["before"] = row
+    if previous_end is None:
+        return found
+    before = select(*_STORED_COLUMNS).where(IndicatorValue.window_end == previous_end)
+    communities = sorted({community for _, community in new})
+    if len(communities) < 500:
+        before = before.where(IndicatorValue.community_code.in_(communities))
+    for row in session.execute(before):
+        found.setdefault((row.code, row.community_code), {})["before"] = row
     return found
 
 
@@ -216,18 +230,20 @@ def upsert_values(
     if values.empty:
         return {"inserted": 0, "updated": 0, "unchanged": 0}
     ends = sorted({pd.Timestamp(e).to_pydatetime() for e in values["window_end"].unique()})
-    stored = _stored(session, ends, sorted(set(values["community_code"])))
+    end_keys = utc_ns(values["window_end"]) // 1000
+    wanted = set(zip(values["code"], values["community_code"], end_keys.tolist(), strict=True))
+    stored = _stored(session, ends, sorted(set(values["community_code"])), wanted)
     rank = {
         code: index for index, code in enumerate(order or sorted(set(values["community_code"])))
     }
     ordered = values.assign(
         _rank=[rank.get(c, len(rank)) for c in values["community_code"]]
     ).sort_values(["_rank", "community_code", "code", "window_end"], kind="stable")
+    end_keys = utc_ns(ordered["window_end"]) // 1000
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     unchanged = 0
     previous: dict[tuple[str, str], dict[str, Any]] = {}
-    end_keys = utc_ns(ordered["window_end"]) // 1000
     for code, community, start, end, end_key, value, level, baseline, inputs, details in zip(
         ordered["code"],
         ordered["community_code"],
