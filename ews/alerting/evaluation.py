@@ -8,11 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import decide
-from alerts.states import CategoryState, Decision, Fingerprint, OpenAlert, category_states
+from alerts.states import CategoryState, Decision, Fingerprint, OpenAlert
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.actions import remind_overdue_actions
@@ -54,9 +53,11 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     # Read before the values: values newer than this number only make the holds last longer.
     computation = counters.read(session, counters.COMPUTATIONS_DONE)
     categories = loading.categories_by_code(session)
-    values = loading.latest_values(session)
-    states = category_states(loading.readings(values, categories))
+    heads = loading.latest_value_heads(session)
     open_alerts = loading.open_alert_states(session)
+    states = loading.states_that_matter(
+        heads, categories, alerts=open_alerts, computation=computation
+    )
     outcomes = decide_in_store(
         session,
         states=states,
@@ -69,18 +70,22 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         session, [o.alert_id for o in outcomes if o.alert_id is not None]
     )
     open_rows = {o.fingerprint: rows[o.alert_id] for o in outcomes if o.alert_id is not None}
-    by_fingerprint: dict[Fingerprint, list[Row[Any]]] = defaultdict(list)
-    for value in values:
-        if value.code in categories:
-            by_fingerprint[Fingerprint(value.community_code, categories[value.code])].append(value)
+    # The full rows of the values behind new evidence only, in the order they were read.
+    with_state = {o.fingerprint for o in outcomes if o.state is not None}
+    value_ids: dict[Fingerprint, list[int]] = defaultdict(list)
+    for head in heads:
+        if head.code in categories:
+            fingerprint = Fingerprint(head.community_code, categories[head.code])
+            if fingerprint in with_state:
+                value_ids[fingerprint].append(head.id)
+    values = loading.values_by_id(session, [id_ for ids in value_ids.values() for id_ in ids])
     applied = apply_outcomes(
         session,
         outcomes,
         alerts=open_rows,
         evidence={
-            o.fingerprint: Evidence.from_values(by_fingerprint[o.fingerprint])
-            for o in outcomes
-            if o.state is not None
+            fingerprint: Evidence.from_values([values[id_] for id_ in value_ids[fingerprint]])
+            for fingerprint in with_state
         },
         regions=loading.community_regions(session),
         contacts=loading.contacts(session),
@@ -92,7 +97,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     overdue = remind_overdue_actions(session, now=now)
     return {
         "as_of": now.isoformat(),
-        "indicator_values": len(values),
+        "indicator_values": len(heads),
         "open_alerts_before": len(open_alerts),
         "changed_alerts": len(outcomes),
         **applied.summary(),

@@ -3,14 +3,16 @@ alerts, what resolved alerts had seen, silences, and the policy from settings.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, and_, func, select, text
+from sqlalchemy import Row, Select, Table, Text, and_, func, select, text
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import is_new
+from alerts.lifecycle import is_new, state_matters
 from alerts.routing import ContactInfo, RoutingRule
 from alerts.states import (
     CategoryState,
@@ -34,7 +36,7 @@ from ews.models import (
 )
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
-from indicators.levels import Level
+from indicators.levels import Level, max_level
 
 # One evaluation at a time on PostgreSQL (SQLite already has one writer: BEGIN IMMEDIATE).
 ALERT_LOCK_KEY = 0x45575341  # "EWSA"
@@ -84,11 +86,9 @@ def categories_by_code(session: Session) -> dict[str, str]:
     return {code: category for code, category in rows}
 
 
-def latest_values(
-    session: Session, *, community_codes: Collection[str] | None = None
-) -> list[Row[Any]]:
-    """The latest value per (community, code): the row with the greatest ``window_end``
-    (plain rows with the ``indicator_value`` columns as attributes: read-only, no ORM cost)."""
+def _latest(columns: Sequence[Any], community_codes: Collection[str] | None = None) -> Select[Any]:
+    """``columns`` of the latest value per (community, code): the row with the greatest
+    ``window_end``."""
     newest = select(
         IndicatorValue.community_code,
         IndicatorValue.code,
@@ -97,8 +97,7 @@ def latest_values(
     if community_codes is not None:
         newest = newest.where(IndicatorValue.community_code.in_(list(community_codes)))
     latest = newest.subquery()
-    table = cast(Table, IndicatorValue.__table__)
-    query = select(*table.columns).join(
+    return select(*columns).join(
         latest,
         and_(
             IndicatorValue.community_code == latest.c.community_code,
@@ -106,7 +105,43 @@ def latest_values(
             IndicatorValue.window_end == latest.c.window_end,
         ),
     )
+
+
+def latest_values(
+    session: Session, *, community_codes: Collection[str] | None = None
+) -> list[Row[Any]]:
+    """The latest value per (community, code): the row with the greatest ``window_end``
+    (plain rows with the ``indicator_value`` columns as attributes: read-only, no ORM cost)."""
+    table = cast(Table, IndicatorValue.__table__)
+    return list(session.execute(_latest(list(table.columns), community_codes)).all())
+
+
+def latest_value_heads(session: Session) -> list[Row[Any]]:
+    """What an evaluation needs first of the latest value per (community, code): its ``id``,
+    ``community_code``, ``code``, ``level``, ``revision`` and ``details`` as JSON text, decoded
+    only where it matters (:func:`states_that_matter`)."""
+    query = _latest(
+        [
+            IndicatorValue.id,
+            IndicatorValue.community_code,
+            IndicatorValue.code,
+            IndicatorValue.level,
+            IndicatorValue.revision,
+            sql_cast(IndicatorValue.details, Text).label("details"),
+        ]
+    )
     return list(session.execute(query).all())
+
+
+def values_by_id(session: Session, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The ``indicator_value`` rows with ``ids`` (every column), in chunks."""
+    table = cast(Table, IndicatorValue.__table__)
+    found: dict[int, Row[Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        for row in session.execute(select(*table.columns).where(table.c.id.in_(chunk))):
+            found[row.id] = row
+    return found
 
 
 def core_value(details: dict[str, Any] | None) -> float | None:
@@ -130,12 +165,47 @@ def readings(values: Sequence[Row[Any]], categories: dict[str, str]) -> list[Rea
             category=categories[v.code],
             level=Level(v.level),
             revision=int(v.revision),
-            core_value=core_value(v.details),
-            rows=evidence_rows((v.details or {}).get("evidence")),
+            core_value=core_value(details := _details(v.details)),
+            rows=evidence_rows(details.get("evidence")),
         )
         for v in values
         if v.code in categories and v.level in Level.__members__
     ]
+
+
+def _details(details: str | dict[str, Any] | None) -> dict[str, Any]:
+    """A value's ``details``, decoded when read as JSON text (:func:`latest_value_heads`)."""
+    decoded = json.loads(details) if isinstance(details, str) else details
+    return cast(dict[str, Any], decoded or {})
+
+
+def states_that_matter(
+    heads: Sequence[Row[Any]],
+    categories: dict[str, str],
+    *,
+    alerts: Sequence[OpenAlert],
+    computation: int,
+) -> dict[Fingerprint, CategoryState]:
+    """The category states of ``heads`` (:func:`latest_value_heads`) that the lifecycle reads
+    (:func:`alerts.lifecycle.state_matters`): the others decide nothing, so their values' details
+    are never decoded."""
+    grouped: dict[tuple[str, str], list[Row[Any]]] = {}
+    levels = Level.__members__
+    for head in heads:
+        category = categories.get(head.code)
+        if category is not None and head.level in levels:
+            grouped.setdefault((head.community_code, category), []).append(head)
+    open_by_fp = {alert.fingerprint: alert for alert in alerts}
+    wanted: list[Row[Any]] = []
+    for (community_code, category), group in grouped.items():
+        if state_matters(
+            open_by_fp.get(Fingerprint(community_code, category)),
+            max_level(head.level for head in group),
+            max(int(head.revision) for head in group),
+            computation,
+        ):
+            wanted += group
+    return category_states(readings(wanted, categories))
 
 
 def category_state(session: Session, fingerprint: Fingerprint) -> CategoryState | None:
