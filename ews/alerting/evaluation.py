@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from ews import counters
 from ews.alerting import loading
 from ews.alerting.actions import remind_overdue_actions
 from ews.alerting.alert_context import ContextBuilder
-from ews.alerting.apply import apply_outcomes
+from ews.alerting.apply import Applied, apply_outcomes
 from ews.alerting.cap_document import CapSource
 from ews.alerting.evidence import Evidence
 from ews.settings import Settings
@@ -70,29 +69,26 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         session, [o.alert_id for o in outcomes if o.alert_id is not None]
     )
     open_rows = {o.fingerprint: rows[o.alert_id] for o in outcomes if o.alert_id is not None}
-    # The full rows of the values behind new evidence only, in the order they were read.
-    with_state = {o.fingerprint for o in outcomes if o.state is not None}
-    value_ids: dict[Fingerprint, list[int]] = defaultdict(list)
-    for head in heads:
-        if head.code in categories:
-            fingerprint = Fingerprint(head.community_code, categories[head.code])
-            if fingerprint in with_state:
-                value_ids[fingerprint].append(head.id)
-    values = loading.values_by_id(session, [id_ for ids in value_ids.values() for id_ in ids])
-    applied = apply_outcomes(
-        session,
-        outcomes,
-        alerts=open_rows,
-        evidence={
-            fingerprint: Evidence.from_values([values[id_] for id_ in value_ids[fingerprint]])
-            for fingerprint in with_state
-        },
-        regions=loading.community_regions(session),
-        contacts=loading.contacts(session),
-        context=ContextBuilder(session),
-        cap=CapSource.of(settings),
-        now=now,
+    # The full rows of the values behind new evidence only.
+    values = loading.values_of(
+        session, heads, categories, {o.fingerprint for o in outcomes if o.state is not None}
     )
+    # A steady evaluation changes nothing: no routing, contacts or context to read then.
+    applied = Applied()
+    if outcomes:
+        applied = apply_outcomes(
+            session,
+            outcomes,
+            alerts=open_rows,
+            evidence={
+                fingerprint: Evidence.from_values(rows) for fingerprint, rows in values.items()
+            },
+            regions=loading.community_regions(session),
+            contacts=loading.contacts(session),
+            context=ContextBuilder(session),
+            cap=CapSource.of(settings),
+            now=now,
+        )
     # Overdue actions (DESIGN section 12), reminded to their institution once per local day.
     overdue = remind_overdue_actions(session, now=now)
     return {

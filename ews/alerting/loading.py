@@ -4,11 +4,11 @@ alerts, what resolved alerts had seen, silences, and the policy from settings.""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, Text, and_, func, select, text
+from sqlalchemy import Row, Select, String, Table, Text, and_, func, select, text, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ from ews.models import (
 )
 from ews.models import RoutingRule as RoutingRuleRow
 from ews.settings import Settings
-from indicators.levels import Level, max_level
+from indicators.levels import Level
 
 # One evaluation at a time on PostgreSQL (SQLite already has one writer: BEGIN IMMEDIATE).
 ALERT_LOCK_KEY = 0x45575341  # "EWSA"
@@ -133,15 +133,31 @@ def latest_value_heads(session: Session) -> list[Row[Any]]:
     return list(session.execute(query).all())
 
 
-def values_by_id(session: Session, ids: Sequence[int]) -> dict[int, Row[Any]]:
-    """The ``indicator_value`` rows with ``ids`` (every column), in chunks."""
+def values_of(
+    session: Session,
+    heads: Sequence[Row[Any]],
+    categories: Mapping[str, str],
+    fingerprints: Collection[Fingerprint],
+) -> dict[Fingerprint, list[Row[Any]]]:
+    """The full ``indicator_value`` rows of ``heads`` (:func:`latest_value_heads`) in
+    ``fingerprints``, per fingerprint in the order of ``heads``."""
+    if not fingerprints:
+        return {}
+    ids: dict[Fingerprint, list[int]] = {fingerprint: [] for fingerprint in fingerprints}
+    for head in heads:
+        category = categories.get(head.code)
+        if category is not None:
+            found = ids.get(Fingerprint(head.community_code, category))
+            if found is not None:
+                found.append(head.id)
+    wanted = [id_ for group in ids.values() for id_ in group]
     table = cast(Table, IndicatorValue.__table__)
-    found: dict[int, Row[Any]] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start : start + CHUNK])
+    rows: dict[int, Row[Any]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
         for row in session.execute(select(*table.columns).where(table.c.id.in_(chunk))):
-            found[row.id] = row
-    return found
+            rows[row.id] = row
+    return {fingerprint: [rows[id_] for id_ in group] for fingerprint, group in ids.items()}
 
 
 def core_value(details: dict[str, Any] | None) -> float | None:
@@ -189,21 +205,30 @@ def states_that_matter(
     """The category states of ``heads`` (:func:`latest_value_heads`) that the lifecycle reads
     (:func:`alerts.lifecycle.state_matters`): the others decide nothing, so their values' details
     are never decoded."""
-    grouped: dict[tuple[str, str], list[Row[Any]]] = {}
-    levels = Level.__members__
+    ranks = {level.value: level.rank for level in Level}
+    by_rank = {level.rank: level for level in Level}
+    # Per (community, category): the highest level's rank, the newest revision, the values.
+    grouped: dict[tuple[str, str], tuple[int, int, list[Row[Any]]]] = {}
     for head in heads:
         category = categories.get(head.code)
-        if category is not None and head.level in levels:
-            grouped.setdefault((head.community_code, category), []).append(head)
-    open_by_fp = {alert.fingerprint: alert for alert in alerts}
+        rank = ranks.get(head.level)
+        if category is None or rank is None:
+            continue
+        key = (head.community_code, category)
+        revision = int(head.revision)
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = (rank, revision, [head])
+        else:
+            found[2].append(head)
+            if rank > found[0] or revision > found[1]:
+                grouped[key] = (max(rank, found[0]), max(revision, found[1]), found[2])
+    open_by_key = {
+        (alert.fingerprint.community_code, alert.fingerprint.category): alert for alert in alerts
+    }
     wanted: list[Row[Any]] = []
-    for (community_code, category), group in grouped.items():
-        if state_matters(
-            open_by_fp.get(Fingerprint(community_code, category)),
-            max_level(head.level for head in group),
-            max(int(head.revision) for head in group),
-            computation,
-        ):
+    for key, (rank, revision, group) in grouped.items():
+        if state_matters(open_by_key.get(key), by_rank[rank], revision, computation):
             wanted += group
     return category_states(readings(wanted, categories))
 
@@ -232,33 +257,90 @@ def open_alert_rows(
     return {fingerprint_of(a): a for a in session.execute(query).scalars()}
 
 
+def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` once per distinct raw value (``None`` stays ``None``): the alerts written by one
+    evaluation share their timestamps, routes and levels."""
+    known: dict[Any, Any] = {}
+
+    def memoized(raw: Any) -> Any:
+        if raw is None:
+            return None
+        value = known.get(raw, known)
+        if value is known:
+            value = known[raw] = convert(raw)
+        return value
+
+    return memoized
+
+
+def _column_reader(session: Session, column: Any) -> Callable[[Any], Any]:
+    """How the column's type reads a raw value on this engine, memoized."""
+    dialect = session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return _memoized(process if process is not None else (lambda raw: raw))
+
+
 def open_alert_states(session: Session) -> list[OpenAlert]:
     """Every alert that is not resolved, as the lifecycle sees it, read without ORM objects
-    (a steady evaluation changes few of them; only those are loaded as rows)."""
+    (a steady evaluation changes few of them; only those are loaded as rows). The columns are
+    read raw and converted once per distinct value (:func:`_memoized`)."""
+    times = [
+        Alert.opened_at,
+        Alert.level_since,
+        Alert.last_notified_at,
+        Alert.national_escalated_at,
+        Alert.below_warning_since,
+    ]
     query = select(
         Alert.id,
         Alert.community_code,
         Alert.category,
         Alert.level,
         Alert.status,
-        Alert.opened_at,
-        Alert.level_since,
-        Alert.last_notified_at,
-        Alert.national_escalated_at,
-        Alert.below_warning_since,
         Alert.seen_revision,
         Alert.hold_until,
-        Alert.routed_to,
-        Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
+        sql_cast(Alert.routed_to, Text),
+        Alert.evidence["territory_hit"].as_boolean(),
+        *(type_coerce(column, String) for column in times),
     ).where(Alert.status != AlertStatus.resolved)
+    utc = _column_reader(session, Alert.opened_at)
+    level = _memoized(Level)
+    routes = _memoized(lambda raw: tuple(json.loads(raw)))
     acknowledged = acknowledged_institutions(session)
+    none: frozenset[str] = frozenset()
     return [
-        as_open_alert(
-            row,
-            territory_hit=bool(row.territory_hit),
-            acknowledged_by=acknowledged.get(row.id, frozenset()),
+        OpenAlert(
+            id=id_,
+            fingerprint=Fingerprint(community_code, category),
+            level=level(level_),
+            acknowledged=status == AlertStatus.acknowledged,
+            opened_at=utc(opened_at),
+            level_since=utc(level_since or opened_at),
+            last_notified_at=utc(last_notified_at),
+            national_escalated_at=utc(national_escalated_at),
+            below_warning_since=utc(below_warning_since),
+            seen_revision=seen_revision,
+            hold_until=hold_until,
+            routed_to=routes(routed_to),
+            territory_hit=bool(territory_hit),
+            acknowledged_by=acknowledged.get(id_, none),
         )
-        for row in session.execute(cast(Select[Any], query))
+        for (
+            id_,
+            community_code,
+            category,
+            level_,
+            status,
+            seen_revision,
+            hold_until,
+            routed_to,
+            territory_hit,
+            opened_at,
+            level_since,
+            last_notified_at,
+            national_escalated_at,
+            below_warning_since,
+        ) in session.execute(cast(Select[Any], query))
     ]
 
 
