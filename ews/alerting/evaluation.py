@@ -65,7 +65,7 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         now=now,
         computation=computation,
     )
-    rows = loading.alert_rows_by_id(
+    rows = loading.alert_columns_by_id(
         session, [o.alert_id for o in outcomes if o.alert_id is not None]
     )
     open_rows = {o.fingerprint: rows[o.alert_id] for o in outcomes if o.alert_id is not None}

@@ -377,6 +377,19 @@ def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
     return rows
 
 
+def alert_columns_by_id(session: Session, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """What writing an outcome reads of each stored alert with ``ids`` (``id``, ``evidence``,
+    ``national_escalated_at``): plain rows, in chunks, no ORM objects."""
+    rows: dict[int, Row[Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        for row in session.execute(
+            select(Alert.id, Alert.evidence, Alert.national_escalated_at).where(Alert.id.in_(chunk))
+        ):
+            rows[row.id] = row
+    return rows
+
+
 def as_open_alert(
     alert: Alert | Row[Any],
     *,
