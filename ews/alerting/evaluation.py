@@ -81,7 +81,8 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
             outcomes,
             alerts=open_rows,
             evidence={
-                fingerprint: Evidence.from_values(rows) for fingerprint, rows in values.items()
+                fingerprint: Evidence.from_values(of_fingerprint)
+                for fingerprint, of_fingerprint in values.items()
             },
             regions=loading.community_regions(session),
             contacts=loading.contacts(session),
