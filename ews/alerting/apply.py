@@ -137,8 +137,10 @@ def write_alerts(
             updates.append({"id": row.id, **values})
             alert_ids.append(row.id)
     if updates:
-        # Bulk UPDATE by primary key: grouped into executemany batches, not one statement per
-        # ORM object (the loaded rows are read, never modified in memory).
+        # Bulk UPDATE by primary key: one executemany per set of columns, not one statement per
+        # row (the ORM batches consecutive rows with the same columns only, hence the sort; the
+        # loaded rows are read, never modified in memory).
+        updates.sort(key=lambda values: sorted(values))
         session.execute(update(Alert), updates)
     new_ids: dict[str, int] = {}
     if new_rows:
