@@ -12,6 +12,8 @@ in ``<parameter>``) are the same in both, as codes are.
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,59 +101,94 @@ def cap_polygons(boundary: dict[str, Any]) -> list[str]:
     return polygons
 
 
-def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{CAP_NS}}}{name}")
-    if text is not None:
-        element.text = text
-    return element
+def _document(message: CapAlert) -> list[tuple[int, str, str | None]]:
+    """The document as its elements in document order: (index of the parent, or -1 for the root;
+    name; text)."""
+    nodes: list[tuple[int, str, str | None]] = []
 
+    def sub(parent: int, name: str, text: str | None = None) -> int:
+        nodes.append((parent, name, text))
+        return len(nodes) - 1
 
-def render_cap(message: CapAlert) -> bytes:
-    """The CAP 1.2 XML document of ``message`` (UTF-8, with an XML declaration)."""
-    root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})  # type: ignore[dict-item]
-    _sub(root, "identifier", message.identifier)
-    _sub(root, "sender", message.sender)
-    _sub(root, "sent", cap_time(message.sent))
-    _sub(root, "status", message.status)
-    _sub(root, "msgType", message.msg_type)
-    _sub(root, "scope", "Restricted")
-    _sub(root, "restriction", " ".join(message.restriction))
+    root = sub(-1, "alert")
+    sub(root, "identifier", message.identifier)
+    sub(root, "sender", message.sender)
+    sub(root, "sent", cap_time(message.sent))
+    sub(root, "status", message.status)
+    sub(root, "msgType", message.msg_type)
+    sub(root, "scope", "Restricted")
+    sub(root, "restriction", " ".join(message.restriction))
     if message.note:
-        _sub(root, "note", message.note)
+        sub(root, "note", message.note)
     if message.references:
-        _sub(
+        sub(
             root,
             "references",
             " ".join(f"{s},{i},{cap_time(t)}" for s, i, t in message.references),
         )
     cancelled = message.msg_type == "Cancel" or message.all_clear
     for info in message.infos:
-        node = _sub(root, "info")
-        _sub(node, "language", info.language)
-        _sub(node, "category", CAP_CATEGORY.get(message.category, "Other"))
-        _sub(node, "event", info.event)
-        _sub(node, "responseType", "AllClear" if cancelled else "Monitor")
-        _sub(node, "urgency", "Past" if cancelled else URGENCY.get(message.level, "Unknown"))
-        _sub(node, "severity", SEVERITY.get(message.level, "Unknown"))
-        _sub(node, "certainty", "Observed")
-        event_code = _sub(node, "eventCode")
-        _sub(event_code, "valueName", "EWS_CATEGORY")
-        _sub(event_code, "value", message.category)
-        _sub(node, "expires", cap_time(message.expires))
-        _sub(node, "senderName", info.sender_name)
-        _sub(node, "headline", info.headline)
-        _sub(node, "description", info.description)
-        _sub(node, "instruction", info.instruction)
+        node = sub(root, "info")
+        sub(node, "language", info.language)
+        sub(node, "category", CAP_CATEGORY.get(message.category, "Other"))
+        sub(node, "event", info.event)
+        sub(node, "responseType", "AllClear" if cancelled else "Monitor")
+        sub(node, "urgency", "Past" if cancelled else URGENCY.get(message.level, "Unknown"))
+        sub(node, "severity", SEVERITY.get(message.level, "Unknown"))
+        sub(node, "certainty", "Observed")
+        event_code = sub(node, "eventCode")
+        sub(event_code, "valueName", "EWS_CATEGORY")
+        sub(event_code, "value", message.category)
+        sub(node, "expires", cap_time(message.expires))
+        sub(node, "senderName", info.sender_name)
+        sub(node, "headline", info.headline)
+        sub(node, "description", info.description)
+        sub(node, "instruction", info.instruction)
         if message.web:
-            _sub(node, "web", message.web)
-        parameter = _sub(node, "parameter")
-        _sub(parameter, "valueName", "EWS_LEVEL")
-        _sub(parameter, "value", message.level.value)
-        area = _sub(node, "area")
-        _sub(area, "areaDesc", message.area_desc)
+            sub(node, "web", message.web)
+        parameter = sub(node, "parameter")
+        sub(parameter, "valueName", "EWS_LEVEL")
+        sub(parameter, "value", message.level.value)
+        area = sub(node, "area")
+        sub(area, "areaDesc", message.area_desc)
         for polygon in message.polygons:
-            _sub(area, "polygon", polygon)
-        geocode = _sub(area, "geocode")
-        _sub(geocode, "valueName", "UBIGEO")
-        _sub(geocode, "value", message.ubigeo)
+            sub(area, "polygon", polygon)
+        geocode = sub(area, "geocode")
+        sub(geocode, "valueName", "UBIGEO")
+        sub(geocode, "value", message.ubigeo)
+    return nodes
+
+
+# Per thread (lxml trees are not shared between threads): the empty tree of each document shape.
+_TEMPLATES = threading.local()
+
+
+def _template(shape: tuple[tuple[int, str], ...]) -> etree._Element:
+    """The elements of ``shape`` without their texts, built once per shape (and thread)."""
+    templates: dict[tuple[tuple[int, str], ...], etree._Element] | None = getattr(
+        _TEMPLATES, "by_shape", None
+    )
+    if templates is None:
+        templates = _TEMPLATES.by_shape = {}
+    root = templates.get(shape)
+    if root is None:
+        elements: list[etree._Element] = []
+        for parent, name in shape:
+            tag = f"{{{CAP_NS}}}{name}"
+            if parent < 0:
+                elements.append(etree.Element(tag, nsmap={None: CAP_NS}))  # type: ignore[dict-item]
+            else:
+                elements.append(etree.SubElement(elements[parent], tag))
+        root = templates[shape] = elements[0]
+    return root
+
+
+def render_cap(message: CapAlert) -> bytes:
+    """The CAP 1.2 XML document of ``message`` (UTF-8, with an XML declaration). The elements
+    come from a copy of the tree of the document's shape, built once, and get their texts in
+    document order."""
+    nodes = _document(message)
+    root = copy.deepcopy(_template(tuple((parent, name) for parent, name, _text in nodes)))
+    for element, (_parent, _name, text) in zip(root.iter(), nodes, strict=True):
+        element.text = text
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -78,6 +78,7 @@ __all__ = [
     "pending_institutions",
     "resolve_by_hand",
     "should_raise",
+    "state_matters",
 ]
 
 
@@ -198,7 +199,7 @@ def mutes(
 # Drafts: the alert after the evidence, before muting, escalation to national level and reminders.
 
 
-def _draft_new(state: CategoryState, now: datetime) -> Decision:
+def _draft_new(state: CategoryState, now: datetime, institutions: tuple[str, ...]) -> Decision:
     return Decision(
         fingerprint=state.fingerprint,
         alert_id=None,
@@ -211,7 +212,7 @@ def _draft_new(state: CategoryState, now: datetime) -> Decision:
         hold_until=state.hold_until,
         territory_hit=state.territory_hit,
         routed_to=(),
-        institutions=(),
+        institutions=institutions,
         national=(),
         national_escalated=False,
         resolved=False,
@@ -221,7 +222,9 @@ def _draft_new(state: CategoryState, now: datetime) -> Decision:
     )
 
 
-def _as_is(alert: OpenAlert) -> Decision:
+def _as_is(
+    alert: OpenAlert, *, hold_until: int | None, institutions: tuple[str, ...] = ()
+) -> Decision:
     return Decision(
         fingerprint=alert.fingerprint,
         alert_id=alert.id,
@@ -232,10 +235,10 @@ def _as_is(alert: OpenAlert) -> Decision:
         level_since=alert.level_since,
         below_warning_since=alert.below_warning_since,
         seen_revision=alert.seen_revision,
-        hold_until=alert.hold_until,
+        hold_until=hold_until,
         territory_hit=alert.territory_hit,
         routed_to=alert.routed_to,
-        institutions=(),
+        institutions=institutions,
         national=(),
         national_escalated=alert.national_escalated_at is not None,
         resolved=False,
@@ -244,50 +247,82 @@ def _as_is(alert: OpenAlert) -> Decision:
     )
 
 
+class _Routes:
+    """``route_institutions`` for each (category, territory hit), computed once per decision."""
+
+    def __init__(self, routing: Sequence[RoutingRule]) -> None:
+        self.routing = routing
+        self.known: dict[tuple[str, bool], tuple[str, ...]] = {}
+
+    def __call__(self, category: str, territory_hit: bool) -> tuple[str, ...]:
+        key = (category, territory_hit)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = route_institutions(
+                category, self.routing, territory_hit=territory_hit
+            )
+        return found
+
+
 def _draft_existing(
-    alert: OpenAlert, state: CategoryState | None, now: datetime, computation: int
+    alert: OpenAlert,
+    state: CategoryState | None,
+    now: datetime,
+    computation: int,
+    routes: _Routes,
 ) -> Decision:
     held = holds(alert.hold_until, computation)
-    draft = replace(_as_is(alert), hold_until=alert.hold_until if held else None)
+    hold_until = alert.hold_until if held else None
+    category = alert.fingerprint.category
     if state is None or not (
         is_new(state, alert.seen_revision) or hold_released(alert, computation)
     ):
-        return draft
+        return _as_is(
+            alert, hold_until=hold_until, institutions=routes(category, alert.territory_hit)
+        )
     level = state.level
     if held or state.from_report:
         level = max_level([level, alert.level])  # the values may predate the urgent report
-    draft = replace(
-        draft,
-        state=state,
+    territory_hit = alert.territory_hit or state.territory_hit
+    new_level = alert.level
+    level_since = alert.level_since
+    acknowledged = alert.acknowledged
+    acknowledged_by = alert.acknowledged_by
+    events: tuple[Event, ...] = ()
+    if level is not Level.none and level.rank > alert.level.rank:
+        new_level, level_since = level, now
+        acknowledged = False  # a higher level needs a new acknowledgement
+        acknowledged_by = frozenset()  # from every institution
+        events = (Event(EventKind.escalated, level, previous_level=alert.level),)
+    elif level is not Level.none and level.rank < alert.level.rank:
+        new_level, level_since = level, now
+        events = (Event(EventKind.deescalated, level, previous_level=alert.level),)
+    return Decision(
+        fingerprint=alert.fingerprint,
+        alert_id=alert.id,
+        level=new_level,
+        acknowledged=acknowledged,
+        acknowledged_by=acknowledged_by,
+        opened_at=alert.opened_at,
+        level_since=level_since,
+        below_warning_since=(alert.below_warning_since or now) if level is Level.none else None,
         # The fast path saw reports, not values: the values stay to be evaluated.
         seen_revision=(
             alert.seen_revision
             if state.from_report
             else max(alert.seen_revision or 0, state.revision)
         ),
-        hold_until=state.hold_until if state.from_report else draft.hold_until,
-        territory_hit=alert.territory_hit or state.territory_hit,
+        hold_until=state.hold_until if state.from_report else hold_until,
+        territory_hit=territory_hit,
+        routed_to=alert.routed_to,
+        institutions=routes(category, territory_hit),
+        national=(),
+        national_escalated=alert.national_escalated_at is not None,
+        resolved=False,
+        muted_by=None,
+        state=state,
+        events=events,
     )
-    if level is Level.none:
-        return replace(draft, below_warning_since=alert.below_warning_since or now)
-    draft = replace(draft, below_warning_since=None)
-    if level.rank > alert.level.rank:
-        return replace(
-            draft,
-            level=level,
-            level_since=now,
-            acknowledged=False,  # a higher level needs a new acknowledgement
-            acknowledged_by=frozenset(),  # from every institution
-            events=(Event(EventKind.escalated, level, previous_level=alert.level),),
-        )
-    if level.rank < alert.level.rank:
-        return replace(
-            draft,
-            level=level,
-            level_since=now,
-            events=(Event(EventKind.deescalated, level, previous_level=alert.level),),
-        )
-    return draft
 
 
 def _auto_resolved(draft: Decision) -> Decision:
@@ -301,6 +336,26 @@ def _critical_institutions(drafts: Sequence[Decision]) -> dict[str, list[Decisio
         if draft.level is Level.critical and not draft.resolved:
             by_community.setdefault(draft.fingerprint.community_code, []).append(draft)
     return by_community
+
+
+def _fingerprint_order(fingerprint: Fingerprint) -> tuple[str, str]:
+    return (fingerprint.community_code, fingerprint.category)  # Fingerprint's own order
+
+
+def state_matters(
+    alert: OpenAlert | None, level: Level, revision: int, computation: int = 0
+) -> bool:
+    """Does :func:`decide` read the state of a fingerprint from values (not the fast path) at
+    ``level`` with newest ``revision``? With an open ``alert``, only when the values are new to it
+    or its hold was released; without one, only at warning or above. Leaving out a state that does
+    not matter changes no decision (the caller need not build it)."""
+    if alert is None:
+        return level.at_least(Level.warning)
+    return (
+        alert.seen_revision is None
+        or revision > alert.seen_revision
+        or hold_released(alert, computation)
+    )
 
 
 def decide(
@@ -323,20 +378,20 @@ def decide(
     open_by_fp = {alert.fingerprint: alert for alert in alerts}
     resolved = resolved or {}
     national = national_institutions(routing)
+    routes = _Routes(routing)
     drafts: list[Decision] = []
-    for fp in sorted(set(states) | set(open_by_fp)):
+    for fp in sorted(set(states) | set(open_by_fp), key=_fingerprint_order):
         state = states.get(fp)
         alert = open_by_fp.get(fp)
         if alert is not None:
-            draft = _draft_existing(alert, state, now, computation)
+            draft = _draft_existing(alert, state, now, computation, routes)
         elif state is not None and should_raise(state, resolved.get(fp)):
-            draft = _draft_new(state, now)
+            draft = _draft_new(state, now, routes(fp.category, state.territory_hit))
         else:
             continue
         if needs_auto_resolve(draft, now, policy):
             draft = _auto_resolved(draft)
-        institutions = route_institutions(fp.category, routing, territory_hit=draft.territory_hit)
-        drafts.append(replace(draft, institutions=institutions))
+        drafts.append(draft)
 
     silence_list = list(silences)
     criticals = _critical_institutions(drafts)
@@ -344,7 +399,10 @@ def decide(
     for draft in drafts:
         alert = open_by_fp.get(draft.fingerprint)
         muted_by = mutes(draft, silence_list, criticals, now)
-        events = [replace(event, muted_by=muted_by) for event in draft.events]
+        events = [
+            event if event.muted_by == muted_by else replace(event, muted_by=muted_by)
+            for event in draft.events
+        ]
         national_escalated = draft.national_escalated
         if muted_by is None:
             if needs_national_escalation(draft, now, policy, national):
@@ -356,20 +414,22 @@ def decide(
             if needs_reminder(alert, draft, events, now, policy):
                 pending = pending_institutions(draft)
                 events.append(Event(EventKind.reminded, draft.level, institutions=pending))
+        if not (events or draft.state is not None or _marks_moved(alert, draft)):
+            continue  # nothing changes: no decision to build
         routed = list(draft.routed_to)
         for code in draft.institutions + (national if national_escalated else ()):
             if code not in routed:
                 routed.append(code)
-        decision = replace(
-            draft,
-            muted_by=muted_by,
-            national_escalated=national_escalated,
-            national=national if national_escalated else (),
-            routed_to=tuple(routed),
-            events=tuple(events),
+        decisions.append(
+            replace(
+                draft,
+                muted_by=muted_by,
+                national_escalated=national_escalated,
+                national=national if national_escalated else (),
+                routed_to=tuple(routed),
+                events=tuple(events),
+            )
         )
-        if decision.events or decision.state is not None or _marks_moved(alert, decision):
-            decisions.append(decision)
     return decisions
 
 
@@ -391,8 +451,7 @@ def resolve_by_hand(
     muted_by = f"silence:{silence.id}" if silence is not None else None
     escalated = alert.national_escalated_at is not None
     return replace(
-        _as_is(alert),
-        hold_until=None,
+        _as_is(alert, hold_until=None),
         institutions=route_institutions(
             alert.fingerprint.category, routing, territory_hit=alert.territory_hit
         ),

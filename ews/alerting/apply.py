@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Row, Table, insert, update
 from sqlalchemy.orm import Session
 
 from alerts.routing import ContactInfo, plan_notifications
@@ -47,7 +47,7 @@ class Applied:
 
 def _alert_values(
     outcome: Decision,
-    row: Alert | None,
+    row: Alert | Row[Any] | None,
     new_evidence: Evidence | None,
     context: ContextBuilder,
     now: datetime,
@@ -100,7 +100,7 @@ def write_alerts(
     session: Session,
     outcomes: Sequence[Decision],
     *,
-    alerts: Mapping[Fingerprint, Alert],
+    alerts: Mapping[Fingerprint, Alert | Row[Any]],
     evidence: Mapping[Fingerprint, Evidence],
     context: ContextBuilder,
     now: datetime,
@@ -137,8 +137,10 @@ def write_alerts(
             updates.append({"id": row.id, **values})
             alert_ids.append(row.id)
     if updates:
-        # Bulk UPDATE by primary key: grouped into executemany batches, not one statement per
-        # ORM object (the loaded rows are read, never modified in memory).
+        # Bulk UPDATE by primary key: one executemany per set of columns, not one statement per
+        # row (the ORM batches consecutive rows with the same columns only, hence the sort; the
+        # loaded rows are read, never modified in memory).
+        updates.sort(key=lambda values: sorted(values))
         session.execute(update(Alert), updates)
     new_ids: dict[str, int] = {}
     if new_rows:
@@ -252,7 +254,7 @@ def apply_outcomes(
     session: Session,
     outcomes: Sequence[Decision],
     *,
-    alerts: Mapping[Fingerprint, Alert],
+    alerts: Mapping[Fingerprint, Alert | Row[Any]],
     evidence: Mapping[Fingerprint, Evidence],
     regions: Mapping[str, str],
     contacts: Sequence[ContactInfo],
@@ -262,7 +264,8 @@ def apply_outcomes(
     actor: str = SYSTEM_ACTOR,
     note: str | None = None,
 ) -> Applied:
-    """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint,
+    """Write ``outcomes`` (flushes; the caller commits). ``alerts`` are the open rows by fingerprint
+    (ORM objects or plain rows with ``id``, ``evidence`` and ``national_escalated_at``),
     ``regions`` the communities' region ubigeo by code, ``cap`` who signs the CAP messages."""
     applied = Applied()
     for outcome in outcomes:

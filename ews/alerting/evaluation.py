@@ -3,21 +3,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import decide
-from alerts.states import CategoryState, Decision, Fingerprint, OpenAlert, category_states
+from alerts.states import CategoryState, Decision, Fingerprint, OpenAlert
 from ews import counters
 from ews.alerting import loading
 from ews.alerting.actions import remind_overdue_actions
 from ews.alerting.alert_context import ContextBuilder
-from ews.alerting.apply import apply_outcomes
+from ews.alerting.apply import Applied, apply_outcomes
 from ews.alerting.cap_document import CapSource
 from ews.alerting.evidence import Evidence
 from ews.settings import Settings
@@ -54,9 +52,11 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
     # Read before the values: values newer than this number only make the holds last longer.
     computation = counters.read(session, counters.COMPUTATIONS_DONE)
     categories = loading.categories_by_code(session)
-    values = loading.latest_values(session)
-    states = category_states(loading.readings(values, categories))
+    heads = loading.latest_value_heads(session)
     open_alerts = loading.open_alert_states(session)
+    states = loading.states_that_matter(
+        heads, categories, alerts=open_alerts, computation=computation
+    )
     outcomes = decide_in_store(
         session,
         states=states,
@@ -65,34 +65,36 @@ def evaluate(session: Session, *, settings: Settings, now: datetime) -> dict[str
         now=now,
         computation=computation,
     )
-    rows = loading.alert_rows_by_id(
+    rows = loading.alert_columns_by_id(
         session, [o.alert_id for o in outcomes if o.alert_id is not None]
     )
     open_rows = {o.fingerprint: rows[o.alert_id] for o in outcomes if o.alert_id is not None}
-    by_fingerprint: dict[Fingerprint, list[Row[Any]]] = defaultdict(list)
-    for value in values:
-        if value.code in categories:
-            by_fingerprint[Fingerprint(value.community_code, categories[value.code])].append(value)
-    applied = apply_outcomes(
-        session,
-        outcomes,
-        alerts=open_rows,
-        evidence={
-            o.fingerprint: Evidence.from_values(by_fingerprint[o.fingerprint])
-            for o in outcomes
-            if o.state is not None
-        },
-        regions=loading.community_regions(session),
-        contacts=loading.contacts(session),
-        context=ContextBuilder(session),
-        cap=CapSource.of(settings),
-        now=now,
+    # The full rows of the values behind new evidence only.
+    values = loading.values_of(
+        session, heads, categories, {o.fingerprint for o in outcomes if o.state is not None}
     )
+    # A steady evaluation changes nothing: no routing, contacts or context to read then.
+    applied = Applied()
+    if outcomes:
+        applied = apply_outcomes(
+            session,
+            outcomes,
+            alerts=open_rows,
+            evidence={
+                fingerprint: Evidence.from_values(of_fingerprint)
+                for fingerprint, of_fingerprint in values.items()
+            },
+            regions=loading.community_regions(session),
+            contacts=loading.contacts(session),
+            context=ContextBuilder(session),
+            cap=CapSource.of(settings),
+            now=now,
+        )
     # Overdue actions (DESIGN section 12), reminded to their institution once per local day.
     overdue = remind_overdue_actions(session, now=now)
     return {
         "as_of": now.isoformat(),
-        "indicator_values": len(values),
+        "indicator_values": len(heads),
         "open_alerts_before": len(open_alerts),
         "changed_alerts": len(outcomes),
         **applied.summary(),

@@ -3,14 +3,16 @@ alerts, what resolved alerts had seen, silences, and the policy from settings.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, and_, func, select, text
+from sqlalchemy import Row, Select, String, Table, Text, and_, func, select, text, type_coerce
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import is_new
+from alerts.lifecycle import is_new, state_matters
 from alerts.routing import ContactInfo, RoutingRule
 from alerts.states import (
     CategoryState,
@@ -84,11 +86,9 @@ def categories_by_code(session: Session) -> dict[str, str]:
     return {code: category for code, category in rows}
 
 
-def latest_values(
-    session: Session, *, community_codes: Collection[str] | None = None
-) -> list[Row[Any]]:
-    """The latest value per (community, code): the row with the greatest ``window_end``
-    (plain rows with the ``indicator_value`` columns as attributes: read-only, no ORM cost)."""
+def _latest(columns: Sequence[Any], community_codes: Collection[str] | None = None) -> Select[Any]:
+    """``columns`` of the latest value per (community, code): the row with the greatest
+    ``window_end``."""
     newest = select(
         IndicatorValue.community_code,
         IndicatorValue.code,
@@ -97,8 +97,7 @@ def latest_values(
     if community_codes is not None:
         newest = newest.where(IndicatorValue.community_code.in_(list(community_codes)))
     latest = newest.subquery()
-    table = cast(Table, IndicatorValue.__table__)
-    query = select(*table.columns).join(
+    return select(*columns).join(
         latest,
         and_(
             IndicatorValue.community_code == latest.c.community_code,
@@ -106,7 +105,59 @@ def latest_values(
             IndicatorValue.window_end == latest.c.window_end,
         ),
     )
+
+
+def latest_values(
+    session: Session, *, community_codes: Collection[str] | None = None
+) -> list[Row[Any]]:
+    """The latest value per (community, code): the row with the greatest ``window_end``
+    (plain rows with the ``indicator_value`` columns as attributes: read-only, no ORM cost)."""
+    table = cast(Table, IndicatorValue.__table__)
+    return list(session.execute(_latest(list(table.columns), community_codes)).all())
+
+
+def latest_value_heads(session: Session) -> list[Row[Any]]:
+    """What an evaluation needs first of the latest value per (community, code): its ``id``,
+    ``community_code``, ``code``, ``level``, ``revision`` and ``details`` as JSON text, decoded
+    only where it matters (:func:`states_that_matter`)."""
+    query = _latest(
+        [
+            IndicatorValue.id,
+            IndicatorValue.community_code,
+            IndicatorValue.code,
+            IndicatorValue.level,
+            IndicatorValue.revision,
+            sql_cast(IndicatorValue.details, Text).label("details"),
+        ]
+    )
     return list(session.execute(query).all())
+
+
+def values_of(
+    session: Session,
+    heads: Sequence[Row[Any]],
+    categories: Mapping[str, str],
+    fingerprints: Collection[Fingerprint],
+) -> dict[Fingerprint, list[Row[Any]]]:
+    """The full ``indicator_value`` rows of ``heads`` (:func:`latest_value_heads`) in
+    ``fingerprints``, per fingerprint in the order of ``heads``."""
+    if not fingerprints:
+        return {}
+    ids: dict[Fingerprint, list[int]] = {fingerprint: [] for fingerprint in fingerprints}
+    for head in heads:
+        category = categories.get(head.code)
+        if category is not None:
+            found = ids.get(Fingerprint(head.community_code, category))
+            if found is not None:
+                found.append(head.id)
+    wanted = [id_ for group in ids.values() for id_ in group]
+    table = cast(Table, IndicatorValue.__table__)
+    rows: dict[int, Row[Any]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for row in session.execute(select(*table.columns).where(table.c.id.in_(chunk))):
+            rows[row.id] = row
+    return {fingerprint: [rows[id_] for id_ in group] for fingerprint, group in ids.items()}
 
 
 def core_value(details: dict[str, Any] | None) -> float | None:
@@ -130,12 +181,56 @@ def readings(values: Sequence[Row[Any]], categories: dict[str, str]) -> list[Rea
             category=categories[v.code],
             level=Level(v.level),
             revision=int(v.revision),
-            core_value=core_value(v.details),
-            rows=evidence_rows((v.details or {}).get("evidence")),
+            core_value=core_value(details := _details(v.details)),
+            rows=evidence_rows(details.get("evidence")),
         )
         for v in values
         if v.code in categories and v.level in Level.__members__
     ]
+
+
+def _details(details: str | dict[str, Any] | None) -> dict[str, Any]:
+    """A value's ``details``, decoded when read as JSON text (:func:`latest_value_heads`)."""
+    decoded = json.loads(details) if isinstance(details, str) else details
+    return cast(dict[str, Any], decoded or {})
+
+
+def states_that_matter(
+    heads: Sequence[Row[Any]],
+    categories: dict[str, str],
+    *,
+    alerts: Sequence[OpenAlert],
+    computation: int,
+) -> dict[Fingerprint, CategoryState]:
+    """The category states of ``heads`` (:func:`latest_value_heads`) that the lifecycle reads
+    (:func:`alerts.lifecycle.state_matters`): the others decide nothing, so their values' details
+    are never decoded."""
+    ranks = {level.value: level.rank for level in Level}
+    by_rank = {level.rank: level for level in Level}
+    # Per (community, category): the highest level's rank, the newest revision, the values.
+    grouped: dict[tuple[str, str], tuple[int, int, list[Row[Any]]]] = {}
+    for head in heads:
+        category = categories.get(head.code)
+        rank = ranks.get(head.level)
+        if category is None or rank is None:
+            continue
+        key = (head.community_code, category)
+        revision = int(head.revision)
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = (rank, revision, [head])
+        else:
+            found[2].append(head)
+            if rank > found[0] or revision > found[1]:
+                grouped[key] = (max(rank, found[0]), max(revision, found[1]), found[2])
+    open_by_key = {
+        (alert.fingerprint.community_code, alert.fingerprint.category): alert for alert in alerts
+    }
+    wanted: list[Row[Any]] = []
+    for key, (rank, revision, group) in grouped.items():
+        if state_matters(open_by_key.get(key), by_rank[rank], revision, computation):
+            wanted += group
+    return category_states(readings(wanted, categories))
 
 
 def category_state(session: Session, fingerprint: Fingerprint) -> CategoryState | None:
@@ -162,33 +257,90 @@ def open_alert_rows(
     return {fingerprint_of(a): a for a in session.execute(query).scalars()}
 
 
+def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` once per distinct raw value (``None`` stays ``None``): the alerts written by one
+    evaluation share their timestamps, routes and levels."""
+    known: dict[Any, Any] = {}
+
+    def memoized(raw: Any) -> Any:
+        if raw is None:
+            return None
+        value = known.get(raw, known)
+        if value is known:
+            value = known[raw] = convert(raw)
+        return value
+
+    return memoized
+
+
+def _column_reader(session: Session, column: Any) -> Callable[[Any], Any]:
+    """How the column's type reads a raw value on this engine, memoized."""
+    dialect = session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    return _memoized(process if process is not None else (lambda raw: raw))
+
+
 def open_alert_states(session: Session) -> list[OpenAlert]:
     """Every alert that is not resolved, as the lifecycle sees it, read without ORM objects
-    (a steady evaluation changes few of them; only those are loaded as rows)."""
+    (a steady evaluation changes few of them; only those are loaded as rows). The columns are
+    read raw and converted once per distinct value (:func:`_memoized`)."""
+    times = [
+        Alert.opened_at,
+        Alert.level_since,
+        Alert.last_notified_at,
+        Alert.national_escalated_at,
+        Alert.below_warning_since,
+    ]
     query = select(
         Alert.id,
         Alert.community_code,
         Alert.category,
         Alert.level,
         Alert.status,
-        Alert.opened_at,
-        Alert.level_since,
-        Alert.last_notified_at,
-        Alert.national_escalated_at,
-        Alert.below_warning_since,
         Alert.seen_revision,
         Alert.hold_until,
-        Alert.routed_to,
-        Alert.evidence["territory_hit"].as_boolean().label("territory_hit"),
+        sql_cast(Alert.routed_to, Text),
+        Alert.evidence["territory_hit"].as_boolean(),
+        *(type_coerce(column, String) for column in times),
     ).where(Alert.status != AlertStatus.resolved)
+    utc = _column_reader(session, Alert.opened_at)
+    level = _memoized(Level)
+    routes = _memoized(lambda raw: tuple(json.loads(raw)))
     acknowledged = acknowledged_institutions(session)
+    none: frozenset[str] = frozenset()
     return [
-        as_open_alert(
-            row,
-            territory_hit=bool(row.territory_hit),
-            acknowledged_by=acknowledged.get(row.id, frozenset()),
+        OpenAlert(
+            id=id_,
+            fingerprint=Fingerprint(community_code, category),
+            level=level(level_),
+            acknowledged=status == AlertStatus.acknowledged,
+            opened_at=utc(opened_at),
+            level_since=utc(level_since or opened_at),
+            last_notified_at=utc(last_notified_at),
+            national_escalated_at=utc(national_escalated_at),
+            below_warning_since=utc(below_warning_since),
+            seen_revision=seen_revision,
+            hold_until=hold_until,
+            routed_to=routes(routed_to),
+            territory_hit=bool(territory_hit),
+            acknowledged_by=acknowledged.get(id_, none),
         )
-        for row in session.execute(cast(Select[Any], query))
+        for (
+            id_,
+            community_code,
+            category,
+            level_,
+            status,
+            seen_revision,
+            hold_until,
+            routed_to,
+            territory_hit,
+            opened_at,
+            level_since,
+            last_notified_at,
+            national_escalated_at,
+            below_warning_since,
+        ) in session.execute(cast(Select[Any], query))
     ]
 
 
@@ -222,6 +374,19 @@ def alert_rows_by_id(session: Session, ids: Sequence[int]) -> dict[int, Alert]:
         chunk = list(ids[start : start + CHUNK])
         for alert in session.execute(select(Alert).where(Alert.id.in_(chunk))).scalars():
             rows[alert.id] = alert
+    return rows
+
+
+def alert_columns_by_id(session: Session, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """What writing an outcome reads of each stored alert with ``ids`` (``id``, ``evidence``,
+    ``national_escalated_at``): plain rows, in chunks, no ORM objects."""
+    rows: dict[int, Row[Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        for row in session.execute(
+            select(Alert.id, Alert.evidence, Alert.national_escalated_at).where(Alert.id.in_(chunk))
+        ):
+            rows[row.id] = row
     return rows
 
 

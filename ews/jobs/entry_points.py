@@ -4,7 +4,10 @@ registry (:mod:`ews.jobs.registry`) names them."""
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +29,21 @@ from ews.jobs.compute import (
 )
 from ews.models.base import utcnow
 from ews.settings import Settings
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees what is dropped):
+    an evaluation holds tens of thousands of small objects with no cycles among them, and the
+    collector's passes over them cost about a third of a steady run. Whatever cycles it leaves
+    are collected once the collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def compute_indicators(
@@ -68,7 +86,7 @@ def evaluate_alerts(
 ) -> dict[str, Any]:
     """Job: one transaction for the whole evaluation; answers a summary."""
     now = as_of or utcnow()
-    with session_scope(session_factory) as session:
+    with collector_paused(), session_scope(session_factory) as session:
         return evaluate(session, settings=settings, now=now)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.lifecycle import resolve_by_hand
+from alerts.lifecycle import resolve_by_hand, state_matters
 from alerts.states import CategoryState, OpenAlert, Policy, Reading, ResolvedMark, category_states
 from indicators.levels import Level, max_level
 from tests.support.alert_lifecycle import (
@@ -153,6 +153,42 @@ def test_indicator_driven_decisions(
     assert outcome.level is Level(level)
     assert outcome.alert_id == (open_alert.id if open_alert else None)
     assert [e.notifies for e in outcome.events] == [k != "deescalated" for k in expected]
+
+
+HOLD_CASES = [
+    (
+        "held by the fast path, values it has seen: left out, nothing moves",
+        state("fire", "warning", revision=5),
+        alert("fire", "critical", hold_until=4),
+        3,
+    ),
+    (
+        "the hold released, values it has seen: judged again",
+        state("fire", "warning", revision=5),
+        alert("fire", "critical", hold_until=4),
+        4,
+    ),
+    ("no open alert, below warning: left out", state("fire", "none"), None, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "category_state", "open_alert", "computation"),
+    [(c[0], c[1], c[2], 0) for c in CASES] + HOLD_CASES,
+    ids=[c[0] for c in CASES] + [c[0] for c in HOLD_CASES],
+)
+def test_leaving_out_the_states_that_do_not_matter_changes_no_decision(
+    name: str, category_state: CategoryState, open_alert: OpenAlert | None, computation: int
+) -> None:
+    """The evaluation builds only the states :func:`state_matters` names (it decodes no details
+    for the others): the decisions must be those on every state."""
+    alerts = [open_alert] if open_alert else []
+    kept = [
+        s for s in [category_state] if state_matters(open_alert, s.level, s.revision, computation)
+    ]
+    assert run(kept, alerts, computation=computation) == run(
+        [category_state], alerts, computation=computation
+    )
 
 
 def test_the_auto_resolve_clock_stops_when_the_level_comes_back() -> None:
