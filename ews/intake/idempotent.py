@@ -38,14 +38,15 @@ def insert_once(
     the conflict was on another unique key)."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-    table: Any = model
-    statement = insert.values(**values).on_conflict_do_nothing().returning(table.id)
-    inserted = len(session.execute(statement).all())
+    # The inserted row comes back from the INSERT itself (one round trip); only a taken key costs
+    # a second statement, to read what is stored under the id.
+    statement = insert.values(**values).on_conflict_do_nothing().returning(model)
+    inserted = session.scalars(statement).first()
+    if inserted is not None:
+        return StoreStatus.created, inserted
     stored = session.get(model, values["id"], populate_existing=True)
     if stored is None:
         return StoreStatus.conflict, None
-    if inserted == 1:
-        return StoreStatus.created, stored
     if stored.content_hash == values["content_hash"]:
         return StoreStatus.duplicate, stored
     return StoreStatus.conflict, stored
