@@ -63,8 +63,11 @@ def _server_env(url: str) -> dict[str, str]:
     return env
 
 
-def _cpu_per_request(pid: int, client: httpx.Client, n: int, path: str) -> float:
-    """CPU ms of the server per request over ``n`` requests (after 50 not counted)."""
+def _cpu_per_request(
+    pid: int, client: httpx.Client, n: int, path: str, spy: str | None = None
+) -> float:
+    """CPU ms of the server per request over ``n`` requests (after 50 not counted); ``spy``: a
+    file for py-spy's samples of the server meanwhile (collapsed stacks, if py-spy is installed)."""
 
     def send() -> None:
         if path == "/livez":
@@ -76,14 +79,23 @@ def _cpu_per_request(pid: int, client: httpx.Client, n: int, path: str) -> float
     for _ in range(50):
         send()
     time.sleep(0.3)  # the warm-up's background listeners finish
+    sampler = None
+    if spy:
+        command = ["py-spy", "record", "-p", str(pid), "-o", spy, "-f", "raw", "-r", "250", "--gil"]
+        sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
     before = _cpu_seconds(pid)
     for _ in range(n):
         send()
     time.sleep(0.3)
-    return (_cpu_seconds(pid) - before) * 1000 / n
+    spent = (_cpu_seconds(pid) - before) * 1000 / n
+    if sampler is not None:
+        sampler.send_signal(2)  # SIGINT: py-spy writes its file and stops
+        sampler.wait(timeout=60)
+    return spent
 
 
-def server(url: str, n: int) -> None:
+def server(url: str, n: int, spy: str | None = None) -> None:
     token = _prepare(url)
     port = _free_port()
     with tempfile.TemporaryFile() as log:
@@ -108,7 +120,7 @@ def server(url: str, n: int) -> None:
             headers = {"Authorization": f"Bearer {token}"}
             with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
                 livez = _cpu_per_request(process.pid, client, n, "/livez")
-                report = _cpu_per_request(process.pid, client, n, "/api/v1/reports")
+                report = _cpu_per_request(process.pid, client, n, "/api/v1/reports", spy)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -136,7 +148,7 @@ def _app_client(url: str) -> tuple[Any, str]:
     return client, app
 
 
-def statements(url: str, n: int) -> None:
+def statements(url: str, n: int, _spy: str | None = None) -> None:
     client, app = _app_client(url)
     engine = app.state.engine
     counts: Counter[str] = Counter()
@@ -198,7 +210,7 @@ def _inline_threads() -> Iterator[None]:
         anyio.to_thread.run_sync = original
 
 
-def profile(url: str, n: int) -> None:
+def profile(url: str, n: int, _spy: str | None = None) -> None:
     import asyncio
 
     client, app = _app_client(url)
@@ -236,13 +248,14 @@ def main() -> None:
     parser.add_argument("mode", choices=["server", "statements", "profile"])
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("-n", type=int, default=1000)
+    parser.add_argument("--spy", help="server: py-spy's samples of the reports to this file")
     args = parser.parse_args()
     postgres_url = os.environ.get("EWS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     with tempfile.TemporaryDirectory() as work:
         ctx = BenchContext(work_dir=Path(work), postgres_url=postgres_url)
         with ctx.database(args.engine) as url:
             {"server": server, "statements": statements, "profile": profile}[args.mode](
-                url, args.n
+                url, args.n, args.spy
             )
 
 

@@ -43,9 +43,25 @@ def get_metrics_registry(request: Request) -> CollectorRegistry:
     return registry
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-MetricsRegistryDep = Annotated[CollectorRegistry, Depends(get_metrics_registry)]
+# The dependencies that only read the app's state are ``async``: FastAPI runs a sync dependency on
+# its thread pool, and each such hop costs a request more CPU than the read itself.
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _session_factory(request: Request) -> sessionmaker[Session]:
+    return get_session_factory(request)
+
+
+async def _metrics_registry(request: Request) -> CollectorRegistry:
+    return get_metrics_registry(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(_session_factory)]
+MetricsRegistryDep = Annotated[CollectorRegistry, Depends(_metrics_registry)]
 
 
 def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
