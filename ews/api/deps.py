@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,11 +65,21 @@ SessionFactoryDep = Annotated[sessionmaker[Session], Depends(_session_factory)]
 MetricsRegistryDep = Annotated[CollectorRegistry, Depends(_metrics_registry)]
 
 
-def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
+async def get_session(factory: SessionFactoryDep) -> AsyncIterator[Session]:
     """The request's unit of work (``session_scope``): one commit after the handler, before the
-    response is sent. A refused submission kept in quarantine (``RefusedAndKept``) commits too."""
-    with session_scope(factory, commit_despite=(RefusedAndKept,)) as session:
+    response is sent. A refused submission kept in quarantine (``RefusedAndKept``) commits too.
+
+    Opening a session does no I/O (it connects at its first statement), so it opens on the event
+    loop; only its end (commit or rollback, then close) runs on the thread pool."""
+    scope = session_scope(factory, commit_despite=(RefusedAndKept,))
+    session = scope.__enter__()
+    try:
         yield session
+    except BaseException as exc:
+        if not await run_in_threadpool(scope.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await run_in_threadpool(scope.__exit__, None, None, None)
 
 
 # scope="function": the commit happens before the response, so a failed commit is a 5xx, not a lie.
