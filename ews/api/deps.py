@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,16 +71,31 @@ async def get_session(factory: SessionFactoryDep) -> AsyncIterator[Session]:
     response is sent. A refused submission kept in quarantine (``RefusedAndKept``) commits too.
 
     Opening a session does no I/O (it connects at its first statement), so it opens on the event
-    loop; only its end (commit or rollback, then close) runs on the thread pool."""
+    loop; only its end (commit or rollback, then close) runs on the thread pool, as FastAPI ends a
+    sync dependency: shielded from cancellation, and outside the pool's limit, so an end that frees
+    a connection never waits for a thread held by a request waiting for a connection."""
     scope = session_scope(factory, commit_despite=(RefusedAndKept,))
     session = scope.__enter__()
     try:
         yield session
     except BaseException as exc:
-        if not await run_in_threadpool(scope.__exit__, type(exc), exc, exc.__traceback__):
+        if not await _end(scope, exc):
             raise
     else:
-        await run_in_threadpool(scope.__exit__, None, None, None)
+        await _end(scope, None)
+
+
+async def _end(scope: AbstractContextManager[Session], exc: BaseException | None) -> bool:
+    """Run ``scope``'s end for ``exc`` (``None``: no error) on a thread; ``True``: swallowed."""
+    with anyio.CancelScope(shield=True):
+        swallowed = await anyio.to_thread.run_sync(
+            scope.__exit__,
+            type(exc) if exc else None,
+            exc,
+            exc.__traceback__ if exc else None,
+            limiter=anyio.CapacityLimiter(1),
+        )
+    return bool(swallowed)
 
 
 # scope="function": the commit happens before the response, so a failed commit is a 5xx, not a lie.
