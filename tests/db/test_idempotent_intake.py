@@ -41,7 +41,9 @@ def test_a_new_report_is_the_sessions_row_equal_to_the_stored_one(db: Session) -
     assert {key: getattr(stored, key) for key in row._fields} == row._asdict()
 
 
-def test_a_change_to_a_new_report_is_written_and_its_resend_answers_the_same_row(db: Session) -> None:
+def test_a_change_to_a_new_report_is_written_and_its_resend_answers_the_same_row(
+    db: Session,
+) -> None:
     valid = _valid(threat_type="threat_to_defender", severity=3)
     _status, stored = store_report(db, report=valid, reporter_pseudonym="p" * 64, now=utcnow())
     assert stored is not None
