@@ -10,7 +10,6 @@ started after this point): values computed before it cannot lower the alert."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from ews.alerting.cap_document import CapSource
 from ews.alerting.evaluation import decide_in_store
 from ews.alerting.evidence import Evidence
 from ews.db import read_only_session, session_scope
+from ews.intake.listeners import ForThreats
 from ews.models import IndicatorRule, Report
 from ews.models.base import utcnow
 from ews.settings import Settings
@@ -165,13 +165,15 @@ def evaluate_urgent_report(
 
 def urgent_report_listener(
     *, settings: Settings, session_factory: sessionmaker[Session]
-) -> Callable[[str], None]:
+) -> ForThreats:
     """A report listener (``app.state.report_listeners``) running the fast path for each new
-    report after its request committed."""
+    report after its request committed. Only a ``threat_to_defender`` report can be urgent
+    (``defender.is_urgent``, whatever the rule), so a report of another known type does not wake
+    it."""
 
     def listener(report_id: str) -> None:
         evaluate_urgent_report(
             settings=settings, session_factory=session_factory, report_id=report_id
         )
 
-    return listener
+    return ForThreats(frozenset({defender.URGENT_THREAT}), listener)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CollectorRegistry
@@ -43,16 +45,57 @@ def get_metrics_registry(request: Request) -> CollectorRegistry:
     return registry
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
-MetricsRegistryDep = Annotated[CollectorRegistry, Depends(get_metrics_registry)]
+# The dependencies that only read the app's state are ``async``: FastAPI runs a sync dependency on
+# its thread pool, and each such hop costs a request more CPU than the read itself.
 
 
-def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _session_factory(request: Request) -> sessionmaker[Session]:
+    return get_session_factory(request)
+
+
+async def _metrics_registry(request: Request) -> CollectorRegistry:
+    return get_metrics_registry(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(_session_factory)]
+MetricsRegistryDep = Annotated[CollectorRegistry, Depends(_metrics_registry)]
+
+
+async def get_session(factory: SessionFactoryDep) -> AsyncIterator[Session]:
     """The request's unit of work (``session_scope``): one commit after the handler, before the
-    response is sent. A refused submission kept in quarantine (``RefusedAndKept``) commits too."""
-    with session_scope(factory, commit_despite=(RefusedAndKept,)) as session:
+    response is sent. A refused submission kept in quarantine (``RefusedAndKept``) commits too.
+
+    Opening a session does no I/O (it connects at its first statement), so it opens on the event
+    loop; only its end (commit or rollback, then close) runs on the thread pool, as FastAPI ends a
+    sync dependency: shielded from cancellation, and outside the pool's limit, so an end that frees
+    a connection never waits for a thread held by a request waiting for a connection."""
+    scope = session_scope(factory, commit_despite=(RefusedAndKept,))
+    session = scope.__enter__()
+    try:
         yield session
+    except BaseException as exc:
+        if not await _end(scope, exc):
+            raise
+    else:
+        await _end(scope, None)
+
+
+async def _end(scope: AbstractContextManager[Session], exc: BaseException | None) -> bool:
+    """Run ``scope``'s end for ``exc`` (``None``: no error) on a thread; ``True``: swallowed."""
+    with anyio.CancelScope(shield=True):
+        swallowed = await anyio.to_thread.run_sync(
+            scope.__exit__,
+            type(exc) if exc else None,
+            exc,
+            exc.__traceback__ if exc else None,
+            limiter=anyio.CapacityLimiter(1),
+        )
+    return bool(swallowed)
 
 
 # scope="function": the commit happens before the response, so a failed commit is a 5xx, not a lie.

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from ews.fields import Number, PlausibleTime, Text, WholeNumber, field_errors
 from ews.intake.idempotent import StoreStatus, insert_once
@@ -216,6 +216,11 @@ class ValidReport:
         return hashlib.sha256(encoded).hexdigest()
 
 
+def _community_known(session: Session, code: str) -> bool:
+    """Is ``code`` a community? Reads its code only (not its boundaries), once per session."""
+    return session.get(Community, code, options=[load_only(Community.code)]) is not None
+
+
 def validate_report(
     session: Session,
     payload: Any,
@@ -240,7 +245,8 @@ def validate_report(
     errors: list[dict[str, str]] = []
     not_for_key = False
     community = report.community.lower()
-    if session.get(Community, community) is None:
+    # A monitor key's own community exists (the key's row refers to it), so it is not read again.
+    if community != community_of_key and not _community_known(session, community):
         errors.append(
             {
                 "field": "community",

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ews.api.app import create_app
 from ews.auth.keys import Role, create_key
 from ews.db import build_engine, build_session_factory, session_scope
+from ews.intake.listeners import ForThreats
 from ews.models import Report
 from ews.settings import Settings
 from tests.support.patrol_reports import COMMUNITY, report
@@ -39,6 +40,26 @@ def test_listeners_run_after_commit_with_new_ids_only(
     batch = [report(), report(severity=0), report()]
     client.post("/api/v1/reports/batch", json={"reports": batch}, headers=auth(monitor))
     assert seen == [(single["id"], True), (batch[0]["id"], True), (batch[2]["id"], True)]
+
+
+def test_a_listener_for_some_threats_wakes_only_for_reports_of_those(
+    app: Any, client: TestClient, monitor: str
+) -> None:
+    """The urgent fast path is such a listener: a report of another type costs it nothing, a
+    defender threat still reaches it, alone or in a batch."""
+    every: list[str] = []
+    defender: list[str] = []
+    app.state.report_listeners.extend(
+        [every.append, ForThreats(frozenset({"threat_to_defender"}), defender.append)]
+    )
+    quiet = report(threat_type="all_quiet", severity=1)
+    urgent = report(threat_type="threat_to_defender", severity=5)
+    for body in (quiet, urgent):
+        assert client.post("/api/v1/reports", json=body, headers=auth(monitor)).status_code == 201
+    batch = [report(threat_type="threat_to_defender", severity=4), report()]
+    client.post("/api/v1/reports/batch", json={"reports": batch}, headers=auth(monitor))
+    assert every == [quiet["id"], urgent["id"], batch[0]["id"], batch[1]["id"]]
+    assert defender == [urgent["id"], batch[0]["id"]]
 
 
 def test_concurrent_resends_store_exactly_one_row(fresh_settings: Settings) -> None:

@@ -82,7 +82,7 @@ def post_kobo(
     )
     if outcome.status in (KoboStatus.created, KoboStatus.replaced):
         # An edit is a change like a new report: it may have made the report urgent.
-        schedule_report_listeners(background, request.app, [outcome.report.id])
+        schedule_report_listeners(background, request.app, [outcome.report])
     return JSONResponse(
         {"id": outcome.report.id, "status": outcome.status.value},
         status_code=KOBO_STATUS_CODES[outcome.status],

@@ -120,7 +120,7 @@ def post_report(
     assert stored is not None
     body = ReportOut.of(stored).model_dump(mode="json")
     if outcome is StoreStatus.created:
-        schedule_report_listeners(background, request.app, [stored.id])
+        schedule_report_listeners(background, request.app, [stored])
         return JSONResponse(body, status_code=status.HTTP_201_CREATED)
     return JSONResponse(body, status_code=status.HTTP_200_OK)
 
@@ -164,7 +164,7 @@ def post_batch(
             f"{settings.report_batch_max} reports per batch.",
         )
     items: list[BatchItem] = []
-    created: list[str] = []
+    created: list[Report] = []
     for payload_item in reports:
         try:
             outcome, stored, errors = _store_one(session, settings, principal, payload_item)
@@ -181,7 +181,7 @@ def post_batch(
             )
         )
         if outcome is StoreStatus.created and stored is not None:
-            created.append(stored.id)
+            created.append(stored)
     schedule_report_listeners(background, request.app, created)
     return BatchOut(items=items)
 
