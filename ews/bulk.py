@@ -1,14 +1,18 @@
-"""Insert many rows from a DataFrame fast: ``COPY`` on PostgreSQL, the driver's ``executemany`` on
-SQLite. For generated data and rollups, where per-row ORM work would cost more than the insert."""
+"""Insert and read many rows as DataFrames fast: ``COPY`` on PostgreSQL, the driver's ``executemany``
+(and plain fetches) on SQLite. For generated data and rollups, where per-row work would cost more
+than the statement."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from datetime import UTC, date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
+from sqlalchemy.sql import ClauseElement
 
 
 def bulk_insert(
@@ -65,3 +69,27 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def bulk_read(
+    connection: Connection, statement: ClauseElement, dtypes: Mapping[str, str]
+) -> pd.DataFrame | None:
+    """The rows of ``statement`` (its columns labelled as the keys of ``dtypes``, none of them
+    NULL) as a DataFrame of those dtypes, through ``COPY .. TO STDOUT`` on PostgreSQL: one stream
+    parsed by pandas in C, not a Python tuple per row. ``None`` on other engines (read the usual
+    way). Runs in the connection's transaction, so it sees the caller's snapshot."""
+    if connection.dialect.name != "postgresql":
+        return None
+    # The values are bound by the dialect's own literal rendering (quoted, escaped).
+    query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    names = list(dtypes)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+    return pd.read_csv(buffer, header=None, names=names, dtype=dict(dtypes), keep_default_na=False)

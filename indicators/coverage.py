@@ -9,10 +9,12 @@ cells covered by at least one track.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import shapely
@@ -23,6 +25,11 @@ from indicators.geometry import GEOGRAPHIC_CRS, metric_crs, reproject
 from indicators.zones import BUFFER, CORE
 
 _GEOD = Geod(ellps="WGS84")
+# A process keeps the grids of this many territories and the covered cells of this many (track,
+# grid) pairs between runs: a national set is about 2,300 territories, and a run after a few new
+# rows then measures coverage again without redrawing a grid or a track it has seen.
+GRIDS_KEPT = 4096
+TRACKS_KEPT = 65536
 
 
 def _shape(value: Any) -> Any:
@@ -59,6 +66,7 @@ class Grid:
     zone: np.ndarray  # CORE | BUFFER per cell
     cell_m: float
     crs: str
+    key: str = ""  # what the grid was drawn from (geometries and cell size); "" if unknown
 
     def __len__(self) -> int:
         return len(self.x)
@@ -87,13 +95,25 @@ def territory_grid(
 
 
 def covered_cells(track: Mapping[str, Any], grid: Grid, reach_m: float) -> np.ndarray:
-    """Indices (sorted) of the cells whose centre lies within ``reach_m`` metres of the track."""
+    """Indices (sorted, read-only) of the cells whose centre lies within ``reach_m`` metres of the
+    track (kept per track and grid when the grid knows what it was drawn from)."""
+    if not grid.key:
+        return _covered_cells(track, grid, reach_m)
+    return _TRACKS.get(
+        (_digest(repr(track)), grid.key, float(reach_m)),
+        lambda: _covered_cells(track, grid, reach_m),
+    )
+
+
+def _covered_cells(track: Mapping[str, Any], grid: Grid, reach_m: float) -> np.ndarray:
     lines = [line for line in track_lines(track) if len(line) >= 2]
     if not lines or not len(grid):
         return np.array([], dtype=np.int64)
     metric = reproject(geometry.MultiLineString(lines), GEOGRAPHIC_CRS, grid.crs)
     near = shapely.dwithin(metric, shapely.points(grid.x, grid.y), reach_m)
-    return np.flatnonzero(near).astype(np.int64)
+    cells = np.flatnonzero(near).astype(np.int64)
+    cells.flags.writeable = False
+    return cells
 
 
 def coverage_shares(grid: Grid, covered: Iterable[int]) -> tuple[float, float, float]:
@@ -127,29 +147,61 @@ def coverage_of_tracks(
     return coverage_shares(grid, covered)
 
 
-class _Frozen:
-    """A geometry made hashable by its text, for the grid cache."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-        self.key = (
-            shapely.to_wkb(value, hex=True) if isinstance(value, shapely.Geometry) else repr(value)
-        )
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Frozen) and other.key == self.key
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-@lru_cache(maxsize=256)
-def _cached_grid(key: str, cell_m: float, boundary: _Frozen, buffer: _Frozen | None) -> Grid:
-    return territory_grid(boundary.value, buffer.value if buffer is not None else None, cell_m)
+class _Kept(Generic[K, V]):
+    """The ``size`` values made last, by key (least recently used out first; thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+_GRIDS: _Kept[tuple[str, str, float], Grid] = _Kept(GRIDS_KEPT)
+_TRACKS: _Kept[tuple[str, str, float], np.ndarray] = _Kept(TRACKS_KEPT)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _text(value: Any) -> str:
+    """A geometry (GeoJSON mapping or shapely) as a short key."""
+    if value is None:
+        return ""
+    return _digest(
+        shapely.to_wkb(value, hex=True) if isinstance(value, shapely.Geometry) else repr(value)
+    )
 
 
 def grid_of(code: str, boundary: Any, buffer: Any, cell_m: float) -> Grid:
-    """A community's grid (built once per geometry and cell size in a process)."""
-    return _cached_grid(
-        code, float(cell_m), _Frozen(boundary), _Frozen(buffer) if buffer is not None else None
-    )
+    """A community's grid (drawn once per geometry and cell size in a process)."""
+    key = (_text(boundary), _text(buffer), float(cell_m))
+
+    def draw() -> Grid:
+        grid = territory_grid(boundary, buffer, cell_m)
+        return Grid(
+            x=grid.x,
+            y=grid.y,
+            zone=grid.zone,
+            cell_m=grid.cell_m,
+            crs=grid.crs,
+            key="|".join(map(str, key)),
+        )
+
+    return _GRIDS.get(key, draw)

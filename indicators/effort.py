@@ -105,13 +105,25 @@ class _Patrols:
     ids: np.ndarray
 
     @classmethod
-    def of(cls, frame: pd.DataFrame) -> _Patrols:
-        return cls(
-            day=frame["day"].to_numpy(dtype=np.int64),
-            cells=list(frame["cells"]),
-            ended_ns=utc_ns(frame["ended_at"]),
-            ids=frame["id"].astype(str).to_numpy(dtype=object),
-        )
+    def by_community(cls, frame: pd.DataFrame) -> dict[str, _Patrols]:
+        """Each community's patrols, in the frame's order (columns converted once, not per
+        community)."""
+        day = frame["day"].to_numpy(dtype=np.int64)
+        ended_ns = utc_ns(frame["ended_at"])
+        ids = frame["id"].astype(str).to_numpy(dtype=object)
+        cells = list(frame["cells"])
+        positions: dict[str, list[int]] = {}
+        for position, code in enumerate(frame["community_code"]):
+            positions.setdefault(str(code), []).append(position)
+        return {
+            code: cls(
+                day=day[mine],
+                cells=[cells[i] for i in mine],
+                ended_ns=ended_ns[mine],
+                ids=ids[mine],
+            )
+            for code, mine in positions.items()
+        }
 
     def ended_within(self, last_day: int, days: int) -> np.ndarray:
         """Positions of the patrols ended in the ``days`` local days up to ``last_day``."""
@@ -150,9 +162,7 @@ def patrol_coverage_values(span: DailySpan, rule: Rule) -> pd.DataFrame:
     days = rule.window_days or 30
     k = baseline_windows(days, BASELINE_DAYS)
     grids, patrols = _patrol_cells(span, rule)
-    by_community = {
-        code: _Patrols.of(group) for code, group in patrols.groupby("community_code", sort=False)
-    }
+    by_community = _Patrols.by_community(patrols)
     frames = []
     for moment, end_day in zip(span.moments, span.ends, strict=True):
         shares, baselines, inputs, details = [], [], [], []

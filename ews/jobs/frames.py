@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely.geometry
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -81,8 +82,9 @@ def load_rules(session: Session) -> dict[str, Rule]:
 
 
 def load_communities(session: Session, codes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every community's (or those of ``codes``) code, territory, approach ring and the day its
-    monitoring began (``monitored_day``: days since 1970-01-01, NaN when unknown)."""
+    """Every community's (or those of ``codes``) code, territory, approach ring (shapely geometries,
+    made once here for every placement of the run) and the day its monitoring began
+    (``monitored_day``: days since 1970-01-01, NaN when unknown)."""
     query = select(
         Community.code, Community.boundary, Community.buffer, Community.monitored_since
     ).order_by(Community.code)
@@ -90,6 +92,8 @@ def load_communities(session: Session, codes: Sequence[str] | None = None) -> pd
         query = query.where(Community.code.in_(list(codes)))
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["code", "boundary", "buffer", "monitored_since"])
+    for column in ("boundary", "buffer"):
+        frame[column] = [None if g is None else shapely.geometry.shape(g) for g in frame[column]]
     frame["monitored_day"] = [
         float((day - EPOCH).days) if day is not None else np.nan
         for day in frame.pop("monitored_since")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from ews import counters
-from ews.bulk import bulk_insert
+from ews.bulk import bulk_insert, bulk_read
 from ews.jobs.frames import read_frame
 from ews.models import (
     Community,
@@ -29,11 +29,21 @@ from ews.models import (
 from ews.models.base import utcnow
 from indicators import ALGORITHM_VERSION
 from indicators.columns import ROLLUP_COLUMNS, ROLLUP_KEY
-from indicators.days import day_number
+from indicators.days import day_number, utc_ns
 
 STATE = "rollups"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What a revision follows: a change of these makes a new one (not of the baseline or inputs).
 REVISED = ("value", "level", "details")
+ROLLUP_DTYPES = {
+    "code": "str",
+    "community_code": "str",
+    "day": "int64",
+    "core_value": "float64",
+    "buffer_value": "float64",
+    "inputs": "int64",
+    "severe": "int64",
+}
 
 
 def take_pending_days(session: Session) -> list[int]:
@@ -74,6 +84,9 @@ def load_rollups(
         query = query.where(IndicatorRollup.day.in_([int(d) for d in days]))
     if communities is not None:
         query = query.where(IndicatorRollup.community_code.in_(list(communities)))
+    copied = bulk_read(session.connection(), query, ROLLUP_DTYPES)
+    if copied is not None:
+        return copied
     frame = read_frame(session.connection(), query, ROLLUP_COLUMNS)
     for column in ("core_value", "buffer_value"):
         frame[column] = frame[column].astype(float)
@@ -142,42 +155,61 @@ def _clean(value: float | None) -> float | None:
     return round(float(value), 6)
 
 
-def _end_key(window_end: Any) -> str:
-    return pd.Timestamp(window_end).tz_convert("UTC").isoformat()
+def _end_key(window_end: datetime) -> int:
+    """A stored row's end as microseconds since the epoch (the key :func:`upsert_values` matches
+    the computed rows' ends by, computed for a whole column at once there)."""
+    aware = window_end if window_end.tzinfo is not None else window_end.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(microseconds=1)
 
 
-def _stored(session: Session, ends: list[datetime], codes: list[str]) -> dict[tuple[str, str], Any]:
-    """Per (code, community): the stored rows of ``ends`` by end, and under ``"before"`` the row of
-    the last stored day before them (a series with a gap there has none: its next row is new)."""
-    columns = (
-        IndicatorValue.id,
-        IndicatorValue.code,
-        IndicatorValue.community_code,
-        IndicatorValue.window_end,
-        IndicatorValue.value,
-        IndicatorValue.level,
-        IndicatorValue.baseline,
-        IndicatorValue.inputs,
-        IndicatorValue.details,
-        IndicatorValue.algorithm_version,
-        IndicatorValue.revision,
-    )
+_STORED_COLUMNS = (
+    IndicatorValue.id,
+    IndicatorValue.code,
+    IndicatorValue.community_code,
+    IndicatorValue.window_end,
+    IndicatorValue.value,
+    IndicatorValue.level,
+    IndicatorValue.baseline,
+    IndicatorValue.inputs,
+    IndicatorValue.details,
+    IndicatorValue.algorithm_version,
+    IndicatorValue.revision,
+)
+
+
+def _stored(
+    session: Session, ends: list[datetime], codes: list[str], wanted: set[tuple[str, str, int]]
+) -> dict[tuple[str, str], dict[int | str, Any]]:
+    """Per (code, community): the stored rows of ``ends`` by end (microseconds since the epoch),
+    and under ``"before"`` the row of the last stored day before them (a series with a gap there
+    has none: its next row is new). The rows before are read only if some of ``wanted`` (code,
+    community, end) has no stored row yet: a run that rewrites stored days needs none."""
+    found: dict[tuple[str, str], dict[int | str, Any]] = {}
+    same = select(*_STORED_COLUMNS).where(IndicatorValue.window_end.in_(ends))
+    if len(codes) < 500:
+        same = same.where(IndicatorValue.community_code.in_(codes))
+    for row in session.execute(same):
+        found.setdefault((row.code, row.community_code), {})[_end_key(row.window_end)] = row
+    new = {
+        (code, community)
+        for code, community, end in wanted
+        if end not in found.get((code, community), {})
+    }
+    if not new:
+        return found
     previous_end = _as_datetime(
         session.execute(
             select(func.max(IndicatorValue.window_end)).where(IndicatorValue.window_end < min(ends))
         ).scalar_one_or_none()
     )
-    same = select(*columns).where(IndicatorValue.window_end.in_(ends))
-    before = select(*columns).where(IndicatorValue.window_end == previous_end)
-    if len(codes) < 500:
-        same = same.where(IndicatorValue.community_code.in_(codes))
-        before = before.where(IndicatorValue.community_code.in_(codes))
-    found: dict[tuple[str, str], Any] = {}
-    for row in session.execute(same):
-        found.setdefault((row.code, row.community_code), {})[_end_key(row.window_end)] = row
-    if previous_end is not None:
-        for row in session.execute(before):
-            found.setdefault((row.code, row.community_code), {})["before"] = row
+    if previous_end is None:
+        return found
+    before = select(*_STORED_COLUMNS).where(IndicatorValue.window_end == previous_end)
+    communities = sorted({community for _, community in new})
+    if len(communities) < 500:
+        before = before.where(IndicatorValue.community_code.in_(communities))
+    for row in session.execute(before):
+        found.setdefault((row.code, row.community_code), {})["before"] = row
     return found
 
 
@@ -199,22 +231,26 @@ def upsert_values(
     if values.empty:
         return {"inserted": 0, "updated": 0, "unchanged": 0}
     ends = sorted({pd.Timestamp(e).to_pydatetime() for e in values["window_end"].unique()})
-    stored = _stored(session, ends, sorted(set(values["community_code"])))
+    end_keys = utc_ns(values["window_end"]) // 1000
+    wanted = set(zip(values["code"], values["community_code"], end_keys.tolist(), strict=True))
+    stored = _stored(session, ends, sorted(set(values["community_code"])), wanted)
     rank = {
         code: index for index, code in enumerate(order or sorted(set(values["community_code"])))
     }
     ordered = values.assign(
         _rank=[rank.get(c, len(rank)) for c in values["community_code"]]
     ).sort_values(["_rank", "community_code", "code", "window_end"], kind="stable")
+    end_keys = utc_ns(ordered["window_end"]) // 1000
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     unchanged = 0
     previous: dict[tuple[str, str], dict[str, Any]] = {}
-    for code, community, start, end, value, level, baseline, inputs, details in zip(
+    for code, community, start, end, end_key, value, level, baseline, inputs, details in zip(
         ordered["code"],
         ordered["community_code"],
         ordered["window_start"],
         ordered["window_end"],
+        end_keys.tolist(),
         ordered["value"],
         ordered["level"],
         ordered["baseline"],
@@ -232,7 +268,7 @@ def upsert_values(
         }
         key = (code, community)
         rows = stored.get(key, {})
-        old = rows.get(_end_key(end))
+        old = rows.get(end_key)
         before = previous.get(key)
         if before is None and rows.get("before") is not None:
             row = rows["before"]

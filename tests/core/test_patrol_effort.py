@@ -188,3 +188,21 @@ def test_a_patrol_older_than_the_window_no_longer_covers() -> None:
     assert values.loc["patrol_coverage"]["value"] == 0
     assert values.loc["patrol_km"]["value"] == 0
     assert values.loc["patrol_coverage"]["baseline"] == 0  # median of twelve windows, one covered
+
+
+def test_kept_grids_and_cells_follow_an_edited_territory_and_an_edited_track() -> None:
+    # A process keeps grids and covered cells between runs: a boundary or a track edited under the
+    # same community code must be measured afresh, never answered from what was kept.
+    from indicators.coverage import covered_cells, grid_of
+
+    small = grid_of("edited", TERRITORY, None, 500)
+    assert len(small) == 16
+    larger = grid_of("edited", _metric_square(-74.1, -8.3, 3000.0), None, 500)
+    assert len(larger) == 36
+    assert grid_of("edited", TERRITORY, None, 500) is small  # the same geometry: drawn once
+    first_row = _metric_line(-74.1, -8.3, [(0.0, 250.0), (1900.0, 250.0)])
+    two_rows = _metric_line(-74.1, -8.3, [(0.0, 250.0), (2000.0, 250.0), (2000.0, 750.0)])
+    assert list(covered_cells(first_row, small, 250)) == [0, 1, 2, 3]
+    assert len(covered_cells(two_rows, small, 250)) == 5
+    assert len(covered_cells(first_row, larger, 250)) == 4
+    assert list(covered_cells(first_row, small, 250)) == [0, 1, 2, 3]
