@@ -142,6 +142,15 @@ def verdicts(points: pd.DataFrame) -> np.ndarray:
     return points[VERDICT].astype(object).to_numpy(dtype=object)
 
 
+def _upper(values: pd.Series) -> np.ndarray:
+    """``values`` as upper-case strings (a missing value names no instrument); a category column's
+    categories are converted once each, not once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = [str(name).upper() for name in values.cat.categories]
+        return np.asarray([*names, ""], dtype=object)[values.cat.codes.to_numpy()]
+    return values.astype(str).str.upper().to_numpy()
+
+
 def count_fires(located: Located, rule: Rule) -> pd.DataFrame:
     """Fire hotspots that count (VIIRS confidence in ``params.viirs_confidence``, MODIS confidence
     >= ``params.modis_min_confidence``, or confirmed on the ground whatever their confidence; never
@@ -149,7 +158,7 @@ def count_fires(located: Located, rule: Rule) -> pd.DataFrame:
     fire_hotspots = located.fire_hotspots
     parts = []
     if len(fire_hotspots):
-        instrument = fire_hotspots["instrument"].astype(str).str.upper().to_numpy()
+        instrument = _upper(fire_hotspots["instrument"])
         confidence = fire_hotspots["confidence"].to_numpy(dtype=object)
         pct = fire_hotspots["confidence_pct"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):

@@ -42,8 +42,8 @@ from ews.models import (
 from indicators import Rule, rules_from_entries
 from indicators.columns import (
     COMMUNITY_COLUMNS,
-    DEFORESTATION_READ,
-    FIRE_HOTSPOT_READ,
+    DEFORESTATION_COLUMNS,
+    FIRE_HOTSPOT_COLUMNS,
     PATROL_COLUMNS,
     REPORT_COLUMNS,
     VERDICT,
@@ -107,39 +107,58 @@ def _raw(model: Any, names: Sequence[str]) -> list[Any]:
     return [type_coerce(table.c[name], NullType()).label(name) for name in names]
 
 
-def _verdict(source: CheckSource, point_id: Any) -> Any:
-    """The point's latest decisive field verdict (confirmed or false alarm, from any community's
-    check of it), as the frames' ``verdict`` column; NULL when there is none."""
-    return (
-        select(FieldVerdict.verdict)
+def _latest_verdicts(connection: Connection, source: CheckSource) -> dict[Any, str]:
+    """The latest decisive field verdict (confirmed or false alarm, from any community's check of
+    it) of each point of ``source`` that has one, by point id. Read apart from the points, driven
+    by the verdicts (a few per field visit, so few rows): a correlated subquery per point would
+    probe the checks once for each of millions of points, and a join with the points can lead the
+    planner to scan the points first."""
+    query = (
+        select(FieldCheck.point_id, FieldVerdict.verdict)
         .join(FieldCheck, FieldCheck.id == FieldVerdict.check_id)
         .where(
             FieldCheck.source == source.value,
-            FieldCheck.point_id == point_id,
             FieldVerdict.verdict != Verdict.unreachable.value,
         )
-        .order_by(FieldVerdict.received_at.desc(), FieldVerdict.id)
-        .limit(1)
-        .correlate(FireHotspot if source is CheckSource.firms else DeforestationAlert)
-        .scalar_subquery()
-        .label(VERDICT)
+        .order_by(FieldCheck.point_id, FieldVerdict.received_at.desc(), FieldVerdict.id)
     )
+    latest: dict[Any, str] = {}
+    for point_id, verdict in connection.execute(query):
+        latest.setdefault(point_id, verdict)
+    return latest
 
 
-def _point_columns(model: Any, names: Sequence[str], source: CheckSource) -> list[Any]:
-    """A satellite table's columns of ``names`` and, in place of ``verdict``, its field verdict."""
-    return [
-        _verdict(source, model.__table__.c.id) if name == VERDICT else _raw(model, [name])[0]
-        for name in names
-    ]
+def _with_verdicts(
+    verdicts: dict[Any, str], convert: Callable[[pd.DataFrame], pd.DataFrame]
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """``convert`` after adding the ``verdict`` column (None where the point has none)."""
+
+    def typed(frame: pd.DataFrame) -> pd.DataFrame:
+        column = np.full(len(frame), None, dtype=object)
+        if verdicts and len(frame):
+            found = frame["id"].map(verdicts)
+            has = found.notna().to_numpy()
+            column[has] = found.to_numpy(dtype=object)[has]
+        frame[VERDICT] = column
+        return convert(frame)
+
+    return typed
 
 
-def _hotspot_columns() -> list[Any]:
-    return _point_columns(FireHotspot, FIRE_HOTSPOT_READ, CheckSource.firms)
-
-
-def _deforestation_columns() -> list[Any]:
-    return _point_columns(DeforestationAlert, DEFORESTATION_READ, CheckSource.gfw)
+def read_points(
+    connection: Connection,
+    model: Any,
+    where: Sequence[ColumnElement[bool]],
+) -> pd.DataFrame:
+    """The fire hotspots (``model`` :class:`FireHotspot`) or deforestation alerts
+    (:class:`DeforestationAlert`) that ``where`` selects, typed, each with its field verdict."""
+    if model is FireHotspot:
+        names, source, convert = FIRE_HOTSPOT_COLUMNS, CheckSource.firms, _fire_hotspots
+    else:
+        names, source, convert = DEFORESTATION_COLUMNS, CheckSource.gfw, _deforestation
+    verdicts = _latest_verdicts(connection, source)
+    statement = select(*_raw(model, names)).where(*where)
+    return read_frame(connection, statement, names, _with_verdicts(verdicts, convert))
 
 
 def read_frame(
@@ -251,21 +270,21 @@ def load_frames(
     report = select(*_raw(Report, REPORT_COLUMNS)).where(
         Report.observed_at >= reports_from, Report.observed_at < end
     )
-    fire_hotspot = select(*_hotspot_columns()).where(
+    fire_hotspot = [
         FireHotspot.acquired_at >= fire_hotspots_from,
         FireHotspot.acquired_at < end,
         _inside(FireHotspot, area),
-    )
-    deforestation_alert = select(*_deforestation_columns()).where(
+    ]
+    deforestation_alert = [
         DeforestationAlert.alert_date >= deforestation_from.date(),
         DeforestationAlert.alert_date < end.date(),
         _inside(DeforestationAlert, area),
-    )
+    ]
     if communities is not None:
         report = report.where(Report.community_code.in_(list(communities)))
     reports = read_frame(connection, report, REPORT_COLUMNS, _reports)
-    fire_hotspots = read_frame(connection, fire_hotspot, FIRE_HOTSPOT_READ, _fire_hotspots)
-    deforestation = read_frame(connection, deforestation_alert, DEFORESTATION_READ, _deforestation)
+    fire_hotspots = read_points(connection, FireHotspot, fire_hotspot)
+    deforestation = read_points(connection, DeforestationAlert, deforestation_alert)
     patrols = load_patrols(connection, start=reports_from, end=end, communities=communities)
     return Frames(
         reports=reports, fire_hotspots=fire_hotspots, deforestation=deforestation, patrols=patrols
@@ -305,19 +324,11 @@ def load_day_frames(
             REPORT_COLUMNS,
             _reports,
         ),
-        fire_hotspots=read_frame(
-            connection,
-            select(*_hotspot_columns()).where(or_(*fire_hotspots), _inside(FireHotspot, area)),
-            FIRE_HOTSPOT_READ,
-            _fire_hotspots,
+        fire_hotspots=read_points(
+            connection, FireHotspot, [or_(*fire_hotspots), _inside(FireHotspot, area)]
         ),
-        deforestation=read_frame(
-            connection,
-            select(*_deforestation_columns()).where(
-                or_(*deforestation), _inside(DeforestationAlert, area)
-            ),
-            DEFORESTATION_READ,
-            _deforestation,
+        deforestation=read_points(
+            connection, DeforestationAlert, [or_(*deforestation), _inside(DeforestationAlert, area)]
         ),
         patrols=pd.concat(
             [

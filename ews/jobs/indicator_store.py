@@ -28,7 +28,7 @@ from ews.models import (
 )
 from ews.models.base import utcnow
 from indicators import ALGORITHM_VERSION
-from indicators.columns import ROLLUP_COLUMNS
+from indicators.columns import ROLLUP_COLUMNS, ROLLUP_KEY
 from indicators.days import day_number, utc_ns
 
 STATE = "rollups"
@@ -110,7 +110,8 @@ def replace_rollups(
     if communities is not None:
         statement = statement.where(IndicatorRollup.community_code.in_(list(communities)))
     session.execute(statement)
-    frame = rollups[ROLLUP_COLUMNS].copy()
+    # In key order: SQLite then adds to its unique index page after page, not all over it.
+    frame = rollups[ROLLUP_COLUMNS].sort_values(list(ROLLUP_KEY), ignore_index=True)
     frame["inputs"] = frame["inputs"].astype(np.int64)
     frame["severe"] = frame["severe"].astype(np.int64)
     bulk_insert(session.connection(), IndicatorRollup, frame)

@@ -70,6 +70,17 @@ class FireHotspot(Base):
         UniqueConstraint("satellite", "instrument", "acquired_at", "lat_e4", "lon_e4"),
         Index("ix_fire_hotspot_acquired_at", "acquired_at"),
         Index("ix_fire_hotspot_ingested_at", "ingested_at"),
+        # An indicator shard reads the points of its band of longitude from this index alone.
+        Index(
+            "ix_fire_hotspot_band",
+            "longitude",
+            "acquired_at",
+            "latitude",
+            "instrument",
+            "confidence",
+            "confidence_pct",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -99,6 +110,17 @@ class DeforestationAlert(Base):
         UniqueConstraint("dataset", "alert_date", "lat_e4", "lon_e4"),
         Index("ix_deforestation_alert_alert_date", "alert_date"),
         Index("ix_deforestation_alert_ingested_at", "ingested_at"),
+        # An indicator shard reads the points of its band of longitude from this index alone.
+        Index(
+            "ix_deforestation_alert_band",
+            "longitude",
+            "alert_date",
+            "latitude",
+            "confidence",
+            "area_ha",
+            "dataset",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

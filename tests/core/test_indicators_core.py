@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from indicators import compute_all, locate_points, window
+from indicators.zones import point_pairs
 from tests.support.indicator_frames import (
     AS_OF,
     COMMUNITIES,
@@ -278,3 +281,26 @@ def test_evidence_is_capped() -> None:
     ids = row(out, "a")["details"]["evidence"]["fire_hotspot_ids"]
     assert row(out, "a")["value"] == 80
     assert ids == list(range(50))  # the 50 newest
+
+
+def test_point_pairs_are_the_strtree_pairs_boundaries_holes_and_missing_shapes_included() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        geoms = []
+        for _ in range(int(rng.integers(1, 30))):
+            x, y, r = rng.uniform(-76, -73), rng.uniform(-11, -7), rng.uniform(0.001, 0.4)
+            shape = shapely.Point(x, y).buffer(r, quad_segs=int(rng.integers(1, 8)))
+            if rng.random() < 0.3:  # a ring
+                shape = shape.difference(shapely.Point(x, y).buffer(r / 2))
+            geoms.append(shape if rng.random() > 0.1 else rng.choice([None, shapely.Polygon()]))
+        shapes = np.array(geoms, dtype=object)
+        xs = rng.uniform(-76.5, -72.5, 2000).round(2)
+        ys = rng.uniform(-11.5, -6.5, 2000).round(2)
+        corners = np.array(
+            [c for g in geoms if g is not None and not g.is_empty for c in g.exterior.coords[:5]]
+        ).reshape(-1, 2)
+        xs = np.concatenate([xs, corners[:, 0], [np.nan]])
+        ys = np.concatenate([ys, corners[:, 1], [-9.0]])
+        expected = shapely.STRtree(shapes).query(shapely.points(xs, ys), predicate="intersects")
+        found = point_pairs(xs, ys, shapes)
+        assert sorted(zip(*found, strict=True)) == sorted(zip(*expected, strict=True))
