@@ -35,6 +35,21 @@ CLIENTS = 50
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
 
+def wait_until_serving(base: str, seconds: float = 60) -> None:
+    """Wait for a server started on ``base`` to answer ``/livez`` (``RuntimeError`` after
+    ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base}/livez", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.3)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,16 +210,7 @@ def run(ctx: BenchContext) -> list[BenchResult]:
             )
             base = f"http://127.0.0.1:{port}"
             try:
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        if httpx.get(f"{base}/livez", timeout=1).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("server did not start")
-                    time.sleep(0.3)
+                wait_until_serving(base)
                 rate, open_seconds = OPEN_RATE, (10.0 if ctx.quick else OPEN_SECONDS)
                 # Warm-up (first connections, the first report's code paths), not measured.
                 asyncio.run(_open_loop(base, token, rate, 2, "/api/v1/reports"))

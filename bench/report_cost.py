@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from bench.bench_load import SECRET, _free_port, _prepare, _report
+from bench.bench_load import SECRET, _free_port, _prepare, _report, wait_until_serving
 from bench.harness import BENCH_KEYS, DEFAULT_POSTGRES_URL, BenchContext
 from ews.settings import Settings
 
@@ -107,16 +107,7 @@ def server(url: str, n: int, spy: str | None = None) -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/livez", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start")
-                time.sleep(0.3)
+            wait_until_serving(base)
             headers = {"Authorization": f"Bearer {token}"}
             with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
                 livez = _cpu_per_request(process.pid, client, n, "/livez")
