@@ -79,7 +79,11 @@ class BenchContext:
             admin.dispose()
 
     def engines(self) -> list[str]:
-        return ["sqlite", "postgresql"] if self.postgres_url else ["sqlite"]
+        """SQLite, and PostgreSQL if there is one; ``EWS_BENCH_ENGINES`` (e.g. ``postgresql``)
+        keeps only those named."""
+        engines = ["sqlite", "postgresql"] if self.postgres_url else ["sqlite"]
+        wanted = os.environ.get("EWS_BENCH_ENGINES", "").replace(" ", "")
+        return [e for e in engines if e in wanted.split(",")] if wanted else engines
 
 
 def rss_mb() -> float:
