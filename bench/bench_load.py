@@ -35,6 +35,24 @@ CLIENTS = 50
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
 
+def server_env(url: str) -> dict[str, str]:
+    """The environment of a benchmark's `ews serve`: the caller's, without its EWS_ settings, on
+    ``url``, with no scheduler or worker inside and no intake rate limit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
+    env.update(
+        EWS_DATABASE_URL=url,
+        EWS_SECRET_KEY=SECRET,
+        EWS_ENCRYPTION_KEY=BENCH_KEYS["encryption_key"],
+        EWS_CAP_SENDER=BENCH_KEYS["cap_sender"],
+        EWS_ENV="test",
+        EWS_EMBEDDED_SCHEDULER="false",
+        EWS_EMBEDDED_WORKER="false",
+        EWS_INTAKE_RATE_PER_MINUTE="1000000",
+        EWS_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
 def wait_until_serving(base: str, seconds: float = 60) -> None:
     """Wait for a server started on ``base`` to answer ``/livez`` (``RuntimeError`` after
     ``seconds``)."""
@@ -181,18 +199,7 @@ def run(ctx: BenchContext) -> list[BenchResult]:
             workers = 1 if engine == "sqlite" else 4
             port = _free_port()
             server_log = ctx.work_dir / f"serve-{engine}.log"
-            env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-            env.update(
-                EWS_DATABASE_URL=url,
-                EWS_SECRET_KEY=SECRET,
-                EWS_ENCRYPTION_KEY=BENCH_KEYS["encryption_key"],
-                EWS_CAP_SENDER=BENCH_KEYS["cap_sender"],
-                EWS_ENV="test",
-                EWS_EMBEDDED_SCHEDULER="false",
-                EWS_EMBEDDED_WORKER="false",
-                EWS_INTAKE_RATE_PER_MINUTE="1000000",
-                EWS_LOG_LEVEL="WARNING",
-            )
+            env = server_env(url)
             server = subprocess.Popen(
                 [
                     sys.executable,

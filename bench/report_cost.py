@@ -35,7 +35,14 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from bench.bench_load import SECRET, _free_port, _prepare, _report, wait_until_serving
+from bench.bench_load import (
+    SECRET,
+    _free_port,
+    _prepare,
+    _report,
+    server_env,
+    wait_until_serving,
+)
 from bench.harness import BENCH_KEYS, DEFAULT_POSTGRES_URL, BenchContext
 from ews.settings import Settings
 
@@ -45,22 +52,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def _server_env(url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EWS_")}
-    env.update(
-        EWS_DATABASE_URL=url,
-        EWS_SECRET_KEY=SECRET,
-        EWS_ENCRYPTION_KEY=BENCH_KEYS["encryption_key"],
-        EWS_CAP_SENDER=BENCH_KEYS["cap_sender"],
-        EWS_ENV="test",
-        EWS_EMBEDDED_SCHEDULER="false",
-        EWS_EMBEDDED_WORKER="false",
-        EWS_INTAKE_RATE_PER_MINUTE="1000000",
-        EWS_LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def _cpu_per_request(
@@ -101,7 +92,7 @@ def server(url: str, n: int, spy: str | None = None) -> None:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "ews", "serve", "--port", str(port)],
-            env=_server_env(url),
+            env=server_env(url),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
