@@ -8,6 +8,7 @@ from ews.web import (
     alert_pages,
     community_pages,
     contact_pages,
+    digest_pages,
     mail_view,
     photo_view,
     report,
@@ -25,6 +26,7 @@ router.include_router(alert_pages.router)
 router.include_router(community_pages.router)
 router.include_router(contact_pages.router)
 router.include_router(service_pages.router)
+router.include_router(digest_pages.router)
 router.include_router(mail_view.router)
 router.include_router(report_view.router)
 router.include_router(photo_view.router)

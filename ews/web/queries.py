@@ -23,6 +23,7 @@ from ews.models import (
     IndicatorRule,
     IndicatorValue,
     Institution,
+    InstitutionDigest,
     OutboxMessage,
     OutboxStatus,
     Report,
@@ -270,6 +271,67 @@ def deliveries(session: Session, *, limit: int, offset: int) -> tuple[list[Deliv
         for message, name, community, category in session.execute(query)
     ]
     return rows[:limit], len(rows) > limit
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    """One institution's digest of one day, with how its messages stand in the outbox."""
+
+    digest: InstitutionDigest
+    states: dict[str, int]  # outbox status -> messages in it (empty: nothing was queued)
+    failed: int  # messages not sent whose last try failed (waiting to retry or dead)
+
+
+def digests(
+    session: Session, *, institution: str | None, limit: int, offset: int
+) -> tuple[list[DigestRow], bool]:
+    """The digests made, newest day first, then by institution; of one institution if given."""
+    query = (
+        select(InstitutionDigest)
+        .order_by(
+            InstitutionDigest.day.desc(),
+            InstitutionDigest.institution_code,
+            InstitutionDigest.id.desc(),
+        )
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    if institution:
+        query = query.where(InstitutionDigest.institution_code == institution)
+    found = list(session.scalars(query))
+    made = found[:limit]
+    states: dict[int, dict[str, int]] = {d.id: {} for d in made}
+    failed: dict[int, int] = dict.fromkeys(states, 0)
+    if made:
+        error = (OutboxMessage.status != OutboxStatus.sent) & OutboxMessage.last_error.is_not(None)
+        counted = session.execute(
+            select(
+                OutboxMessage.digest_id,
+                OutboxMessage.status,
+                func.count(),
+                func.sum(case((error, 1), else_=0)),
+            )
+            .where(OutboxMessage.digest_id.in_(list(states)))
+            .group_by(OutboxMessage.digest_id, OutboxMessage.status)
+        )
+        for digest_id, status, n, n_failed in counted:
+            states[digest_id][status] = int(n)
+            failed[digest_id] += int(n_failed or 0)
+    rows = [DigestRow(digest=d, states=states[d.id], failed=failed[d.id]) for d in made]
+    return rows, len(found) > limit
+
+
+def digest_messages(
+    session: Session, *, digest_id: int
+) -> list[tuple[OutboxMessage, Contact | None]]:
+    """The outbox messages that carry one digest, each with its contact, in queue order."""
+    query = (
+        select(OutboxMessage, Contact)
+        .outerjoin(Contact, Contact.id == OutboxMessage.contact_id)
+        .where(OutboxMessage.digest_id == digest_id)
+        .order_by(OutboxMessage.id)
+    )
+    return [(message, contact) for message, contact in session.execute(query)]
 
 
 def routing(session: Session) -> list[RoutingRule]:

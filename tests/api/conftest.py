@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from ews.alerting.evaluation import evaluate
+from ews.api.app import create_app
 from ews.models import Alert
 from ews.settings import Settings
 from tests.support.alert_api import NOW, H
 from tests.support.alerts import add_value, alerts_by_category
+from tests.support.delivery import SmtpServer
 from tests.support.patrol_reports import COMMUNITY
 
 
@@ -36,3 +41,20 @@ def alerts(db: Session, settings: Settings) -> dict[str, Alert]:
 def feed(make_key: Any) -> str:
     """A feed's key, as the Kobo server and the SMS gateway use."""
     return str(make_key("feed"))
+
+
+@pytest.fixture
+def mail_client(
+    settings: Settings,
+    migrated_engine: Engine,
+    session_factory: sessionmaker[Session],
+    smtp: SmtpServer,
+) -> Iterator[TestClient]:
+    """The API with default settings but for where the mail goes: the SMTP server on loopback."""
+    app = create_app(
+        settings.model_copy(update={"smtp_port": smtp.port}),
+        engine=migrated_engine,
+        session_factory=session_factory,
+    )
+    with TestClient(app) as client:
+        yield client

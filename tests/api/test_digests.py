@@ -7,19 +7,15 @@ overdue the next."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ews.api.app import create_app
 from ews.models import Alert
-from ews.settings import Settings
 from indicators.days import LIMA
 from tests.support.delivery import SmtpServer
 from tests.support.patrol_reports import COMMUNITY, report
@@ -29,23 +25,6 @@ MINJUS_MAIL = "alertas@minjus.example.org"
 DP_MAIL = "alertas@dp.example.org"
 MINAM_MAIL = "alertas@minam.example.org"
 DIGEST_SUBJECT = "Resumen diario"
-
-
-@pytest.fixture
-def mail_client(
-    settings: Settings,
-    migrated_engine: Engine,
-    session_factory: sessionmaker[Session],
-    smtp: SmtpServer,
-) -> Iterator[TestClient]:
-    """The API with default settings but for where the mail goes: the SMTP server on loopback."""
-    app = create_app(
-        settings.model_copy(update={"smtp_port": smtp.port}),
-        engine=migrated_engine,
-        session_factory=session_factory,
-    )
-    with TestClient(app) as client:
-        yield client
 
 
 def next_lima_midnight(moment: datetime) -> datetime:

@@ -28,7 +28,7 @@ from ews.jobs.entry_points import (
     tell_communities,
 )
 from ews.logs import JsonFormatter
-from ews.models import Alert, CapMessage, Patrol, Report
+from ews.models import Alert, CapMessage, InstitutionDigest, Patrol, Report
 from ews.settings import Settings
 from tests.api.test_patrols import patrol as patrol_body
 from tests.support.community_contacts import (
@@ -42,7 +42,7 @@ from tests.support.community_contacts import (
 )
 from tests.support.delivery import HttpReceiver, SmtpServer
 from tests.support.photos import DEVICE_WORDS, photo_bytes, read_exif
-from tests.support.web import auth
+from tests.support.web import auth, sign_in
 
 REPORTER_NAME = "Juana Quispe Reportera"
 PHONE = "+51 912 345 678"
@@ -235,6 +235,15 @@ def test_no_reporter_identity_anywhere(
     formatter = JsonFormatter()
     seen["logs"] = "\n".join(formatter.format(record) for record in caplog.records)
     seen["sms reply"] = sms.text
+    # The day's digests as the dashboard shows them: the list and each one's full text.
+    sign_in(client, analyst)
+    made = db.scalars(select(InstitutionDigest.id).order_by(InstitutionDigest.id))
+    pages = ["/dashboard/digests", *(f"/dashboard/digests/{i}" for i in made)]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        seen[f"GET {url}"] = response.text
+    assert any("digest-body-" in seen[f"GET {url}"] for url in pages[1:])
 
     assert len(smtp.recorder.messages) >= 2
     digests = [m for m in smtp.recorder.messages if m["X-EWS-Digest"]]
@@ -243,6 +252,9 @@ def test_no_reporter_identity_anywhere(
         # A digest carries no one's words at all, not even those a notification may quote.
         for words in ("Hombres armados", "colonos", "trocha"):
             assert words not in mail.as_string(), f"{words!r} in the digest to {mail['To']}"
+    for url in pages:
+        for words in ("Hombres armados", "colonos", "trocha"):
+            assert words not in seen[f"GET {url}"], f"{words!r} in {url}"
     # Photos are never attached to a notification, nor linked from one.
     for mail in smtp.recorder.messages:
         assert "/api/v1/photos" not in mail.as_string()
