@@ -27,6 +27,7 @@ from tests.support.patrol_reports import COMMUNITY, report
 from tests.support.web import auth, sign_in
 
 REPORTER_NAME = "Rosa Huamán Reportera"
+STATUS_WORDS = {"sent": "enviado", "pending": "pendiente", "dead": "muerto"}
 ACTION_NOTE = "Llamar a la lideresa al celular 987 654 321"
 
 
@@ -109,6 +110,16 @@ def test_an_analyst_reads_each_digest_as_it_was_sent_failed_or_waits(
     assert "Nada que decir: no se envió" in devida and "badge" not in devida
     # What the institution's whole digest counted (one pending action of MINJUS).
     assert "1 pendiente(s)" in minjus
+    # The API's delivery log says of each digest's messages what the list says.
+    logged: dict[int, dict[str, int]] = {}
+    for item in client.get("/api/v1/notifications", headers=analyst).json()["items"]:
+        if item["event"] == "digest":
+            states = logged.setdefault(item["digest_id"], {})
+            states[item["status"]] = states.get(item["status"], 0) + 1
+    assert set(logged) == {made[code].id for code in ("MINJUS", "DP", "MINAM")}
+    for digest_id, states in logged.items():
+        for status, n in states.items():
+            assert f"{STATUS_WORDS[status]} {n}</span>" in row_of(listed.text, digest_id)
     only = client.get("/dashboard/digests", params={"institution": "minjus"}).text
     assert f'id="digest-{made["MINJUS"].id}"' in only
     assert f'id="digest-{made["DP"].id}"' not in only
