@@ -14,6 +14,8 @@ import pandas as pd
 from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
 
+READ_CHUNK = 100_000  # rows fetched from SQLite at a time
+
 
 def bulk_insert(
     connection: Connection, model: Any, frame: pd.DataFrame, chunk: int = 50_000
@@ -73,23 +75,50 @@ def _sqlite_value(value: Any) -> Any:
 
 def bulk_read(
     connection: Connection, statement: ClauseElement, dtypes: Mapping[str, str]
-) -> pd.DataFrame | None:
+) -> pd.DataFrame:
     """The rows of ``statement`` (its columns labelled as the keys of ``dtypes``, none of them
-    NULL) as a DataFrame of those dtypes, through ``COPY .. TO STDOUT`` on PostgreSQL: one stream
-    parsed by pandas in C, not a Python tuple per row. ``None`` on other engines (read the usual
-    way). Runs in the connection's transaction, so it sees the caller's snapshot."""
-    if connection.dialect.name != "postgresql":
-        return None
+    NULL) as a DataFrame of those dtypes, read past the ORM's row objects: on PostgreSQL one
+    ``COPY .. TO STDOUT`` stream parsed by pandas in C, on SQLite the driver's own cursor, column by
+    column. Runs in the connection's transaction, so it sees the caller's snapshot."""
     # The values are bound by the dialect's own literal rendering (quoted, escaped).
     query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     raw = connection.connection.driver_connection
     assert raw is not None
+    names = list(dtypes)
+    if connection.dialect.name != "postgresql":
+        return _sqlite_read(raw, str(query), dtypes)
     buffer = io.BytesIO()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
         for block in copy:
             buffer.write(block)
     buffer.seek(0)
-    names = list(dtypes)
     if not buffer.getbuffer().nbytes:
-        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+        return _empty(dtypes)
     return pd.read_csv(buffer, header=None, names=names, dtype=dict(dtypes), keep_default_na=False)
+
+
+def _empty(dtypes: Mapping[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+
+
+def _sqlite_read(raw: Any, query: str, dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """SQLite: fetched in chunks, each chunk's columns made arrays of their dtypes at once."""
+    cursor = raw.cursor()
+    pieces = []
+    try:
+        cursor.execute(query)
+        while rows := cursor.fetchmany(READ_CHUNK):
+            columns = zip(*rows, strict=True)
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        name: np.array(values, dtype=object if dtype == "str" else dtype)
+                        for (name, dtype), values in zip(dtypes.items(), columns, strict=True)
+                    }
+                )
+            )
+    finally:
+        cursor.close()
+    if not pieces:
+        return _empty(dtypes)
+    return pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)

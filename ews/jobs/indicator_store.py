@@ -18,7 +18,6 @@ from sqlalchemy.types import NullType
 
 from ews import counters
 from ews.bulk import bulk_insert, bulk_read
-from ews.jobs.frames import read_frame
 from ews.models import (
     Community,
     IndicatorRollup,
@@ -28,10 +27,11 @@ from ews.models import (
 )
 from ews.models.base import utcnow
 from indicators import ALGORITHM_VERSION
-from indicators.columns import ROLLUP_COLUMNS, ROLLUP_KEY
+from indicators.columns import ROLLUP_COLUMNS
 from indicators.days import day_number, utc_ns
 
 STATE = "rollups"
+STORED_KEY = ["community_code", "day", "code"]  # indicator_rollup's primary key, in its order
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What a revision follows: a change of these makes a new one (not of the baseline or inputs).
 REVISED = ("value", "level", "details")
@@ -84,15 +84,7 @@ def load_rollups(
         query = query.where(IndicatorRollup.day.in_([int(d) for d in days]))
     if communities is not None:
         query = query.where(IndicatorRollup.community_code.in_(list(communities)))
-    copied = bulk_read(session.connection(), query, ROLLUP_DTYPES)
-    if copied is not None:
-        return copied
-    frame = read_frame(session.connection(), query, ROLLUP_COLUMNS)
-    for column in ("core_value", "buffer_value"):
-        frame[column] = frame[column].astype(float)
-    for column in ("day", "inputs", "severe"):
-        frame[column] = frame[column].astype(np.int64)
-    return frame
+    return bulk_read(session.connection(), query, ROLLUP_DTYPES)
 
 
 def replace_rollups(
@@ -110,8 +102,8 @@ def replace_rollups(
     if communities is not None:
         statement = statement.where(IndicatorRollup.community_code.in_(list(communities)))
     session.execute(statement)
-    # In key order: SQLite then adds to its unique index page after page, not all over it.
-    frame = rollups[ROLLUP_COLUMNS].sort_values(list(ROLLUP_KEY), ignore_index=True)
+    # In the table's key order: the index grows page after page, not all over it.
+    frame = rollups[ROLLUP_COLUMNS].sort_values(STORED_KEY, ignore_index=True)
     frame["inputs"] = frame["inputs"].astype(np.int64)
     frame["severe"] = frame["severe"].astype(np.int64)
     bulk_insert(session.connection(), IndicatorRollup, frame)

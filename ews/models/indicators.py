@@ -51,19 +51,18 @@ class IndicatorValue(Base):
 class IndicatorRollup(Base):
     """What one community's input rows added to one indicator on one local day (Lima calendar), so a
     run after new rows sums windows from these instead of re-reading every feed row. Built with the
-    rules :class:`IndicatorRollupState` names."""
+    rules :class:`IndicatorRollupState` names.
+
+    Keyed by community first: every read and delete names communities and days. Derived data with
+    no reference to ``community`` (a foreign-key check locked the community's row for each of the
+    millions of rollups a national run writes); the computation deletes the rollups of a community
+    no longer there."""
 
     __tablename__ = "indicator_rollup"
-    __table_args__ = (
-        UniqueConstraint("code", "community_code", "day"),
-        Index("ix_indicator_rollup_day", "day"),
-        Index("ix_indicator_rollup_community_day", "community_code", "day"),
-    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(60))
-    community_code: Mapped[str] = mapped_column(ForeignKey("community.code"))
-    day: Mapped[int] = mapped_column(Integer)  # days since 1970-01-01 in Lima's calendar
+    community_code: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # days since 1970-01-01, Lima
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
     core_value: Mapped[float] = mapped_column(Float)
     buffer_value: Mapped[float] = mapped_column(Float)
     inputs: Mapped[int] = mapped_column(Integer)

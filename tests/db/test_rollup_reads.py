@@ -1,13 +1,16 @@
 """Stored rollups read back exactly as written, on both engines (PostgreSQL reads them through one
-``COPY .. TO STDOUT`` stream): codes that look like CSV's NULL, a comma or quotes stay strings,
-floats keep every digit, and the filters by day and community hold."""
+``COPY .. TO STDOUT`` stream, SQLite through the driver's cursor in chunks): codes that look like
+CSV's NULL, a comma or quotes stay strings, floats keep every digit, and the filters by day and
+community hold."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+import ews.bulk
 from ews.jobs.indicator_store import ROLLUP_DTYPES, load_rollups, replace_rollups
 from ews.models import Community
 from indicators.columns import ROLLUP_COLUMNS
@@ -21,7 +24,11 @@ def _communities(db: Session) -> None:
     db.execute(insert(Community), [{**template, "code": code} for code in AWKWARD])
 
 
-def test_rollups_read_back_as_written_with_awkward_codes(db: Session) -> None:
+@pytest.mark.parametrize("chunk", [100_000, 4], ids=["one-chunk", "chunks-of-4"])
+def test_rollups_read_back_as_written_with_awkward_codes(
+    db: Session, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ews.bulk, "READ_CHUNK", chunk)
     assert list(ROLLUP_DTYPES) == ROLLUP_COLUMNS
     _communities(db)
     written = pd.DataFrame(
@@ -50,4 +57,6 @@ def test_rollups_read_back_as_written_with_awkward_codes(db: Session) -> None:
     assert set(load_rollups(db, first_day=20_002, communities=AWKWARD)["day"]) == {20_002}
     some = load_rollups(db, days=[20_000], communities=["NA", "comma,code"])
     assert sorted(some["community_code"]) == ["NA", "comma,code"]
-    assert load_rollups(db, days=[19_000], communities=AWKWARD).empty
+    none = load_rollups(db, days=[19_000], communities=AWKWARD)
+    assert none.empty
+    assert none.dtypes.astype(str).to_dict() == every.dtypes.astype(str).to_dict()
