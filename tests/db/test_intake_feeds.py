@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ews.intake.feeds import FeedError, FeedSource, ingest_feed
@@ -148,6 +148,117 @@ def test_chunks_new_then_known_then_new_mark_every_new_day_pending(db: Session) 
     assert _pending_days(db) == {date(2026, 11, 20), date(2026, 11, 25)}
 
 
+def _triggers(db: Session) -> list[tuple[str, str]]:
+    """SQLite's triggers on the feed tables, with their text (PostgreSQL's are not touched)."""
+    if db.get_bind().dialect.name != "sqlite":
+        return []
+    statement = text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name IN ('fire_hotspot', 'deforestation_alert') ORDER BY name"
+    )
+    return [(str(name), str(sql)) for name, sql in db.execute(statement)]
+
+
+@pytest.fixture
+def triggers(db: Session) -> list[tuple[str, str]]:
+    return _triggers(db)
+
+
+def _pending(db: Session) -> set[tuple[date, str]]:
+    rows = db.execute(select(PendingWork.day, PendingWork.source))
+    return {(date(1970, 1, 1) + timedelta(days=day), source) for day, source in rows}
+
+
+# Lima's midnight is 05:00 UTC: 04:59 on the 20th is still the 19th in Lima, 05:00 is the 20th.
+LIMA_MIDNIGHT_ROWS = [
+    "-8.31000,-74.10000,330.0,0.40,0.37,2026-11-20,459,N,VIIRS,n,2.0NRT,290.0,1.0,N",
+    "-8.31000,-74.10000,330.0,0.40,0.37,2026-11-20,0500,N,VIIRS,n,2.0NRT,290.0,1.0,N",
+    "-8.32000,-74.11000,330.0,0.40,0.37,2026-11-22,2359,N20,VIIRS,h,2.0NRT,290.0,1.0,N",
+    "-8.33000,-74.12000,330.0,0.40,0.37,2026-11-23,0001,N,VIIRS,l,2.0NRT,290.0,1.0,N",
+]
+GFW_DAYS = (
+    "latitude,longitude,wur_radd_alerts__date,wur_radd_alerts__confidence\n"
+    "-8.3101,-74.1202,2026-11-17,high\n-8.3102,-74.1203,2026-11-20,high\n"
+)
+
+
+def test_a_load_leaves_the_lima_days_of_its_rows_pending_once(
+    db: Session, triggers: list[tuple[str, str]]
+) -> None:
+    """What the computation will recount after a FIRMS and a GFW file: each new row's local day
+    (Lima), whatever the chunking."""
+    db.execute(delete(PendingWork))
+    result = ingest(db, "firms", csv_bytes(VIIRS, LIMA_MIDNIGHT_ROWS), chunk_rows=3)
+    assert result["inserted"] == 4
+    assert _pending(db) == {
+        (date(2026, 11, 19), "fire_hotspot"),
+        (date(2026, 11, 20), "fire_hotspot"),
+        (date(2026, 11, 22), "fire_hotspot"),  # 23:59 and 00:01 UTC: the same evening in Lima
+    }
+    assert ingest(db, "gfw", GFW_DAYS.encode())["inserted"] == 2
+    # An alert's date is its local day.
+    pending = _pending(db)
+    assert (date(2026, 11, 17), "deforestation_alert") in pending
+    assert {day for day, _source in pending} == {
+        date(2026, 11, 17),
+        date(2026, 11, 19),
+        date(2026, 11, 20),
+        date(2026, 11, 22),
+    }
+    if db.get_bind().dialect.name == "sqlite":  # SQLite's triggers skip a day already pending
+        assert db.execute(select(func.count()).select_from(PendingWork)).scalar() == 4
+    assert _triggers(db) == triggers  # the load put back what it set aside, as it was
+
+
+def test_a_resent_file_leaves_no_day_pending(db: Session) -> None:
+    data = csv_bytes(VIIRS, LIMA_MIDNIGHT_ROWS)
+    assert ingest(db, "firms", data)["inserted"] == 4
+    assert ingest(db, "gfw", GFW_DAYS.encode())["inserted"] == 2
+    db.execute(delete(PendingWork))
+    assert ingest(db, "firms", data, chunk_rows=2)["duplicates"] == 4
+    assert ingest(db, "gfw", GFW_DAYS.encode())["duplicates"] == 2
+    assert _pending(db) == set()
+
+
+def test_a_hotspot_stored_outside_a_load_still_leaves_its_day_pending(db: Session) -> None:
+    """A row written by other code (the ORM, a script) is marked by the database trigger."""
+    db.execute(delete(PendingWork))
+    db.add(
+        FireHotspot(
+            instrument="VIIRS",
+            satellite="N",
+            acquired_at=datetime(2026, 11, 20, 4, 59, tzinfo=UTC),
+            latitude=-8.31,
+            longitude=-74.08,
+            lat_e4=-83100,
+            lon_e4=-740800,
+            confidence="high",
+        )
+    )
+    db.flush()
+    assert _pending(db) == {(date(2026, 11, 19), "fire_hotspot")}
+
+
+def test_a_load_that_fails_half_way_leaves_nothing_once_rolled_back(
+    db: Session, triggers: list[tuple[str, str]]
+) -> None:
+    before = _pending(db)
+    chunks: list[int] = []
+
+    def disk_full() -> None:  # the progress callback after each written chunk
+        chunks.append(1)
+        if len(chunks) == 2:
+            raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        ingest(db, "firms", csv_bytes(VIIRS, LIMA_MIDNIGHT_ROWS), chunk_rows=1, progress=disk_full)
+    assert len(db.execute(select(FireHotspot)).all()) == 2  # written before the failure
+    assert _triggers(db) == triggers  # put back even so
+    db.rollback()
+    assert db.execute(select(FireHotspot)).first() is None
+    assert _pending(db) == before
+
+
 BAD_ROWS = [
     ("x,-74.1,330,0.4,0.4,2026-11-20,0533,N,VIIRS,n,2,290,1,N", "latitude"),
     ("-95,-74.1,330,0.4,0.4,2026-11-20,0533,N,VIIRS,n,2,290,1,N", "fuera de rango"),
@@ -279,6 +390,19 @@ def test_feed_api_csv_body_and_multipart(client: TestClient, feed: str) -> None:
     gfw = "latitude,longitude,wur_radd_alerts__date,wur_radd_alerts__confidence\n-8.3,-74.1,2026-11-18,high\n"
     response = client.post("/api/v1/feeds/gfw", content=gfw.encode(), headers=auth(feed))
     assert response.json()["inserted"] == 1
+
+
+def test_a_file_sent_to_the_api_leaves_its_days_pending(
+    client: TestClient, feed: str, db: Session, triggers: list[tuple[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/feeds/firms", content=csv_bytes(VIIRS, LIMA_MIDNIGHT_ROWS), headers=auth(feed)
+    )
+    assert response.json()["inserted"] == 4
+    assert {(date(2026, 11, 19), "fire_hotspot"), (date(2026, 11, 22), "fire_hotspot")} <= _pending(
+        db
+    )
+    assert _triggers(db) == triggers
 
 
 def test_feed_api_roles(client: TestClient, make_key: Any) -> None:

@@ -1,10 +1,12 @@
 """Write parsed feed rows in bulk: SQLite ``INSERT .. ON CONFLICT DO NOTHING`` by ``executemany``,
 PostgreSQL ``COPY`` straight into the table while no row is a duplicate, else ``COPY`` into a
 temporary table then one ``INSERT .. SELECT .. ON CONFLICT DO NOTHING``.
-Both run on the session's own connection, inside its transaction."""
+Both run on the session's own connection, inside its transaction. On SQLite the writer also marks
+its rows' local days in ``pending_work``, one statement a chunk, in place of the per-row trigger."""
 
 from __future__ import annotations
 
+import json
 import operator
 import uuid
 from collections.abc import Sequence
@@ -15,6 +17,20 @@ import psycopg
 from sqlalchemy.orm import Session
 
 SQLITE_CACHE_KIB = 65_536  # 64 MiB
+
+# The local day (Lima, days since 1970-01-01) a stored SQLite value counts on, as the pending-work
+# triggers compute it (migration 0011 holds its frozen copy): timestamps to whole seconds, since
+# julianday() keeps milliseconds and 23:59:59.9999 would round to the next day.
+SQLITE_LOCAL_DAY = {
+    "date": "CAST(julianday({}) - 2440587.5 AS INTEGER)",
+    "timestamp": "CAST(julianday(substr({}, 1, 19), '-5 hours') - 2440587.5 AS INTEGER)",
+}
+# The tables whose SQLite insert trigger a bulk writer drops while loading (and marks their
+# pending work itself), with the column whose local day their rows count on.
+MARKED = {
+    "fire_hotspot": ("acquired_at", "timestamp"),
+    "deforestation_alert": ("alert_date", "date"),
+}
 
 
 class BulkWriter:
@@ -43,6 +59,7 @@ class BulkWriter:
         self.ingested_at = ingested_at
         self.batch_id = batch_id
         self._stage: str | None = None
+        self._trigger: str | None = None  # SQLite: the insert trigger dropped while loading
         names = ", ".join(self.columns)
         if self.dialect == "sqlite":
             marks = ", ".join("?" for _ in range(len(self.columns) + 3))
@@ -56,6 +73,8 @@ class BulkWriter:
             # pages stay in memory instead of being read back for every chunk.
             self._cache_size = self._execute_scalar("PRAGMA cache_size")
             self._execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
+            if table in MARKED:
+                self._take_over_pending_work(table, *MARKED[table])
         elif self.dialect == "postgresql":
             self._stage = f"ews_stage_{uuid.uuid4().hex[:12]}"
             self._execute(
@@ -96,8 +115,42 @@ class BulkWriter:
         cursor.execute("RELEASE SAVEPOINT ews_copy")
         return copied
 
+    def _take_over_pending_work(self, table: str, column: str, kind: str) -> None:
+        """SQLite: take over the pending-work marks of ``table``'s insert trigger. A row trigger,
+        even one that does nothing, makes every row's insert keep a statement journal and run a
+        sub-program (a third of a large load), so the trigger is dropped inside this transaction
+        and ``close`` creates it again from its own stored text; ``_mark_days`` marks each chunk's
+        days with one statement meanwhile. A failed load rolls the drop back; SQLite has one
+        writer and readers see the committed schema, so no other insert ever misses the trigger."""
+        self._day_index = self.columns.index(column)
+        self._hourly = kind == "timestamp"
+        day = SQLITE_LOCAL_DAY[kind].format("value")
+        self._mark_sql = (
+            f"INSERT INTO pending_work (day, source) SELECT DISTINCT d.day, '{table}' "  # noqa: S608
+            f"FROM (SELECT {day} AS day FROM json_each(?)) AS d "
+            f"WHERE NOT EXISTS (SELECT 1 FROM pending_work AS p WHERE p.day = d.day)"
+        )
+        name = f"pending_work_{table}_insert"
+        self._trigger = self._execute_scalar(
+            f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = '{name}'"  # noqa: S608
+        )
+        if self._trigger is not None:
+            self._execute(f"DROP TRIGGER {name}")
+
+    def _mark_days(self, rows: list[tuple[Any, ...]]) -> None:
+        """Leave the local days of ``rows`` in ``pending_work`` (those not there yet), as the
+        insert trigger would have; a row that was a duplicate only marks a day too many."""
+        values = {row[self._day_index] for row in rows}
+        if self._hourly:  # fewer values: a timestamp's local day depends on its date and hour only
+            values = {f"{value[:13]}:00:00" for value in values}  # Lima is UTC-5 all year
+        self._execute(self._mark_sql, (json.dumps(sorted(values)),))
+
     def close(self) -> None:
-        """Give back what loading borrowed (SQLite's page cache size)."""
+        """Give back what loading borrowed: the insert trigger and SQLite's page cache size.
+        ``ingest_feed`` calls it in a ``finally``, so a load that fails half-way lets go too."""
+        if self._trigger is not None:
+            self._execute(self._trigger)
+            self._trigger = None
         if self.dialect == "sqlite":
             self._execute(f"PRAGMA cache_size={int(self._cache_size)}")
 
@@ -132,7 +185,10 @@ class BulkWriter:
             if self.dialect == "sqlite":
                 extra = self._extra
                 cursor.executemany(self._sql, [row + extra for row in rows])
-                return int(cursor.rowcount)
+                inserted = int(cursor.rowcount)
+                if inserted and self._trigger is not None:
+                    self._mark_days(rows)
+                return inserted
             if self._optimistic:
                 copied = self._copy_straight(cursor, rows)
                 if copied is not None:
