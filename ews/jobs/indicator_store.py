@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select, type_coerce, update
+from sqlalchemy import delete, func, inspect, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -31,7 +31,8 @@ from indicators.columns import ROLLUP_COLUMNS
 from indicators.days import day_number, utc_ns
 
 STATE = "rollups"
-STORED_KEY = ["community_code", "day", "code"]  # indicator_rollup's primary key, in its order
+# indicator_rollup's primary key, in its order: rollups are written sorted by it.
+STORED_KEY = [column.name for column in inspect(IndicatorRollup).primary_key]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What a revision follows: a change of these makes a new one (not of the baseline or inputs).
 REVISED = ("value", "level", "details")
